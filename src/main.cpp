@@ -1,0 +1,3 @@
+#include "pgfleet/cli/cli.hpp"
+
+int main(int argc, char** argv) { return pgfleet::cli::main(argc, argv); }
