@@ -20,8 +20,8 @@ struct Directives {
   std::optional<Millis> statement_timeout;  // overrides --statement-timeout for this file
 };
 
-// A loaded .up or .down file: its text as sent to the server (BOM removed, CRLF kept as is
-// only if it was in the file; the checksum reads CRLF as LF).
+// A loaded .up or .down file: its text as sent to the server, normalised (leading BOM removed,
+// CRLF read as LF); the checksum is taken over that same text.
 struct MigrationFile {
   std::string path;  // as found on disk, for error messages
   std::string sql;   // what is sent to the server
