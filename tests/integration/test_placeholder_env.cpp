@@ -1,0 +1,1 @@
+// Replaced by the real test environment (test_env.cpp) and integration tests.
