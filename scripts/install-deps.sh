@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything pgfleet needs to build and test on Debian 12 (run as root or with sudo).
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache
+  libpqxx-dev libpq-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
+  libcurl4-openssl-dev libssl-dev
+  postgresql-15 postgresql-client-15 pgbouncer
+  python3 libnss-wrapper clang-format
+)
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo_cmd=(sudo)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
