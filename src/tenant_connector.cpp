@@ -1,0 +1,67 @@
+#include "pgfleet/tenant_connector.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "pgfleet/conninfo.hpp"
+#include "pgfleet/util/backoff.hpp"
+
+namespace pgfleet {
+namespace {
+
+// Forwards to the real session and stays registered with StopControl while it is open, so that
+// a stop can cancel whatever query it is running.
+class TrackedSession : public Session {
+ public:
+  TrackedSession(std::unique_ptr<Session> inner, StopControl& stop)
+      : inner_(std::move(inner)), stop_(stop) {
+    stop_.track(inner_.get());
+  }
+  ~TrackedSession() override { stop_.untrack(inner_.get()); }
+  QueryResult exec(const std::string& sql) override { return inner_->exec(sql); }
+  QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
+    return inner_->exec_with_param(sql, param);
+  }
+  void cancel() override { inner_->cancel(); }
+  std::string quote(const std::string& s) const override { return inner_->quote(s); }
+  std::string quote_name(const std::string& s) const override { return inner_->quote_name(s); }
+  long round_trips() const override { return inner_->round_trips(); }
+
+ private:
+  std::unique_ptr<Session> inner_;
+  StopControl& stop_;
+};
+
+}  // namespace
+
+std::string prepare_conninfo(const Tenant& tenant, const ConnectSettings& settings) {
+  ConnInfo info = ConnInfo::parse(tenant.connection_string);
+  if (settings.pooler == PoolerHandling::use_direct_host) {
+    info.set_host(neon_direct_host(info.host()));
+  }
+  info.set("application_name", settings.application_name);
+  // libpq counts whole seconds and treats values below 2 as 2.
+  const long seconds = std::max<long>(2, (settings.connect_timeout.count() + 999) / 1000);
+  info.set("connect_timeout", std::to_string(seconds));
+  return info.to_libpq();
+}
+
+Connector make_connector(const Tenant& tenant, const ConnectSettings& settings, StopControl& stop,
+                         SessionFactory factory) {
+  return [conninfo = prepare_conninfo(tenant, settings), settings, &stop,
+          factory]() -> std::unique_ptr<Session> {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return std::make_unique<TrackedSession>(factory(conninfo), stop);
+      } catch (const ConnectError& e) {
+        const bool retry = e.kind() == ConnectError::Kind::transient &&
+                           attempt < settings.attempts && !stop.stop_requested();
+        if (!retry) throw;
+      }
+      std::this_thread::sleep_for(util::backoff_delay(attempt, std::chrono::milliseconds(250),
+                                                      std::chrono::milliseconds(4000)));
+    }
+  };
+}
+
+}  // namespace pgfleet
