@@ -45,8 +45,11 @@ class ConnInfo {
   std::vector<std::string> secret_forms() const;
 
  private:
+  void refresh_first_host();  // recomputes first_host_ after host/hostaddr change
+
   std::map<std::string, std::string> params_;
   std::vector<std::string> secret_forms_;
+  std::string first_host_;
 };
 
 // For a Neon `-pooler` host ("ep-x-y-123-pooler.region.aws.neon.tech"), its direct host;
