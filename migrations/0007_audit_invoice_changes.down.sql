@@ -1,0 +1,2 @@
+DROP TRIGGER invoices_audit ON invoices;
+DROP FUNCTION audit_invoice_change();

@@ -1,0 +1,1 @@
+DROP VIEW account_invoice_totals;
