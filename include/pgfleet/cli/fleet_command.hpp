@@ -1,0 +1,30 @@
+#pragma once
+// The frame every fleet command runs in: run id, results directory, listeners, confirmation,
+// optional Neon preflight branch, the worker pool, and the exit code.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pgfleet/cli/options.hpp"
+#include "pgfleet/migration_set.hpp"
+#include "pgfleet/tenant.hpp"
+#include "pgfleet/tenant_runner.hpp"
+
+namespace pgfleet::cli {
+
+enum class Effect { read_only, changes_tenants };
+
+struct FleetJob {
+  std::string command;  // "apply", "plan", ...
+  Effect effect = Effect::read_only;
+  std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
+  // The work for one valid tenant.
+  std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;
+};
+
+// Runs `job` over `tenants` and returns the exit code. Throws RunError (exit 3) if the results
+// directory or the Neon branch cannot be set up.
+int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tenant> tenants,
+              const FleetJob& job);
+
+}  // namespace pgfleet::cli

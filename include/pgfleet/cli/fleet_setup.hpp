@@ -1,0 +1,32 @@
+#pragma once
+// Turns Options into what a fleet command needs: the migration set, the selected tenants, the
+// typed run settings. Throws UsageError (exit 2) or RunError (exit 3, control plane).
+#include <string>
+#include <vector>
+
+#include "pgfleet/cli/options.hpp"
+#include "pgfleet/fleet_runner.hpp"
+#include "pgfleet/migration_set.hpp"
+#include "pgfleet/run_options.hpp"
+#include "pgfleet/tenant.hpp"
+#include "pgfleet/tenant_connector.hpp"
+
+namespace pgfleet::cli {
+
+// Loads --migrations; a bad set is a UsageError listing every bad file.
+MigrationSet load_migrations(const Options& o);
+// Tenants from --control-plane / --tenants / --dsn (exactly one source), then --only,
+// --exclude, --shard; bad rows come back with invalid_reason set.
+std::vector<Tenant> load_fleet(const Options& o);
+// RunSettings from the flags (durations, tx mode, target).
+RunSettings run_settings(const Options& o, const std::string& run_id);
+ConnectSettings connect_settings(const Options& o, const std::string& run_id);
+PoolLimits pool_limits(const Options& o);
+FailurePolicy failure_policy(const Options& o);
+std::chrono::milliseconds grace_period(const Options& o);
+// A version given on the command line (1-18 digits).
+Version parse_version(const std::string& text, const std::string& flag);
+// "user@host" of the operator, recorded in history rows.
+std::string operator_name();
+
+}  // namespace pgfleet::cli

@@ -1,0 +1,71 @@
+#pragma once
+// Every setting a command can take, as given by flags, env or pgfleet.json (SPEC §3), before
+// interpretation. Strings stay strings here; fleet_setup.hpp turns them into typed settings.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace pgfleet::cli {
+
+struct Options {
+  // Where tenants come from (SPEC §2).
+  std::string control_plane;
+  std::string tenant_query;
+  std::string tenants_file;
+  std::vector<std::string> dsns;
+  std::vector<std::string> only, exclude;
+  std::string shard;
+  // Common flags (SPEC §3).
+  std::string config;
+  std::string migrations_dir = "./migrations";
+  std::string results_dir = "./pgfleet-results";
+  int concurrency = 16;
+  int per_host = 0;
+  std::string connect_timeout = "10s";
+  std::string lock_timeout = "5s";
+  std::string lock_wait = "30s";
+  std::string statement_timeout;
+  std::string tx_mode = "file";
+  int retries = 3;
+  int max_failures = 0;  // 0 = no limit
+  std::string max_failure_rate;
+  int canary = 0;
+  std::string grace = "30s";
+  bool yes = false;
+  bool keep_pooler = false;
+  std::string log_format = "text";
+  bool quiet = false;
+  int verbose = 0;
+  // plan / apply / rollback / baseline / repair.
+  std::string target;
+  std::string rollback_run;
+  std::string tenant;
+  std::string version;
+  std::string mark;
+  std::string name;  // new NAME
+  // Neon preflight (SPEC §6).
+  bool neon_branch = false;
+  std::string neon_project;
+  std::string neon_parent;
+  std::string neon_branch_ttl = "2h";
+  bool neon_keep_branch = false;
+  std::string neon_api;
+  std::string older_than;  // neon cleanup
+};
+
+// Flag groups, added to each subcommand that takes them.
+void add_tenant_flags(CLI::App& cmd, Options& o);
+void add_run_flags(CLI::App& cmd, Options& o);
+void add_output_flags(CLI::App& cmd, Options& o);
+void add_neon_flags(CLI::App& cmd, Options& o);
+
+// Fills options not given by a flag or env from pgfleet.json (or --config); keys are the long
+// flag names without dashes' prefix, e.g. {"concurrency": 8, "control-plane": "..."}. Throws
+// UsageError naming the file and key on a bad file or unknown key.
+void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_given);
+
+}  // namespace pgfleet::cli

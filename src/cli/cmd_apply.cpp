@@ -1,0 +1,32 @@
+// pgfleet plan / apply.
+#include <fmt/format.h>
+
+#include "pgfleet/cli/commands.hpp"
+#include "pgfleet/cli/fleet_command.hpp"
+#include "pgfleet/cli/fleet_setup.hpp"
+
+namespace pgfleet::cli {
+
+int cmd_plan(const Options& o) {
+  const MigrationSet migrations = load_migrations(o);
+  FleetJob job;
+  job.command = "plan";
+  job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
+  return run_fleet(o, migrations, load_fleet(o), job);
+}
+
+int cmd_apply(const Options& o) {
+  const MigrationSet migrations = load_migrations(o);
+  std::vector<Tenant> tenants = load_fleet(o);
+  FleetJob job;
+  job.command = "apply";
+  job.effect = Effect::changes_tenants;
+  const std::string target = o.target.empty() ? fmt::format("the latest version ({})", migrations.latest())
+                                              : "version " + o.target;
+  job.confirm_question = fmt::format("Apply {} migration(s) up to {} to {} tenant(s)?",
+                                     migrations.all().size(), target, tenants.size());
+  job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.apply(t, c); };
+  return run_fleet(o, migrations, std::move(tenants), job);
+}
+
+}  // namespace pgfleet::cli

@@ -1,0 +1,132 @@
+// pgfleet rollback --run RUN_ID | --target V.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "pgfleet/cli/commands.hpp"
+#include "pgfleet/cli/fleet_command.hpp"
+#include "pgfleet/cli/fleet_setup.hpp"
+#include "pgfleet/cli/usage_error.hpp"
+#include "pgfleet/results/run_directory.hpp"
+
+namespace pgfleet::cli {
+namespace {
+
+// What an earlier run left for one tenant it changed.
+struct RollbackPlan {
+  Version expected_top = 0;  // the tenant's version when that run finished
+  std::string script;        // rollback/<tenant>.sql
+  std::string refusal;       // non-empty: the script cannot be run (a .down is missing)
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::map<std::string, RollbackPlan> load_run(const Options& o) {
+  std::optional<RunDirectory> dir;
+  try {
+    dir = RunDirectory::open(o.results_dir, o.rollback_run);
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("--run: ") + e.what());
+  }
+  std::ifstream lines(dir->file("tenants.jsonl"));
+  if (!lines) throw UsageError("--run: " + dir->file("tenants.jsonl") + " is missing");
+  std::map<std::string, RollbackPlan> plans;
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      // The last line of an interrupted run may be cut short; anything else is damage.
+      throw UsageError(fmt::format("{}:{}: not a JSON line", dir->file("tenants.jsonl"), number));
+    }
+    const auto& migrations = record.value("migrations", nlohmann::json::array());
+    if (migrations.empty() || !record.contains("to_version") || record["to_version"].is_null()) {
+      continue;
+    }
+    const std::string id = record.value("tenant_id", "");
+    RollbackPlan plan;
+    plan.expected_top = record["to_version"].get<Version>();
+    plan.script = read_file(dir->rollback_file(id));
+    const auto missing = plan.script.find("-- pgfleet: missing-down");
+    if (missing != std::string::npos) {
+      const auto end = plan.script.find('\n', missing);
+      plan.refusal = "rollback script cannot be run: " +
+                     plan.script.substr(missing + 3, end - missing - 3) +
+                     " (that version has no .down file)";
+    }
+    plans[id] = std::move(plan);
+  }
+  return plans;
+}
+
+int rollback_run(const Options& o) {
+  const MigrationSet migrations = load_migrations(o);
+  std::map<std::string, RollbackPlan> plans = load_run(o);
+  std::vector<Tenant> tenants;
+  for (Tenant& t : load_fleet(o)) {
+    if (plans.count(t.id)) tenants.push_back(std::move(t));
+  }
+  for (const auto& [id, plan] : plans) {
+    bool found = false;
+    for (const Tenant& t : tenants) found = found || t.id == id;
+    if (!found) std::cerr << "pgfleet: warning: tenant " << id << " of run " << o.rollback_run
+                          << " is not in the fleet any more; not rolled back\n";
+  }
+  FleetJob job;
+  job.command = "rollback";
+  job.effect = Effect::changes_tenants;
+  job.confirm_question = fmt::format("Run the rollback scripts of run {} on {} tenant(s)?",
+                                     o.rollback_run, tenants.size());
+  job.run = [&plans](TenantRunner& r, const Tenant& t, const Connector& c) {
+    const RollbackPlan& plan = plans.at(t.id);
+    if (!plan.refusal.empty()) {
+      TenantOutcome refused;
+      refused.tenant_id = t.id;
+      refused.status = TenantStatus::failed;
+      refused.reason = plan.refusal;
+      refused.started_at = std::chrono::system_clock::now();
+      return refused;
+    }
+    return r.run_script(t, c, plan.script, plan.expected_top);
+  };
+  return run_fleet(o, migrations, std::move(tenants), job);
+}
+
+int rollback_to_target(const Options& o) {
+  const MigrationSet migrations = load_migrations(o);
+  const Version target = parse_version(o.target, "target");
+  std::vector<Tenant> tenants = load_fleet(o);
+  FleetJob job;
+  job.command = "rollback";
+  job.effect = Effect::changes_tenants;
+  job.confirm_question = fmt::format("Roll {} tenant(s) back to version {} with .down files?",
+                                     tenants.size(), target);
+  job.run = [target](TenantRunner& r, const Tenant& t, const Connector& c) {
+    return r.rollback_to(t, c, target);
+  };
+  return run_fleet(o, migrations, std::move(tenants), job);
+}
+
+}  // namespace
+
+int cmd_rollback(const Options& o) {
+  if (!o.rollback_run.empty()) return rollback_run(o);
+  if (!o.target.empty()) return rollback_to_target(o);
+  throw UsageError("rollback needs --run RUN_ID or --target VERSION");
+}
+
+}  // namespace pgfleet::cli

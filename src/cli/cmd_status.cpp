@@ -1,0 +1,99 @@
+// pgfleet status: a read-only census of the fleet (tenants per version, dirty, drift, unreachable).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "pgfleet/cli/commands.hpp"
+#include "pgfleet/cli/fleet_setup.hpp"
+#include "pgfleet/fleet_runner.hpp"
+#include "pgfleet/results/outcome_json.hpp"
+#include "pgfleet/run_id.hpp"
+#include "pgfleet/tenant_runner.hpp"
+
+namespace pgfleet::cli {
+namespace {
+
+// Counts tenants per version and lists the ones that need a human.
+class Census : public Reporter {
+ public:
+  void tenant_finished(const TenantOutcome& o) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++total_;
+    if (is_ok(o.status)) {
+      ++per_version_[o.from_version.value_or(0)];
+      if (o.status == TenantStatus::pending) ++behind_;
+    } else {
+      problems_[to_string(o.status)].push_back(o.tenant_id + ": " + describe_problem(o));
+    }
+  }
+
+  void print_text(std::ostream& out, Version latest) const {
+    out << fmt::format("{} tenant(s); latest migration {}\n", total_, latest);
+    out << "version          tenants\n";
+    for (auto it = per_version_.rbegin(); it != per_version_.rend(); ++it) {
+      const std::string label = it->first == 0 ? "none" : std::to_string(it->first);
+      out << fmt::format("{:<16} {:>7}{}\n", label, it->second,
+                         it->first == latest ? "  (latest)" : "");
+    }
+    for (const auto& [status, lines] : problems_) {
+      out << fmt::format("{:<16} {:>7}\n", status, lines.size());
+      for (const auto& line : lines) out << "    " << line << "\n";
+    }
+  }
+
+  nlohmann::json to_json(Version latest) const {
+    nlohmann::json j;
+    j["tenants"] = total_;
+    j["latest"] = latest;
+    j["behind"] = behind_;
+    for (const auto& [version, count] : per_version_) j["versions"][std::to_string(version)] = count;
+    for (const auto& [status, lines] : problems_) j["problems"][status] = lines;
+    return j;
+  }
+
+  bool all_ok() const { return problems_.empty(); }
+
+ private:
+  std::mutex mutex_;
+  int total_ = 0, behind_ = 0;
+  std::map<Version, int> per_version_;
+  std::map<std::string, std::vector<std::string>> problems_;
+};
+
+}  // namespace
+
+int cmd_status(const Options& o) {
+  const MigrationSet migrations = load_migrations(o);
+  const std::vector<Tenant> tenants = load_fleet(o);
+  const std::string run_id = make_run_id(std::chrono::system_clock::now());
+  const RunSettings settings = run_settings(o, run_id);
+  const ConnectSettings connect = connect_settings(o, run_id);
+  StopControl& stop = StopControl::process();
+  Census census;
+  TenantRunner runner(migrations, settings, census, stop.stop_flag());
+  FleetRunner fleet(pool_limits(o), {}, grace_period(o), census, stop);
+  fleet.run(
+      tenants,
+      [&](const Tenant& t) {
+        if (!t.invalid_reason.empty()) {
+          TenantOutcome invalid;
+          invalid.tenant_id = t.id;
+          invalid.status = TenantStatus::invalid;
+          invalid.reason = t.invalid_reason;
+          return invalid;
+        }
+        return runner.plan(t, make_connector(t, connect, stop));
+      },
+      [](const Tenant&) { return std::string(); });
+  if (o.log_format == "json") {
+    std::cout << census.to_json(migrations.latest()).dump(2) << "\n";
+  } else {
+    census.print_text(std::cout, migrations.latest());
+  }
+  return census.all_ok() ? 0 : 1;
+}
+
+}  // namespace pgfleet::cli

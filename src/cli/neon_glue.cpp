@@ -1,0 +1,60 @@
+#include "pgfleet/cli/neon_glue.hpp"
+
+#include <cstdlib>
+
+#include "pgfleet/cli/usage_error.hpp"
+#include "pgfleet/neon/http_transport.hpp"
+#include "pgfleet/neon/neon_client.hpp"
+#include "pgfleet/neon/neon_error.hpp"
+#include "pgfleet/util/duration.hpp"
+
+namespace pgfleet::cli {
+
+std::shared_ptr<neon::NeonClient> make_neon_client(const Options& o) {
+  const char* key = std::getenv("NEON_API_KEY");
+  if (!key || !*key) throw UsageError("Neon preflight needs the API key in NEON_API_KEY");
+  neon::NeonClientOptions options;
+  options.api_base = neon::resolve_api_base(
+      o.neon_api.empty() ? std::nullopt : std::optional<std::string>(o.neon_api));
+  options.api_key = key;
+  return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport());
+}
+
+neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& run_id,
+                                          const std::vector<Tenant>& tenants) {
+  neon::PreflightOptions options;
+  if (!o.neon_project.empty()) options.project_id = o.neon_project;
+  if (!o.neon_parent.empty()) options.parent_branch = o.neon_parent;
+  try {
+    options.ttl = std::chrono::duration_cast<std::chrono::seconds>(
+        util::parse_duration(o.neon_branch_ttl));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--neon-branch-ttl: ") + e.what());
+  }
+  options.keep = o.neon_keep_branch ? neon::KeepBranch::yes : neon::KeepBranch::no;
+  options.run_id = run_id;
+  try {
+    return neon::start_preflight(make_neon_client(o), options, tenants);
+  } catch (const neon::NeonError& e) {
+    throw RunError(std::string("Neon preflight: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("Neon preflight: ") + e.what());
+  }
+}
+
+nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& b : branches) {
+    nlohmann::json j{{"project", b.branch.project_id},
+                     {"branch_id", b.branch.branch_id},
+                     {"branch_name", b.branch.branch_name},
+                     {"parent_branch_id", b.branch.parent_branch_id},
+                     {"deleted", b.status == neon::ReleaseStatus::deleted}};
+    if (b.status == neon::ReleaseStatus::failed) j["delete_error"] = b.error;
+    list.push_back(j);
+  }
+  // One project is the common case: keep the SPEC's flat shape then.
+  return list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
+}
+
+}  // namespace pgfleet::cli
