@@ -1,0 +1,30 @@
+#include "pgfleet/neon/http_transport.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace pgfleet::neon {
+
+const char* to_string(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::get: return "GET";
+    case HttpMethod::post: return "POST";
+    case HttpMethod::patch: return "PATCH";
+    case HttpMethod::del: return "DELETE";
+  }
+  return "GET";
+}
+
+std::optional<std::string> HttpResponse::header(const std::string& name) const {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto found = headers.find(lower);
+  if (found == headers.end()) return std::nullopt;
+  return found->second;
+}
+
+TransportError::TransportError(TransportErrorKind kind, const std::string& message)
+    : std::runtime_error(message), kind_(kind) {}
+
+}  // namespace pgfleet::neon
