@@ -1,0 +1,29 @@
+#pragma once
+// The JSON and one-line text forms of a tenant outcome, shared by the result listeners.
+#include <array>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pgfleet/outcome.hpp"
+
+namespace pgfleet {
+
+// Every tenant status, in the order summaries list them.
+inline constexpr std::array<TenantStatus, 10> kAllTenantStatuses = {
+    TenantStatus::applied, TenantStatus::up_to_date,  TenantStatus::pending, TenantStatus::failed,
+    TenantStatus::drift,   TenantStatus::dirty,       TenantStatus::invalid, TenantStatus::unreachable,
+    TenantStatus::skipped, TenantStatus::cancelled};
+
+// The tenants.jsonl record of SPEC §5: tenant_id, status, from_version, to_version, migrations,
+// error, host, started_at, duration_ms; plus `pending` (plan) and `reason` when set.
+nlohmann::json outcome_to_json(const TenantOutcome& outcome);
+
+// `value` on one line; invalid UTF-8 is replaced (U+FFFD) instead of throwing.
+std::string dump_json_line(const nlohmann::json& value);
+
+// One line describing what went wrong, e.g.
+// `42P01 relation "x" does not exist (version 3, line 2)`, or the outcome's reason; "" if none.
+std::string describe_problem(const TenantOutcome& outcome);
+
+}  // namespace pgfleet

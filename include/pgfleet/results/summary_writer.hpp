@@ -1,0 +1,53 @@
+#pragma once
+// summary.json (SPEC §5): the run as a whole, written atomically when the run finishes.
+// Keeps only counts and one duration per tenant, so memory stays small on big fleets.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pgfleet/migration_set.hpp"
+#include "pgfleet/reporter.hpp"
+
+namespace pgfleet {
+
+// The migrations a summary lists: version, name, checksum (copied, not referenced).
+struct MigrationSummary {
+  Version version = 0;
+  std::string name;
+  std::string checksum;
+};
+
+class SummaryWriter : public Reporter {
+ public:
+  // Will write `path` (e.g. RunDirectory::file("summary.json")) at run_finished.
+  SummaryWriter(std::string path, const MigrationSet& migrations);
+
+  // The `neon` object (project, branch id/name, deleted) when a preflight branch was used.
+  void set_neon(nlohmann::json neon);
+
+  void run_started(const RunInfo& info) override;
+  void tenant_finished(const TenantOutcome& outcome) override;
+  // Writes summary.json atomically. Never throws: a failure is kept for write_error().
+  void run_finished(const RunSummary& summary) override;
+
+  // The document run_finished writes (also for tests).
+  nlohmann::json to_json(const RunSummary& summary) const;
+  // The failure to write summary.json, if any.
+  std::optional<std::string> write_error() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string path_;
+  std::vector<MigrationSummary> migrations_;
+  RunInfo info_;
+  std::optional<nlohmann::json> neon_;
+  std::map<TenantStatus, long> counts_;
+  std::vector<long> durations_ms_;
+  std::optional<std::string> write_error_;
+};
+
+}  // namespace pgfleet

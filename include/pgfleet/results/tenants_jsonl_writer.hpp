@@ -1,0 +1,33 @@
+#pragma once
+// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (SPEC §5), so
+// the file is useful while the run is going and after a crash.
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "pgfleet/reporter.hpp"
+
+namespace pgfleet {
+
+class TenantsJsonlWriter : public Reporter {
+ public:
+  // Opens (creates with mode 0600, or appends to) `path`. Throws ResultsError.
+  explicit TenantsJsonlWriter(const std::string& path);
+  ~TenantsJsonlWriter() override;
+  TenantsJsonlWriter(const TenantsJsonlWriter&) = delete;
+  TenantsJsonlWriter& operator=(const TenantsJsonlWriter&) = delete;
+
+  // Appends the outcome's line with one write(2), thread-safe. Never throws (it runs on worker
+  // threads): a failed write is kept for write_error().
+  void tenant_finished(const TenantOutcome& outcome) override;
+  // The first write failure, if any (the CLI reports it and exits non-zero).
+  std::optional<std::string> write_error() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string path_;
+  int fd_ = -1;
+  std::optional<std::string> write_error_;
+};
+
+}  // namespace pgfleet
