@@ -1,1 +1,0 @@
-// Replaced by the real test environment (test_env.cpp) and integration tests.
