@@ -1,0 +1,2 @@
+-- pgfleet: no-transactoin
+CREATE INDEX CONCURRENTLY i ON t (a);

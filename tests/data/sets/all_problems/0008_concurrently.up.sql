@@ -1,0 +1,2 @@
+-- add an index
+CREATE INDEX CONCURRENTLY i ON t (a);

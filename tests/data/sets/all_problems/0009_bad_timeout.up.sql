@@ -1,0 +1,2 @@
+-- pgfleet: lock-timeout=5parsecs
+SELECT 1;

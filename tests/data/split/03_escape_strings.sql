@@ -1,0 +1,3 @@
+SELECT E'it\'s; escaped';
+SELECT e'back\\'; SELECT E'quote '' and \\\'; still';
+SELECT 'standard\'; -- the backslash above is a plain character

@@ -1,0 +1,2 @@
+INSERT INTO café VALUES ('naïve; ünïcödé', 'ß');
+SELECT 'fin €';

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "pgfleet/migration_set.hpp"
+#include "pgfleet/util/sha256.hpp"
+
+using namespace pgfleet;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string set_dir(const std::string& name) { return (fs::path(PGFLEET_TEST_DATA) / "sets" / name).string(); }
+
+// A fresh directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device entropy;
+    path_ = fs::temp_directory_path() / ("pgfleet-migset-" + std::to_string(entropy()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream out(path_ / name, std::ios::binary);
+    out << bytes;
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// The problems reported for `file` (a bare file name) joined, or "" when there are none.
+std::string problems_of(const MigrationSetError& error, const std::string& file) {
+  std::string found;
+  for (const FileProblem& p : error.problems()) {
+    if (fs::path(p.file).filename() == file) found += p.message + "\n";
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("migration set: a good directory loads in version order") {
+  const MigrationSet set = MigrationSet::load(set_dir("good"));
+  REQUIRE(set.all().size() == 3);
+  CHECK(set.latest() == 20261123120000LL);
+  const Migration& users = set.all()[0];
+  CHECK(users.version == 1);
+  CHECK(users.name == "create_users");
+  CHECK(users.up.directives.tx == TxKind::transactional);
+  REQUIRE(users.down.has_value());
+  CHECK(users.down->sql == "DROP TABLE users;\n");
+  CHECK(users.checksum == util::sha256_hex(users.up.sql));
+  CHECK(fs::path(users.up.path).filename() == "0001_create_users.up.sql");
+
+  const Migration* index = set.find(2);
+  REQUIRE(index != nullptr);
+  CHECK(index->up.directives.tx == TxKind::no_transaction);
+  CHECK(index->up.directives.lock_timeout == std::chrono::milliseconds(2000));
+  CHECK(index->up.directives.statement_timeout == std::chrono::milliseconds(600000));
+  REQUIRE(index->down.has_value());
+  CHECK(index->down->directives.tx == TxKind::no_transaction);
+
+  CHECK_FALSE(set.all()[2].down.has_value());
+  CHECK(set.find(3) == nullptr);
+}
+
+TEST_CASE("migration set: every problem is reported at once, file by file") {
+  const std::string dir = set_dir("all_problems");
+  try {
+    MigrationSet::load(dir);
+    FAIL("expected MigrationSetError");
+  } catch (const MigrationSetError& e) {
+    CHECK(problems_of(e, "0001_ok.up.sql").empty());
+    CHECK(problems_of(e, "0010_ok_with_bad_down.up.sql").empty());
+    CHECK_THAT(problems_of(e, "0002_dup.up.sql"), Catch::Contains("duplicate version 2") &&
+                                                     Catch::Contains("002_dup_again.up.sql"));
+    CHECK_THAT(problems_of(e, "002_dup_again.up.sql"), Catch::Contains("duplicate version 2"));
+    CHECK_THAT(problems_of(e, "0003_orphan.down.sql"), Catch::Contains("without a matching .up"));
+    CHECK_THAT(problems_of(e, "badname.sql"), Catch::Contains("bad migration file name"));
+    CHECK_THAT(problems_of(e, "notes.txt"), Catch::Contains("bad migration file name"));
+    CHECK_THAT(problems_of(e, "subdir"), Catch::Contains("subdirectories"));
+    CHECK_THAT(problems_of(e, "0004_latin1.up.sql"), Catch::Contains("invalid UTF-8 at byte offset 26"));
+    CHECK_THAT(problems_of(e, "0005_empty.up.sql"), Catch::Contains("empty migration"));
+    CHECK_THAT(problems_of(e, "0006_unknown_directive.up.sql"),
+               Catch::Contains("unknown directive 'no-transactoin'") && Catch::Contains("line 1"));
+    const std::string commit = problems_of(e, "0007_commit.up.sql");
+    CHECK_THAT(commit, Catch::Contains("line 1: BEGIN") && Catch::Contains("line 3: COMMIT") &&
+                           Catch::Contains("-- pgfleet: no-transaction"));
+    CHECK_THAT(problems_of(e, "0008_concurrently.up.sql"),
+               Catch::Contains("line 2: CREATE INDEX CONCURRENTLY") && Catch::Contains("-- pgfleet: no-transaction"));
+    CHECK_THAT(problems_of(e, "0009_bad_timeout.up.sql"), Catch::Contains("5parsecs"));
+    CHECK_THAT(problems_of(e, "0010_ok_with_bad_down.down.sql"), Catch::Contains("VACUUM"));
+    CHECK(e.problems().size() == 14);  // one per bad file above, two for 0007
+
+    // what(): one line per problem, "<file>: <message>", files in order.
+    const std::string what = e.what();
+    CHECK(std::count(what.begin(), what.end(), '\n') == static_cast<long>(e.problems().size()) - 1);
+    CHECK_THAT(what, Catch::StartsWith((fs::path(dir) / "0002_dup.up.sql").string() + ": duplicate version"));
+    for (std::size_t i = 1; i < e.problems().size(); ++i) CHECK(e.problems()[i - 1].file <= e.problems()[i].file);
+  }
+}
+
+TEST_CASE("migration set: a .down must carry its .up's name") {
+  try {
+    MigrationSet::load(set_dir("down_name_mismatch"));
+    FAIL("expected MigrationSetError");
+  } catch (const MigrationSetError& e) {
+    REQUIRE(e.problems().size() == 1);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("0001_first.up.sql"));
+    CHECK(fs::path(e.problems()[0].file).filename() == "0001_other.down.sql");
+  }
+}
+
+TEST_CASE("migration set: BOM removed and CRLF read as LF, in the text and the checksum") {
+  TempDir plain;
+  plain.write("1_a.up.sql", "-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n");
+  TempDir windows;
+  windows.write("1_a.up.sql", "\xEF\xBB\xBF-- pgfleet: lock-timeout=1s\r\nCREATE TABLE a (id int);\r\n");
+  const MigrationSet a = MigrationSet::load(plain.str());
+  const MigrationSet b = MigrationSet::load(windows.str());
+  CHECK(b.all()[0].up.sql == "-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n");
+  CHECK(b.all()[0].checksum == a.all()[0].checksum);
+  CHECK(b.all()[0].up.directives.lock_timeout == std::chrono::milliseconds(1000));
+  CHECK(a.all()[0].checksum == util::sha256_hex("-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n"));
+}
+
+TEST_CASE("migration set: a lone CR and a BOM in the middle are kept") {
+  TempDir dir;
+  dir.write("1_a.up.sql", "SELECT 'a\rb';\nSELECT '\xEF\xBB\xBF';\n");
+  CHECK(MigrationSet::load(dir.str()).all()[0].up.sql == "SELECT 'a\rb';\nSELECT '\xEF\xBB\xBF';\n");
+}
+
+TEST_CASE("migration set: 0007 and 7 are the same version") {
+  TempDir dir;
+  dir.write("0007_a.up.sql", "SELECT 1;");
+  dir.write("7_b.up.sql", "SELECT 2;");
+  CHECK_THROWS_WITH(MigrationSet::load(dir.str()), Catch::Contains("duplicate version 7"));
+}
+
+TEST_CASE("migration set: an empty directory is an empty set; a missing one is an error") {
+  TempDir dir;
+  const MigrationSet set = MigrationSet::load(dir.str());
+  CHECK(set.empty());
+  CHECK(set.latest() == 0);
+  CHECK_THROWS_AS(MigrationSet::load(dir.str() + "/missing"), std::runtime_error);
+  try {
+    MigrationSet::load(dir.str() + "/missing");
+  } catch (const MigrationSetError&) {
+    FAIL("a missing directory is not a MigrationSetError");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("missing"));
+  }
+}
+
+TEST_CASE("migration set: the no-transaction directive allows what a transaction cannot hold") {
+  TempDir dir;
+  dir.write("1_vacuum.up.sql", "-- pgfleet: no-transaction\nVACUUM t;\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  dir.write("2_dollar.up.sql", "DO $$ BEGIN COMMIT; END $$;\n");
+  CHECK(MigrationSet::load(dir.str()).all().size() == 2);
+}
+
+TEST_CASE("migration set: constructed sets are sorted and searchable") {
+  Migration m5;
+  m5.version = 5;
+  Migration m2;
+  m2.version = 2;
+  const MigrationSet set({m5, m2});
+  CHECK(set.all().front().version == 2);
+  CHECK(set.latest() == 5);
+  CHECK(set.find(5) == &set.all()[1]);
+  CHECK(set.find(4) == nullptr);
+  CHECK(MigrationSet().latest() == 0);
+}
