@@ -1,0 +1,73 @@
+#pragma once
+// One command on one tenant in progress: its session, the history state read from it, and the
+// outcome being built. TenantRunner creates one per call; this is where the plan-execute loop
+// lives, with the policy for what each step's end means for the tenant.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pgfleet/history_table.hpp"
+#include "pgfleet/migration_set.hpp"
+#include "pgfleet/outcome.hpp"
+#include "pgfleet/planner.hpp"
+#include "pgfleet/reporter.hpp"
+#include "pgfleet/run_options.hpp"
+#include "pgfleet/session.hpp"
+#include "pgfleet/step_executor.hpp"
+#include "pgfleet/tenant.hpp"
+#include "pgfleet/tenant_runner.hpp"
+
+namespace pgfleet {
+
+class TenantRun {
+ public:
+  TenantRun(const MigrationSet& migrations, const RunSettings& settings, Reporter& reporter,
+            const std::atomic<bool>& stop, const Tenant& tenant, const Connector& connect);
+
+  // Each runs the command and returns the finished outcome; never throws.
+  TenantOutcome plan();
+  TenantOutcome apply();
+  TenantOutcome rollback_to(Version target);
+  TenantOutcome run_script(const std::string& script_sql, Version expected_top);
+  TenantOutcome baseline(Version version);
+  TenantOutcome repair(Version version, RepairAction action);
+
+ private:
+  enum class Loop { go_on, stop };
+  // Connects, runs `body`, turns any exception into the outcome, and finishes it.
+  TenantOutcome guarded(const std::function<void()>& body);
+
+  void open_session();
+  void read_state();
+  void ensure_table();
+  StepContext context() const;
+  Loop wait_while_busy(const std::string& reason);
+  Loop after_history_changed(const StepContext& used);
+  Loop fail_step(const StepResult& step, Direction direction);
+  Loop recover_lost_connection(const std::vector<const Migration*>& step, const StepResult& r,
+                               Direction direction);
+  void record(const Migration& migration, Direction direction, long duration_ms, int attempts);
+  void fail(const std::string& message, const std::string& sqlstate = {});
+  void refuse(TenantStatus status, const std::string& reason);
+  std::vector<const Migration*> next_apply_step(const Plan& plan) const;
+
+  const MigrationSet& migrations_;
+  const RunSettings& settings_;
+  Reporter& reporter_;
+  const std::atomic<bool>& stop_;
+  const Tenant& tenant_;
+  const Connector& connect_;
+  HistoryTable history_;
+  StepExecutor executor_;
+  std::unique_ptr<Session> session_;
+  TenantState state_;
+  TenantOutcome outcome_;
+  std::chrono::steady_clock::time_point started_;
+  std::optional<std::optional<Version>> known_to_version_;  // set when state_ is not read back
+  int busy_polls_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> busy_deadline_;
+};
+
+}  // namespace pgfleet
