@@ -35,10 +35,12 @@ std::vector<std::string_view> split_words(std::string_view text) {
 }
 
 int line_of(std::string_view sql, std::size_t offset) {
-  return 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(offset), '\n'));
+  return 1 +
+         static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(offset), '\n'));
 }
 
-void set_timeout(std::optional<Millis>& slot, std::string_view name, std::string_view value, int line) {
+void set_timeout(std::optional<Millis>& slot, std::string_view name, std::string_view value,
+                 int line) {
   if (slot) throw DirectiveError(line, "directive '" + std::string(name) + "' is given twice");
   if (value.empty()) {
     throw DirectiveError(line, "directive '" + std::string(name) + "' needs a duration, e.g. " +
@@ -54,10 +56,13 @@ void set_timeout(std::optional<Millis>& slot, std::string_view name, std::string
 void apply_directive(Directives& directives, std::string_view word, int line) {
   const std::size_t eq = word.find('=');
   const std::string_view name = word.substr(0, eq);
-  const std::string_view value = eq == std::string_view::npos ? std::string_view() : word.substr(eq + 1);
+  const std::string_view value =
+      eq == std::string_view::npos ? std::string_view() : word.substr(eq + 1);
   if (name == "no-transaction") {
-    if (eq != std::string_view::npos) throw DirectiveError(line, "directive 'no-transaction' takes no value");
-    if (directives.tx == TxKind::no_transaction) throw DirectiveError(line, "directive 'no-transaction' is given twice");
+    if (eq != std::string_view::npos)
+      throw DirectiveError(line, "directive 'no-transaction' takes no value");
+    if (directives.tx == TxKind::no_transaction)
+      throw DirectiveError(line, "directive 'no-transaction' is given twice");
     directives.tx = TxKind::no_transaction;
   } else if (name == "lock-timeout" && eq != std::string_view::npos) {
     set_timeout(directives.lock_timeout, name, value, line);

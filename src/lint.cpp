@@ -12,7 +12,9 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-bool has(const Words& w, std::string_view word) { return std::find(w.begin(), w.end(), word) != w.end(); }
+bool has(const Words& w, std::string_view word) {
+  return std::find(w.begin(), w.end(), word) != w.end();
+}
 
 bool starts_with(const Words& w, std::initializer_list<std::string_view> prefix) {
   return w.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), w.begin());
@@ -99,14 +101,16 @@ class MigrationLinter {
     }
     check_directive_placement(up);
     if (migration_.down) check_directive_placement(*migration_.down);
-    std::stable_sort(findings_.begin(), findings_.end(), [](const LintFinding& a, const LintFinding& b) {
-      return a.file != b.file ? a.file > b.file : a.line < b.line;  // .up before .down
-    });
+    std::stable_sort(
+        findings_.begin(), findings_.end(), [](const LintFinding& a, const LintFinding& b) {
+          return a.file != b.file ? a.file > b.file : a.line < b.line;  // .up before .down
+        });
     return findings_;
   }
 
  private:
-  void add(const std::string& file, int line, LintSeverity severity, std::string rule, std::string message) {
+  void add(const std::string& file, int line, LintSeverity severity, std::string rule,
+           std::string message) {
     findings_.push_back(LintFinding{file, line, severity, std::move(rule), std::move(message)});
   }
   void warn(const SqlStatement& s, std::string rule, std::string message) {
@@ -123,17 +127,21 @@ class MigrationLinter {
       if (word_at(w, i) == "IF") i += 3;  // IF NOT EXISTS
       created_tables_.insert(word_at(w, i));
     }
-    if (w.size() > 1 && w[0] == "CREATE" && (w[1] == "INDEX" || (w[1] == "UNIQUE" && word_at(w, 2) == "INDEX"))) {
+    if (w.size() > 1 && w[0] == "CREATE" &&
+        (w[1] == "INDEX" || (w[1] == "UNIQUE" && word_at(w, 2) == "INDEX"))) {
       check_create_index(s, w);
     }
     if (starts_with(w, {"DROP", "TABLE"})) {
-      warn(s, "drop-table", "DROP TABLE loses data and breaks code still reading the table; drop it "
-                            "in a later release, after no code uses it");
+      warn(s, "drop-table",
+           "DROP TABLE loses data and breaks code still reading the table; drop it "
+           "in a later release, after no code uses it");
     }
     if (starts_with(w, {"ALTER", "TABLE"})) check_alter_table(s, w);
-    if (w.size() > 1 && w[0] == "ALTER" && has(w, "RENAME") && !starts_with(w, {"ALTER", "TABLE"})) {
-      warn(s, "rename", "renaming breaks code that still uses the old name; add the new name, "
-                        "migrate the code, then drop the old one");
+    if (w.size() > 1 && w[0] == "ALTER" && has(w, "RENAME") &&
+        !starts_with(w, {"ALTER", "TABLE"})) {
+      warn(s, "rename",
+           "renaming breaks code that still uses the old name; add the new name, "
+           "migrate the code, then drop the old one");
     }
   }
 
@@ -150,29 +158,34 @@ class MigrationLinter {
 
   void check_alter_table(const SqlStatement& s, const Words& w) {
     if (has(w, "RENAME")) {
-      warn(s, "rename", "renaming breaks code that still uses the old name; add the new name, "
-                        "migrate the code, then drop the old one");
+      warn(s, "rename",
+           "renaming breaks code that still uses the old name; add the new name, "
+           "migrate the code, then drop the old one");
     }
     if (created_tables_.count(altered_table(w))) return;  // changes to a table made in this file
-    if (has(w, "ADD") && has_pair(w, "NOT", "NULL") && !has(w, "DEFAULT") && !has(w, "CONSTRAINT") &&
-        !has_pair(w, "SET", "NOT") && !fills_itself(w)) {
+    if (has(w, "ADD") && has_pair(w, "NOT", "NULL") && !has(w, "DEFAULT") &&
+        !has(w, "CONSTRAINT") && !has_pair(w, "SET", "NOT") && !fills_itself(w)) {
       fail(s, "add-column-not-null-without-default",
            "ADD COLUMN ... NOT NULL without DEFAULT fails on a table that has rows; add a DEFAULT, "
            "or add the column nullable, backfill, then SET NOT NULL");
     }
     if (changes_column_type(w)) {
-      warn(s, "alter-column-type", "ALTER COLUMN ... TYPE usually rewrites the table under an "
-                                   "ACCESS EXCLUSIVE lock; add a new column and backfill instead");
+      warn(s, "alter-column-type",
+           "ALTER COLUMN ... TYPE usually rewrites the table under an "
+           "ACCESS EXCLUSIVE lock; add a new column and backfill instead");
     }
     if (has_pair(w, "SET", "NOT")) {
-      warn(s, "set-not-null", "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock; "
-                              "add a CHECK (col IS NOT NULL) NOT VALID constraint and VALIDATE it first");
+      warn(s, "set-not-null",
+           "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock; "
+           "add a CHECK (col IS NOT NULL) NOT VALID constraint and VALIDATE it first");
     }
     if (drops_column(w)) {
-      warn(s, "drop-column", "DROP COLUMN loses data and breaks code still reading the column; stop "
-                             "using it first and drop it in a later release");
+      warn(s, "drop-column",
+           "DROP COLUMN loses data and breaks code still reading the column; stop "
+           "using it first and drop it in a later release");
     }
-    if (has_pair(w, "ADD", "CONSTRAINT") || has_pair(w, "ADD", "FOREIGN") || has_pair(w, "ADD", "CHECK")) {
+    if (has_pair(w, "ADD", "CONSTRAINT") || has_pair(w, "ADD", "FOREIGN") ||
+        has_pair(w, "ADD", "CHECK")) {
       check_add_constraint(s, w);
     }
   }
@@ -184,7 +197,8 @@ class MigrationLinter {
              "ADD CONSTRAINT without NOT VALID checks every row while holding a lock; add it NOT "
              "VALID, then VALIDATE CONSTRAINT in a later statement");
       }
-    } else if ((has(w, "UNIQUE") || has_pair(w, "PRIMARY", "KEY")) && !has_pair(w, "USING", "INDEX")) {
+    } else if ((has(w, "UNIQUE") || has_pair(w, "PRIMARY", "KEY")) &&
+               !has_pair(w, "USING", "INDEX")) {
       warn(s, "add-constraint-not-valid",
            "ADD UNIQUE/PRIMARY KEY builds an index while blocking writes; CREATE UNIQUE INDEX "
            "CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX");
@@ -223,7 +237,9 @@ const char* to_string(LintSeverity severity) {
   return severity == LintSeverity::error ? "error" : "warning";
 }
 
-std::vector<LintFinding> lint_migration(const Migration& migration) { return MigrationLinter(migration).run(); }
+std::vector<LintFinding> lint_migration(const Migration& migration) {
+  return MigrationLinter(migration).run();
+}
 
 std::vector<LintFinding> lint(const MigrationSet& set) {
   std::vector<LintFinding> findings;

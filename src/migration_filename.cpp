@@ -31,8 +31,9 @@ bool is_ignored_name(std::string_view name) {
   if (name.empty() || name.front() == '.') return true;
   if (name == "pgfleet.sum") return true;
   std::string prefix(name.substr(0, 6));
-  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                 [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; });
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  });
   return prefix == "README";
 }
 
@@ -65,7 +66,8 @@ MigrationFilename parse_migration_filename(std::string_view name) {
   parsed.version_digits = std::string(digits);
   parsed.version = 0;
   for (const char c : digits) parsed.version = parsed.version * 10 + (c - '0');
-  if (parsed.version == 0) bad_name(name, "the version must be at least 1 (0 means nothing applied)");
+  if (parsed.version == 0)
+    bad_name(name, "the version must be at least 1 (0 means nothing applied)");
   parsed.slug = std::string(slug);
   return parsed;
 }

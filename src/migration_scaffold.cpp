@@ -89,9 +89,11 @@ ScaffoldedMigration scaffold_migration(const std::string& dir, const std::string
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create migrations directory " + dir + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create migrations directory " + dir + ": " + ec.message());
   std::vector<std::string> existing;
-  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
     const std::string filename = it->path().filename().string();
     if (classify_dir_entry(filename) == DirEntryRole::migration) {
       existing.push_back(parse_migration_filename(filename).version_digits);
@@ -103,7 +105,8 @@ ScaffoldedMigration scaffold_migration(const std::string& dir, const std::string
   const std::string down_name = migration_filename(digits, name, MigrationDirection::down);
   ScaffoldedMigration result{to_version(digits), (fs::path(dir) / up_name).string(),
                              (fs::path(dir) / down_name).string()};
-  if (fs::exists(result.down_path)) throw std::runtime_error(result.down_path + " already exists; not overwriting it");
+  if (fs::exists(result.down_path))
+    throw std::runtime_error(result.down_path + " already exists; not overwriting it");
   write_new_file(result.up_path, up_template(up_name));
   write_new_file(result.down_path, down_template(down_name, up_name));
   return result;

@@ -67,19 +67,23 @@ class SetLoader {
   std::vector<fs::directory_entry> sorted_entries() const {
     std::error_code ec;
     if (!fs::is_directory(dir_, ec)) {
-      throw std::runtime_error("migrations directory '" + dir_ + "' does not exist or is not a directory");
+      throw std::runtime_error("migrations directory '" + dir_ +
+                               "' does not exist or is not a directory");
     }
     std::vector<fs::directory_entry> entries;
     fs::directory_iterator it(dir_, ec);
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
-    if (ec) throw std::runtime_error("cannot read migrations directory '" + dir_ + "': " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot read migrations directory '" + dir_ + "': " + ec.message());
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
       return a.path().filename() < b.path().filename();
     });
     return entries;
   }
 
-  std::string path_of(const std::string& filename) const { return (fs::path(dir_) / filename).string(); }
+  std::string path_of(const std::string& filename) const {
+    return (fs::path(dir_) / filename).string();
+  }
 
   void problem(const std::string& filename, std::string message) {
     problems_.push_back(FileProblem{path_of(filename), std::move(message)});
@@ -134,7 +138,8 @@ class SetLoader {
     }
     const std::vector<SqlStatement> statements = split_sql(found.file.sql);
     if (found.name.direction == MigrationDirection::up && statements.empty()) {
-      problem(found.filename, "empty migration: the .up file has no SQL statement, only blanks or comments");
+      problem(found.filename,
+              "empty migration: the .up file has no SQL statement, only blanks or comments");
     }
     if (found.file.directives.tx == TxKind::transactional) {
       for (const TransactionConflict& c : find_transaction_conflicts(statements)) {
@@ -190,7 +195,8 @@ class SetLoader {
         if (&other == &file) continue;
         others += (others.empty() ? "" : ", ") + other.filename;
       }
-      problem(file.filename, "duplicate version " + std::to_string(version) + " (also " + others + ")");
+      problem(file.filename,
+              "duplicate version " + std::to_string(version) + " (also " + others + ")");
     }
   }
 
@@ -214,11 +220,14 @@ MigrationSet::MigrationSet(std::vector<Migration> migrations) : migrations_(std:
 MigrationSet MigrationSet::load(const std::string& dir) { return SetLoader(dir).load(); }
 
 const Migration* MigrationSet::find(Version v) const {
-  const auto it = std::lower_bound(migrations_.begin(), migrations_.end(), v,
-                                   [](const Migration& m, Version version) { return m.version < version; });
+  const auto it =
+      std::lower_bound(migrations_.begin(), migrations_.end(), v,
+                       [](const Migration& m, Version version) { return m.version < version; });
   return it != migrations_.end() && it->version == v ? &*it : nullptr;
 }
 
-Version MigrationSet::latest() const { return migrations_.empty() ? 0 : migrations_.back().version; }
+Version MigrationSet::latest() const {
+  return migrations_.empty() ? 0 : migrations_.back().version;
+}
 
 }  // namespace pgfleet

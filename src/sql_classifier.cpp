@@ -33,7 +33,8 @@ std::string transaction_control(const Words& w) {
   if (first == "BEGIN" || first == "END" || first == "ABORT") return first;
   if (starts_with(w, {"START", "TRANSACTION"})) return "START TRANSACTION";
   if (starts_with(w, {"PREPARE", "TRANSACTION"})) return "PREPARE TRANSACTION";
-  if (first == "COMMIT") return starts_with(w, {"COMMIT", "PREPARED"}) ? "COMMIT PREPARED" : "COMMIT";
+  if (first == "COMMIT")
+    return starts_with(w, {"COMMIT", "PREPARED"}) ? "COMMIT PREPARED" : "COMMIT";
   if (first == "ROLLBACK") {
     if (starts_with(w, {"ROLLBACK", "PREPARED"})) return "ROLLBACK PREPARED";
     // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name stays inside the transaction.
@@ -53,7 +54,8 @@ std::string needs_no_transaction(const Words& w) {
   if (first == "CREATE" || first == "DROP") {
     const std::size_t at = object_index(w);
     const std::string object = word_at(w, at);
-    if (object == "INDEX" && word_at(w, at + 1) == "CONCURRENTLY") return first + " INDEX CONCURRENTLY";
+    if (object == "INDEX" && word_at(w, at + 1) == "CONCURRENTLY")
+      return first + " INDEX CONCURRENTLY";
     if (object == "DATABASE" || object == "TABLESPACE" || object == "SUBSCRIPTION") {
       return first + " " + object;
     }
@@ -84,7 +86,8 @@ std::string needs_no_transaction(const Words& w) {
 std::vector<std::string> statement_words(std::string_view statement) {
   Words words;
   for (const SqlToken& token : lex_sql(statement)) {
-    if (token.kind == SqlTokenKind::word) words.push_back(to_upper_ascii(token_text(statement, token)));
+    if (token.kind == SqlTokenKind::word)
+      words.push_back(to_upper_ascii(token_text(statement, token)));
   }
   return words;
 }
@@ -93,16 +96,19 @@ std::optional<TransactionConflict> classify_statement(const SqlStatement& statem
   const Words words = statement_words(statement.text);
   std::string what = transaction_control(words);
   if (!what.empty()) {
-    return TransactionConflict{StatementConflict::transaction_control, what, statement.text, statement.line};
+    return TransactionConflict{StatementConflict::transaction_control, what, statement.text,
+                               statement.line};
   }
   what = needs_no_transaction(words);
   if (!what.empty()) {
-    return TransactionConflict{StatementConflict::not_in_transaction, what, statement.text, statement.line};
+    return TransactionConflict{StatementConflict::not_in_transaction, what, statement.text,
+                               statement.line};
   }
   return std::nullopt;
 }
 
-std::vector<TransactionConflict> find_transaction_conflicts(const std::vector<SqlStatement>& statements) {
+std::vector<TransactionConflict> find_transaction_conflicts(
+    const std::vector<SqlStatement>& statements) {
   std::vector<TransactionConflict> conflicts;
   for (const SqlStatement& statement : statements) {
     if (auto conflict = classify_statement(statement)) conflicts.push_back(std::move(*conflict));

@@ -48,7 +48,8 @@ class Lexer {
       ++pos_;
       return quoted('\'', BackslashEscapes::on, SqlTokenKind::string);
     }
-    if ((c == 'u' || c == 'U') && at(pos_ + 1) == '&' && (at(pos_ + 2) == '"' || at(pos_ + 2) == '\'')) {
+    if ((c == 'u' || c == 'U') && at(pos_ + 1) == '&' &&
+        (at(pos_ + 2) == '"' || at(pos_ + 2) == '\'')) {
       pos_ += 2;
       const char quote = sql_[pos_];
       return quoted(quote, BackslashEscapes::off,
@@ -62,7 +63,9 @@ class Lexer {
     if (c == '"') return quoted('"', BackslashEscapes::off, SqlTokenKind::quoted_identifier);
     if (c == '$') return dollar();
     if (is_digit(c) || (c == '.' && is_digit(at(pos_ + 1)))) {
-      while (pos_ < sql_.size() && (is_ident_char(sql_[pos_]) || sql_[pos_] == '.') && sql_[pos_] != '$') ++pos_;
+      while (pos_ < sql_.size() && (is_ident_char(sql_[pos_]) || sql_[pos_] == '.') &&
+             sql_[pos_] != '$')
+        ++pos_;
       return SqlTokenKind::number;
     }
     ++pos_;
@@ -117,7 +120,8 @@ class Lexer {
     }
     std::size_t tag_end = pos_ + 1;
     if (is_ident_start(at(tag_end))) {
-      while (tag_end < sql_.size() && is_ident_char(sql_[tag_end]) && sql_[tag_end] != '$') ++tag_end;
+      while (tag_end < sql_.size() && is_ident_char(sql_[tag_end]) && sql_[tag_end] != '$')
+        ++tag_end;
     }
     if (at(tag_end) != '$') {
       ++pos_;

@@ -91,7 +91,8 @@ std::vector<SqlStatement> split_sql(std::string_view sql) {
     }
     if (begin < piece.size()) {
       const int statement_line =
-          line + static_cast<int>(std::count(piece.begin(), piece.begin() + static_cast<long>(begin), '\n'));
+          line + static_cast<int>(
+                     std::count(piece.begin(), piece.begin() + static_cast<long>(begin), '\n'));
       statements.push_back(SqlStatement{std::string(piece.substr(begin, end - begin)),
                                         piece_offset + begin, statement_line});
     }

@@ -11,8 +11,8 @@
 namespace pgfleet {
 
 enum class StatementConflict {
-  transaction_control,   // BEGIN, COMMIT, ROLLBACK, ... would end pgfleet's own transaction
-  not_in_transaction,    // CREATE INDEX CONCURRENTLY, VACUUM, ... fail inside a transaction
+  transaction_control,  // BEGIN, COMMIT, ROLLBACK, ... would end pgfleet's own transaction
+  not_in_transaction,   // CREATE INDEX CONCURRENTLY, VACUUM, ... fail inside a transaction
 };
 
 // One offending statement.
@@ -30,6 +30,7 @@ std::vector<std::string> statement_words(std::string_view statement);
 std::optional<TransactionConflict> classify_statement(const SqlStatement& statement);
 
 // Every statement of `statements` that cannot be part of a transactional file.
-std::vector<TransactionConflict> find_transaction_conflicts(const std::vector<SqlStatement>& statements);
+std::vector<TransactionConflict> find_transaction_conflicts(
+    const std::vector<SqlStatement>& statements);
 
 }  // namespace pgfleet

@@ -18,11 +18,11 @@ enum class SqlTokenKind {
   string,             // '...' with '' escapes, E'...' with backslash escapes too
   dollar_string,      // $tag$ ... $tag$
   number,
-  parameter,          // $1
+  parameter,  // $1
   semicolon,
   open_paren,
   close_paren,
-  punctuation,        // any other single character
+  punctuation,  // any other single character
 };
 
 struct SqlToken {

@@ -65,7 +65,8 @@ std::size_t byte_offset_of_char(std::string_view text, std::size_t char_index) {
 
 int line_at_byte(std::string_view text, std::size_t byte_offset) {
   const std::size_t end = std::min(byte_offset, text.size());
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(end), '\n'));
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(end), '\n'));
 }
 
 }  // namespace pgfleet::util

@@ -37,12 +37,17 @@ TEST_CASE("directives: errors name the directive and its line") {
                     Catch::Contains("line 2") && Catch::Contains("no-transactoin"));
   CHECK_THROWS_WITH(parse_directives("-- pgfleet: lock-timeout=5parsecs\n"),
                     Catch::Contains("lock-timeout") && Catch::Contains("5parsecs"));
-  CHECK_THROWS_WITH(parse_directives("-- pgfleet: lock-timeout=\n"), Catch::Contains("needs a duration"));
-  CHECK_THROWS_WITH(parse_directives("-- pgfleet: statement-timeout\n"), Catch::Contains("statement-timeout"));
-  CHECK_THROWS_WITH(parse_directives("-- pgfleet: no-transaction=yes\n"), Catch::Contains("takes no value"));
-  CHECK_THROWS_WITH(parse_directives("-- pgfleet: lock-timeout=1s lock-timeout=2s\n"), Catch::Contains("twice"));
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: lock-timeout=\n"),
+                    Catch::Contains("needs a duration"));
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: statement-timeout\n"),
+                    Catch::Contains("statement-timeout"));
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: no-transaction=yes\n"),
+                    Catch::Contains("takes no value"));
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: lock-timeout=1s lock-timeout=2s\n"),
+                    Catch::Contains("twice"));
   CHECK_THROWS_WITH(parse_directives("-- pgfleet:\n"), Catch::Contains("empty"));
-  CHECK_THROWS_AS(parse_directives("-- pgfleet: no-transaction\n-- pgfleet: no-transaction\n"), DirectiveError);
+  CHECK_THROWS_AS(parse_directives("-- pgfleet: no-transaction\n-- pgfleet: no-transaction\n"),
+                  DirectiveError);
   try {
     parse_directives("\n\n-- pgfleet: bogus\n");
     FAIL("expected a DirectiveError");
@@ -52,6 +57,7 @@ TEST_CASE("directives: errors name the directive and its line") {
 }
 
 TEST_CASE("directives: ordinary comments that mention pgfleet are not directives") {
-  CHECK_NOTHROW(parse_directives("-- pgfleet applies this file\n-- about pgfleet: nothing\nSELECT 1;"));
+  CHECK_NOTHROW(
+      parse_directives("-- pgfleet applies this file\n-- about pgfleet: nothing\nSELECT 1;"));
   CHECK_NOTHROW(parse_directives("--   -- pgfleet: example in a comment\nSELECT 1;"));
 }

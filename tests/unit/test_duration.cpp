@@ -20,8 +20,8 @@ TEST_CASE("duration: parses every unit") {
 }
 
 TEST_CASE("duration: rejects bad text and names it") {
-  for (const char* bad : {"", "5", "10", "-5s", "5 s", "5x", "s", "1.5s", " 5s", "5s ", "99999999999999999999s",
-                          "9223372036854775807d"}) {
+  for (const char* bad : {"", "5", "10", "-5s", "5 s", "5x", "s", "1.5s", " 5s", "5s ",
+                          "99999999999999999999s", "9223372036854775807d"}) {
     INFO(bad);
     CHECK_THROWS_AS(parse_duration(bad), std::invalid_argument);
   }

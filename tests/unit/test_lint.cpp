@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "pgfleet/directives.hpp"
 #include "pgfleet/lint.hpp"
@@ -14,7 +13,8 @@ Migration migration_of(const std::string& up_sql, const std::string& down_sql = 
   m.version = 1;
   m.name = "m";
   m.up = MigrationFile{"1_m.up.sql", up_sql, parse_directives(up_sql)};
-  if (!down_sql.empty()) m.down = MigrationFile{"1_m.down.sql", down_sql, parse_directives(down_sql)};
+  if (!down_sql.empty())
+    m.down = MigrationFile{"1_m.down.sql", down_sql, parse_directives(down_sql)};
   return m;
 }
 
@@ -35,11 +35,15 @@ TEST_CASE("lint: safe migrations have no findings") {
   CHECK(rules_of("CREATE TABLE t (id int NOT NULL);\nCREATE INDEX t_id ON t (id);\n"
                  "ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 0;\n")
             .empty());
-  CHECK(rules_of("-- pgfleet: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n").empty());
+  CHECK(
+      rules_of("-- pgfleet: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n")
+          .empty());
   CHECK(rules_of("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n"
                  "ALTER TABLE t VALIDATE CONSTRAINT fk;\n")
             .empty());
-  CHECK(rules_of("ALTER TABLE t ADD COLUMN note text;\nALTER TABLE t ALTER COLUMN note DROP NOT NULL;\n").empty());
+  CHECK(rules_of(
+            "ALTER TABLE t ADD COLUMN note text;\nALTER TABLE t ALTER COLUMN note DROP NOT NULL;\n")
+            .empty());
   CHECK(rules_of("ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX t_u;\n").empty());
 }
 
@@ -56,22 +60,28 @@ TEST_CASE("lint: dangerous DDL is flagged with its rule") {
   CHECK(flags("ALTER TABLE t RENAME COLUMN a TO b;", "rename"));
   CHECK(flags("ALTER TABLE t RENAME TO u;", "rename"));
   CHECK(flags("ALTER INDEX i RENAME TO j;", "rename"));
-  CHECK(flags("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", "add-constraint-not-valid"));
+  CHECK(flags("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);",
+              "add-constraint-not-valid"));
   CHECK(flags("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);", "add-constraint-not-valid"));
   CHECK(flags("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id);", "add-constraint-not-valid"));
 }
 
 TEST_CASE("lint: changes to a table created in the same file are not flagged") {
-  CHECK_FALSE(flags("CREATE TABLE app.t (id int);\nCREATE INDEX i ON app.t (id);", "create-index-not-concurrently"));
-  CHECK_FALSE(flags("CREATE TABLE IF NOT EXISTS t (id int);\nALTER TABLE t ADD COLUMN c int NOT NULL;",
-                    "add-column-not-null-without-default"));
-  CHECK_FALSE(flags("CREATE TABLE \"T\" (id int);\nALTER TABLE \"T\" ADD CONSTRAINT c CHECK (id > 0);",
-                    "add-constraint-not-valid"));
-  CHECK(flags("CREATE TABLE t (id int);\nCREATE INDEX i ON other (id);", "create-index-not-concurrently"));
+  CHECK_FALSE(flags("CREATE TABLE app.t (id int);\nCREATE INDEX i ON app.t (id);",
+                    "create-index-not-concurrently"));
+  CHECK_FALSE(
+      flags("CREATE TABLE IF NOT EXISTS t (id int);\nALTER TABLE t ADD COLUMN c int NOT NULL;",
+            "add-column-not-null-without-default"));
+  CHECK_FALSE(
+      flags("CREATE TABLE \"T\" (id int);\nALTER TABLE \"T\" ADD CONSTRAINT c CHECK (id > 0);",
+            "add-constraint-not-valid"));
+  CHECK(flags("CREATE TABLE t (id int);\nCREATE INDEX i ON other (id);",
+              "create-index-not-concurrently"));
 }
 
 TEST_CASE("lint: severity, file and line of a finding") {
-  const auto findings = lint_migration(migration_of("-- x\nSELECT 1;\n\nALTER TABLE t\n  ADD COLUMN c int NOT NULL;\n"));
+  const auto findings = lint_migration(
+      migration_of("-- x\nSELECT 1;\n\nALTER TABLE t\n  ADD COLUMN c int NOT NULL;\n"));
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].rule == "add-column-not-null-without-default");
   CHECK(findings[0].severity == LintSeverity::error);
@@ -106,7 +116,8 @@ TEST_CASE("lint: a multi-statement no-transaction file must be re-runnable") {
   CHECK(lines == std::vector<int>{3, 4});
   CHECK_FALSE(flags("-- pgfleet: no-transaction\nCREATE INDEX CONCURRENTLY b ON t (b);\n",
                     "no-transaction-not-idempotent"));
-  CHECK_FALSE(flags("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", "no-transaction-not-idempotent"));
+  CHECK_FALSE(flags("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+                    "no-transaction-not-idempotent"));
 }
 
 TEST_CASE("lint: a directive after the first statement is an error") {

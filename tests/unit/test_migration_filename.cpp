@@ -21,17 +21,19 @@ TEST_CASE("filename: good names are taken apart") {
 }
 
 TEST_CASE("filename: bad names say what is wrong") {
-  for (const char* bad : {"0001_users.sql", "0001_users.UP.SQL", "0001users.up.sql", "v1_users.up.sql",
-                          "_users.up.sql", "0001_.up.sql", "0001_us ers.up.sql", "0001_us.ers.up.sql",
-                          "1234567890123456789_too_long.up.sql", "0000_zero.up.sql", "0001_users.up.sql.bak",
-                          ".up.sql"}) {
+  for (const char* bad : {"0001_users.sql", "0001_users.UP.SQL", "0001users.up.sql",
+                          "v1_users.up.sql", "_users.up.sql", "0001_.up.sql", "0001_us ers.up.sql",
+                          "0001_us.ers.up.sql", "1234567890123456789_too_long.up.sql",
+                          "0000_zero.up.sql", "0001_users.up.sql.bak", ".up.sql"}) {
     INFO(bad);
     CHECK_THROWS_AS(parse_migration_filename(bad), std::invalid_argument);
-    CHECK(classify_dir_entry(bad) == (std::string(bad).front() == '.' ? DirEntryRole::ignored
-                                                                       : DirEntryRole::invalid));
+    CHECK(classify_dir_entry(bad) ==
+          (std::string(bad).front() == '.' ? DirEntryRole::ignored : DirEntryRole::invalid));
   }
-  CHECK_THROWS_WITH(parse_migration_filename("1234567890123456789_x.up.sql"), Catch::Contains("18 digits"));
-  CHECK_THROWS_WITH(parse_migration_filename("0001_a b.up.sql"), Catch::Contains("0001_a b.up.sql"));
+  CHECK_THROWS_WITH(parse_migration_filename("1234567890123456789_x.up.sql"),
+                    Catch::Contains("18 digits"));
+  CHECK_THROWS_WITH(parse_migration_filename("0001_a b.up.sql"),
+                    Catch::Contains("0001_a b.up.sql"));
 }
 
 TEST_CASE("filename: README, dotfiles and pgfleet.sum are ignored") {

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -12,7 +11,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string set_dir(const std::string& name) { return (fs::path(PGFLEET_TEST_DATA) / "sets" / name).string(); }
+std::string set_dir(const std::string& name) {
+  return (fs::path(PGFLEET_TEST_DATA) / "sets" / name).string();
+}
 
 // A fresh directory removed at the end of the test.
 class TempDir {
@@ -80,14 +81,15 @@ TEST_CASE("migration set: every problem is reported at once, file by file") {
   } catch (const MigrationSetError& e) {
     CHECK(problems_of(e, "0001_ok.up.sql").empty());
     CHECK(problems_of(e, "0010_ok_with_bad_down.up.sql").empty());
-    CHECK_THAT(problems_of(e, "0002_dup.up.sql"), Catch::Contains("duplicate version 2") &&
-                                                     Catch::Contains("002_dup_again.up.sql"));
+    CHECK_THAT(problems_of(e, "0002_dup.up.sql"),
+               Catch::Contains("duplicate version 2") && Catch::Contains("002_dup_again.up.sql"));
     CHECK_THAT(problems_of(e, "002_dup_again.up.sql"), Catch::Contains("duplicate version 2"));
     CHECK_THAT(problems_of(e, "0003_orphan.down.sql"), Catch::Contains("without a matching .up"));
     CHECK_THAT(problems_of(e, "badname.sql"), Catch::Contains("bad migration file name"));
     CHECK_THAT(problems_of(e, "notes.txt"), Catch::Contains("bad migration file name"));
     CHECK_THAT(problems_of(e, "subdir"), Catch::Contains("subdirectories"));
-    CHECK_THAT(problems_of(e, "0004_latin1.up.sql"), Catch::Contains("invalid UTF-8 at byte offset 26"));
+    CHECK_THAT(problems_of(e, "0004_latin1.up.sql"),
+               Catch::Contains("invalid UTF-8 at byte offset 26"));
     CHECK_THAT(problems_of(e, "0005_empty.up.sql"), Catch::Contains("empty migration"));
     CHECK_THAT(problems_of(e, "0006_unknown_directive.up.sql"),
                Catch::Contains("unknown directive 'no-transactoin'") && Catch::Contains("line 1"));
@@ -95,7 +97,8 @@ TEST_CASE("migration set: every problem is reported at once, file by file") {
     CHECK_THAT(commit, Catch::Contains("line 1: BEGIN") && Catch::Contains("line 3: COMMIT") &&
                            Catch::Contains("-- pgfleet: no-transaction"));
     CHECK_THAT(problems_of(e, "0008_concurrently.up.sql"),
-               Catch::Contains("line 2: CREATE INDEX CONCURRENTLY") && Catch::Contains("-- pgfleet: no-transaction"));
+               Catch::Contains("line 2: CREATE INDEX CONCURRENTLY") &&
+                   Catch::Contains("-- pgfleet: no-transaction"));
     CHECK_THAT(problems_of(e, "0009_bad_timeout.up.sql"), Catch::Contains("5parsecs"));
     CHECK_THAT(problems_of(e, "0010_ok_with_bad_down.down.sql"), Catch::Contains("VACUUM"));
     CHECK(e.problems().size() == 14);  // one per bad file above, two for 0007
@@ -103,8 +106,10 @@ TEST_CASE("migration set: every problem is reported at once, file by file") {
     // what(): one line per problem, "<file>: <message>", files in order.
     const std::string what = e.what();
     CHECK(std::count(what.begin(), what.end(), '\n') == static_cast<long>(e.problems().size()) - 1);
-    CHECK_THAT(what, Catch::StartsWith((fs::path(dir) / "0002_dup.up.sql").string() + ": duplicate version"));
-    for (std::size_t i = 1; i < e.problems().size(); ++i) CHECK(e.problems()[i - 1].file <= e.problems()[i].file);
+    CHECK_THAT(what, Catch::StartsWith((fs::path(dir) / "0002_dup.up.sql").string() +
+                                       ": duplicate version"));
+    for (std::size_t i = 1; i < e.problems().size(); ++i)
+      CHECK(e.problems()[i - 1].file <= e.problems()[i].file);
   }
 }
 
@@ -123,19 +128,22 @@ TEST_CASE("migration set: BOM removed and CRLF read as LF, in the text and the c
   TempDir plain;
   plain.write("1_a.up.sql", "-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n");
   TempDir windows;
-  windows.write("1_a.up.sql", "\xEF\xBB\xBF-- pgfleet: lock-timeout=1s\r\nCREATE TABLE a (id int);\r\n");
+  windows.write("1_a.up.sql",
+                "\xEF\xBB\xBF-- pgfleet: lock-timeout=1s\r\nCREATE TABLE a (id int);\r\n");
   const MigrationSet a = MigrationSet::load(plain.str());
   const MigrationSet b = MigrationSet::load(windows.str());
   CHECK(b.all()[0].up.sql == "-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n");
   CHECK(b.all()[0].checksum == a.all()[0].checksum);
   CHECK(b.all()[0].up.directives.lock_timeout == std::chrono::milliseconds(1000));
-  CHECK(a.all()[0].checksum == util::sha256_hex("-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n"));
+  CHECK(a.all()[0].checksum ==
+        util::sha256_hex("-- pgfleet: lock-timeout=1s\nCREATE TABLE a (id int);\n"));
 }
 
 TEST_CASE("migration set: a lone CR and a BOM in the middle are kept") {
   TempDir dir;
   dir.write("1_a.up.sql", "SELECT 'a\rb';\nSELECT '\xEF\xBB\xBF';\n");
-  CHECK(MigrationSet::load(dir.str()).all()[0].up.sql == "SELECT 'a\rb';\nSELECT '\xEF\xBB\xBF';\n");
+  CHECK(MigrationSet::load(dir.str()).all()[0].up.sql ==
+        "SELECT 'a\rb';\nSELECT '\xEF\xBB\xBF';\n");
 }
 
 TEST_CASE("migration set: 0007 and 7 are the same version") {
@@ -162,7 +170,8 @@ TEST_CASE("migration set: an empty directory is an empty set; a missing one is a
 
 TEST_CASE("migration set: the no-transaction directive allows what a transaction cannot hold") {
   TempDir dir;
-  dir.write("1_vacuum.up.sql", "-- pgfleet: no-transaction\nVACUUM t;\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  dir.write("1_vacuum.up.sql",
+            "-- pgfleet: no-transaction\nVACUUM t;\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
   dir.write("2_dollar.up.sql", "DO $$ BEGIN COMMIT; END $$;\n");
   CHECK(MigrationSet::load(dir.str()).all().size() == 2);
 }

@@ -38,14 +38,15 @@ TEST_CASE("classifier: transaction control is found") {
 }
 
 TEST_CASE("classifier: savepoints and ordinary statements are fine") {
-  for (const char* ok : {"SAVEPOINT s;", "ROLLBACK TO SAVEPOINT s;", "ROLLBACK TO s;",
-                         "ROLLBACK TRANSACTION TO SAVEPOINT s;", "RELEASE SAVEPOINT s;",
-                         "CREATE TABLE t (id int);", "CREATE INDEX i ON t (a);",
-                         "CREATE INDEX i ON t (concurrently);", "DO $$ BEGIN PERFORM 1; COMMIT; END $$;",
-                         "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;",
-                         "SELECT 'VACUUM';", "INSERT INTO \"begin\" VALUES (1);",
-                         "REFRESH MATERIALIZED VIEW CONCURRENTLY mv;", "ALTER TYPE mood ADD VALUE 'ok';",
-                         "CLUSTER t USING i;", "ALTER DATABASE d SET work_mem = '1MB';"}) {
+  for (const char* ok :
+       {"SAVEPOINT s;", "ROLLBACK TO SAVEPOINT s;", "ROLLBACK TO s;",
+        "ROLLBACK TRANSACTION TO SAVEPOINT s;", "RELEASE SAVEPOINT s;", "CREATE TABLE t (id int);",
+        "CREATE INDEX i ON t (a);", "CREATE INDEX i ON t (concurrently);",
+        "DO $$ BEGIN PERFORM 1; COMMIT; END $$;",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;",
+        "SELECT 'VACUUM';", "INSERT INTO \"begin\" VALUES (1);",
+        "REFRESH MATERIALIZED VIEW CONCURRENTLY mv;", "ALTER TYPE mood ADD VALUE 'ok';",
+        "CLUSTER t USING i;", "ALTER DATABASE d SET work_mem = '1MB';"}) {
     INFO(ok);
     CHECK(conflict_of(ok).empty());
   }
@@ -53,7 +54,8 @@ TEST_CASE("classifier: savepoints and ordinary statements are fine") {
 
 TEST_CASE("classifier: statements that cannot run in a transaction block are found") {
   CHECK(conflict_of("CREATE INDEX CONCURRENTLY i ON t (a);") == "CREATE INDEX CONCURRENTLY");
-  CHECK(conflict_of("create unique index concurrently if not exists i on t (a);") == "CREATE INDEX CONCURRENTLY");
+  CHECK(conflict_of("create unique index concurrently if not exists i on t (a);") ==
+        "CREATE INDEX CONCURRENTLY");
   CHECK(conflict_of("DROP INDEX CONCURRENTLY IF EXISTS i;") == "DROP INDEX CONCURRENTLY");
   CHECK(conflict_of("REINDEX INDEX CONCURRENTLY i;") == "REINDEX CONCURRENTLY");
   CHECK(conflict_of("REINDEX (VERBOSE) TABLE CONCURRENTLY t;") == "REINDEX CONCURRENTLY");
@@ -65,7 +67,8 @@ TEST_CASE("classifier: statements that cannot run in a transaction block are fou
   CHECK(conflict_of("CREATE TABLESPACE s LOCATION '/x';") == "CREATE TABLESPACE");
   CHECK(conflict_of("DROP TABLESPACE s;") == "DROP TABLESPACE");
   CHECK(conflict_of("ALTER SYSTEM SET work_mem = '1MB';") == "ALTER SYSTEM");
-  CHECK(conflict_of("CREATE SUBSCRIPTION s CONNECTION 'x' PUBLICATION p;") == "CREATE SUBSCRIPTION");
+  CHECK(conflict_of("CREATE SUBSCRIPTION s CONNECTION 'x' PUBLICATION p;") ==
+        "CREATE SUBSCRIPTION");
   CHECK(conflict_of("ALTER DATABASE d SET TABLESPACE s;") == "ALTER DATABASE SET TABLESPACE");
   CHECK(conflict_of("ALTER TABLE p DETACH PARTITION c CONCURRENTLY;") ==
         "ALTER TABLE DETACH PARTITION CONCURRENTLY");

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -100,13 +99,32 @@ TEST_CASE("splitter: raw pieces end after each top-level semicolon") {
   CHECK(split_sql_raw("x;").size() == 1);
 }
 
-TEST_CASE("splitter: property: pieces give back the input; statements never split inside quotes or comments") {
+TEST_CASE(
+    "splitter: property: pieces give back the input; statements never split inside quotes or "
+    "comments") {
   // Fragments that may hold ';' only inside a quoted or commented region. They are joined with
   // blanks, so no two fragments merge into one token.
-  const std::vector<std::string> inner = {
-      "SELECT", "x", "1", "'a;b'", "'it''s;'", "E'\\';'", "e'\\\\'", "'C:\\'", "\"q;id\"",
-      "\"a\"\";\"", "$$;$$", "$tag$ ; $$ ; $tag$", "$1", "a$b", "/* ; /* ; */ ; */", "-- ;'\"$$\n",
-      "(1, ';')", "U&'x;'", "\n", "CASE WHEN y THEN ';' END", "$f$ BEGIN ATOMIC ; END $f$"};
+  const std::vector<std::string> inner = {"SELECT",
+                                          "x",
+                                          "1",
+                                          "'a;b'",
+                                          "'it''s;'",
+                                          "E'\\';'",
+                                          "e'\\\\'",
+                                          "'C:\\'",
+                                          "\"q;id\"",
+                                          "\"a\"\";\"",
+                                          "$$;$$",
+                                          "$tag$ ; $$ ; $tag$",
+                                          "$1",
+                                          "a$b",
+                                          "/* ; /* ; */ ; */",
+                                          "-- ;'\"$$\n",
+                                          "(1, ';')",
+                                          "U&'x;'",
+                                          "\n",
+                                          "CASE WHEN y THEN ';' END",
+                                          "$f$ BEGIN ATOMIC ; END $f$"};
   const std::vector<std::string> separators = {"", " ", "\n", " -- c;'\n", "/* ; */ ", "\n\n  "};
   std::mt19937 random(20261124);
   const auto pick = [&](const std::vector<std::string>& from) {
@@ -132,7 +150,8 @@ TEST_CASE("splitter: property: pieces give back the input; statements never spli
     for (std::size_t i = 0; i < bodies.size(); ++i) {
       CHECK(statements[i].text == bodies[i]);
       CHECK(sql.compare(statements[i].offset, bodies[i].size(), bodies[i]) == 0);
-      const auto newlines = std::count(sql.begin(), sql.begin() + static_cast<long>(statements[i].offset), '\n');
+      const auto newlines =
+          std::count(sql.begin(), sql.begin() + static_cast<long>(statements[i].offset), '\n');
       CHECK(statements[i].line == 1 + newlines);
     }
   }

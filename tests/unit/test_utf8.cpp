@@ -8,17 +8,22 @@ TEST_CASE("utf8: valid text has no invalid byte") {
   CHECK_FALSE(first_invalid_utf8_byte("").has_value());
   CHECK_FALSE(first_invalid_utf8_byte("plain ascii").has_value());
   CHECK_FALSE(first_invalid_utf8_byte("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80").has_value());
-  CHECK_FALSE(first_invalid_utf8_byte("\xEF\xBB\xBF" "bom").has_value());
+  CHECK_FALSE(first_invalid_utf8_byte("\xEF\xBB\xBF"
+                                      "bom")
+                  .has_value());
 }
 
 TEST_CASE("utf8: the first invalid byte offset is reported") {
-  CHECK(first_invalid_utf8_byte("ab\xE9" "cd") == std::optional<std::size_t>(2));   // latin-1 e-acute
-  CHECK(first_invalid_utf8_byte("\x80") == std::optional<std::size_t>(0));          // stray continuation
-  CHECK(first_invalid_utf8_byte("x\xC0\xAF") == std::optional<std::size_t>(1));     // overlong '/'
-  CHECK(first_invalid_utf8_byte("\xE0\x80\xAF") == std::optional<std::size_t>(0));  // overlong 3-byte
+  CHECK(first_invalid_utf8_byte("ab\xE9"
+                                "cd") == std::optional<std::size_t>(2));    // latin-1 e-acute
+  CHECK(first_invalid_utf8_byte("\x80") == std::optional<std::size_t>(0));  // stray continuation
+  CHECK(first_invalid_utf8_byte("x\xC0\xAF") == std::optional<std::size_t>(1));  // overlong '/'
+  CHECK(first_invalid_utf8_byte("\xE0\x80\xAF") ==
+        std::optional<std::size_t>(0));  // overlong 3-byte
   CHECK(first_invalid_utf8_byte("\xED\xA0\x80") == std::optional<std::size_t>(0));  // surrogate
-  CHECK(first_invalid_utf8_byte("\xF4\x90\x80\x80") == std::optional<std::size_t>(0));  // > U+10FFFF
-  CHECK(first_invalid_utf8_byte("ok\xE2\x82") == std::optional<std::size_t>(2));    // truncated
+  CHECK(first_invalid_utf8_byte("\xF4\x90\x80\x80") ==
+        std::optional<std::size_t>(0));                                           // > U+10FFFF
+  CHECK(first_invalid_utf8_byte("ok\xE2\x82") == std::optional<std::size_t>(2));  // truncated
   CHECK(first_invalid_utf8_byte("\xC3\xA9\xFF") == std::optional<std::size_t>(2));
 }
 
