@@ -25,6 +25,7 @@ enum class SqlTokenKind {
   punctuation,  // any other single character
 };
 
+// One token: where it is in the lexed text and what it is.
 struct SqlToken {
   SqlTokenKind kind;
   std::size_t offset;  // into the lexed text

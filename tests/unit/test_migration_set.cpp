@@ -188,3 +188,21 @@ TEST_CASE("migration set: constructed sets are sorted and searchable") {
   CHECK(set.find(4) == nullptr);
   CHECK(MigrationSet().latest() == 0);
 }
+
+TEST_CASE("migration set: a zero-byte .up is empty; a .down's directives are checked too") {
+  TempDir dir;
+  dir.write("1_zero.up.sql", "");
+  dir.write("2_a.up.sql", "SELECT 1;");
+  dir.write("2_a.down.sql", "-- pgfleet: lock-timeout=soon\nSELECT 1;");
+  dir.write("3_b.up.sql", "SELECT 1;");
+  dir.write("3_b.down.sql", "");  // an empty .down is allowed (lint warns)
+  try {
+    MigrationSet::load(dir.str());
+    FAIL("expected MigrationSetError");
+  } catch (const MigrationSetError& e) {
+    REQUIRE(e.problems().size() == 2);
+    CHECK_THAT(problems_of(e, "1_zero.up.sql"), Catch::Contains("empty migration"));
+    CHECK_THAT(problems_of(e, "2_a.down.sql"),
+               Catch::Contains("lock-timeout") && Catch::Contains("soon"));
+  }
+}
