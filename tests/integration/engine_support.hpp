@@ -1,0 +1,79 @@
+#pragma once
+// Helpers for the engine's integration tests: runners wired to the scratch cluster the way the
+// CLI wires them (make_connector, application_name = pgfleet/<run_id>), and round-trip counting.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "../unit/migration_builders.hpp"
+#include "pgfleet/reporter.hpp"
+#include "pgfleet/run_options.hpp"
+#include "pgfleet/stop_control.hpp"
+#include "pgfleet/tenant_connector.hpp"
+#include "pgfleet/tenant_runner.hpp"
+#include "test_env.hpp"
+
+namespace pgfleet::test {
+
+// Forwards to a real session and publishes its round-trip count when it is closed.
+class CountingSession : public Session {
+ public:
+  CountingSession(std::unique_ptr<Session> inner, std::shared_ptr<std::atomic<long>> total)
+      : inner_(std::move(inner)), total_(std::move(total)) {}
+  ~CountingSession() override { *total_ += inner_->round_trips(); }
+  QueryResult exec(const std::string& sql) override { return inner_->exec(sql); }
+  QueryResult exec_with_param(const std::string& sql, const std::string& p) override {
+    return inner_->exec_with_param(sql, p);
+  }
+  void cancel() override { inner_->cancel(); }
+  std::string quote(const std::string& s) const override { return inner_->quote(s); }
+  std::string quote_name(const std::string& s) const override { return inner_->quote_name(s); }
+  long round_trips() const override { return inner_->round_trips(); }
+
+ private:
+  std::unique_ptr<Session> inner_;
+  std::shared_ptr<std::atomic<long>> total_;
+};
+
+inline RunSettings settings_for(const std::string& run_id) {
+  RunSettings s;
+  s.run_id = run_id;
+  s.applied_by = "tester@localhost";
+  return s;
+}
+
+inline Tenant tenant_for(const std::string& db, const std::string& dsn = "") {
+  Tenant t;
+  t.id = db;
+  t.connection_string = dsn.empty() ? dsn_for(db) : dsn;
+  return t;
+}
+
+// A Connector as the CLI builds it; every session's round trips are added to `round_trips`.
+inline Connector connector_for(const Tenant& tenant, const RunSettings& settings,
+                               std::shared_ptr<std::atomic<long>> round_trips = nullptr) {
+  ConnectSettings cs;
+  cs.application_name = "pgfleet/" + settings.run_id;
+  cs.attempts = 1;
+  SessionFactory factory = connect_postgres;
+  if (round_trips) {
+    factory = [round_trips](const std::string& conninfo) -> std::unique_ptr<Session> {
+      return std::make_unique<CountingSession>(connect_postgres(conninfo), round_trips);
+    };
+  }
+  return make_connector(tenant, cs, StopControl::process(), factory);
+}
+
+// Runs one command with a fresh runner; `stop` stays false.
+struct Engine {
+  MigrationSet set;
+  RunSettings settings;
+  Reporter reporter;
+  std::atomic<bool> stop{false};
+
+  Engine(std::vector<Migration> migrations, const std::string& run_id)
+      : set(std::move(migrations)), settings(settings_for(run_id)) {}
+  TenantRunner runner() { return TenantRunner(set, settings, reporter, stop); }
+};
+
+}  // namespace pgfleet::test
