@@ -1,10 +1,10 @@
 #include "pgfleet/run_id.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ctime>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace pgfleet {
 

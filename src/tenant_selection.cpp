@@ -28,8 +28,8 @@ std::optional<std::uint64_t> parse_count(const std::string& s) {
 }  // namespace
 
 ShardSpec parse_shard(const std::string& text) {
-  const std::string expected = "--shard expects K/N with 0 <= K < N (0-based, e.g. 0/4), got '" +
-                               text + "'";
+  const std::string expected =
+      "--shard expects K/N with 0 <= K < N (0-based, e.g. 0/4), got '" + text + "'";
   const auto slash = text.find('/');
   if (slash == std::string::npos) throw std::invalid_argument(expected);
   const auto index = parse_count(trim(text.substr(0, slash)));
@@ -37,7 +37,8 @@ ShardSpec parse_shard(const std::string& text) {
   if (!index || !count) throw std::invalid_argument(expected);
   if (*count == 0) throw std::invalid_argument("--shard: N must be at least 1, got '" + text + "'");
   if (*index >= *count) {
-    throw std::invalid_argument("--shard: K must be less than N (K is 0-based), got '" + text + "'");
+    throw std::invalid_argument("--shard: K must be less than N (K is 0-based), got '" + text +
+                                "'");
   }
   return ShardSpec{*index, *count};
 }
@@ -69,7 +70,8 @@ SelectedTenants select_tenants(std::vector<Tenant> tenants, const TenantSelectio
     seen.insert(t.id);
     if (!only.empty() && only.count(t.id) == 0) continue;
     if (exclude.count(t.id) != 0) continue;
-    if (selection.shard && shard_of(t.id, selection.shard->count) != selection.shard->index) continue;
+    if (selection.shard && shard_of(t.id, selection.shard->count) != selection.shard->index)
+      continue;
     out.tenants.push_back(std::move(t));
   }
   for (const auto& id : selection.only) {

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <iterator>
-#include <unordered_map>
-
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "pgfleet/conninfo.hpp"
 
@@ -86,7 +85,8 @@ Tenant tenant_from_object(const json& obj) {
 
 int line_of_byte(const std::string& text, std::size_t byte) {
   byte = std::min(byte, text.size());
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(byte), '\n'));
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(byte), '\n'));
 }
 
 std::vector<Tenant> tenants_from_array(const std::string& text, const std::string& source) {
@@ -136,9 +136,30 @@ std::vector<Tenant> tenants_from_lines(const std::string& text, const std::strin
   return tenants;
 }
 
+// Why this row cannot run, or "" when it can. `copies` is how often its id occurs.
+std::string problem_with(const Tenant& t, int copies) {
+  if (trimmed(t.id).empty()) return "empty id";
+  if (has_control_character(t.id)) return "id contains a control character";
+  if (copies > 1) {
+    return "duplicate id: appears " + std::to_string(copies) + " times in the tenant list";
+  }
+  if (trimmed(t.connection_string).empty()) return "empty connection string";
+  try {
+    (void)ConnInfo::parse(t.connection_string);
+  } catch (const ConnInfoError& e) {
+    return e.what();  // says "connection string ..." and never the password
+  }
+  if (t.schema && !is_valid_schema_name(*t.schema)) {
+    return "schema name must match [A-Za-z_][A-Za-z0-9_$]*, be at most 63 bytes and not start "
+           "with pg_";
+  }
+  return {};
+}
+
 }  // namespace
 
-std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane, const std::string& query,
+std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
+                                                    const std::string& query,
                                                     const std::optional<std::string>& key) {
   QueryResult result;
   try {
@@ -203,36 +224,14 @@ Tenant tenant_from_dsn(const std::string& dsn) {
 bool is_valid_schema_name(const std::string& schema) {
   if (schema.empty() || schema.size() > 63) return false;
   if (schema.rfind("pg_", 0) == 0) return false;
-  const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  const auto letter = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
   const auto digit = [](char c) { return c >= '0' && c <= '9'; };
   if (!letter(schema[0])) return false;
   return std::all_of(schema.begin(), schema.end(),
                      [&](char c) { return letter(c) || digit(c) || c == '$'; });
 }
-
-namespace {
-
-// Why this row cannot run, or "" when it can. `copies` is how often its id occurs.
-std::string problem_with(const Tenant& t, int copies) {
-  if (trimmed(t.id).empty()) return "empty id";
-  if (has_control_character(t.id)) return "id contains a control character";
-  if (copies > 1) {
-    return "duplicate id: appears " + std::to_string(copies) + " times in the tenant list";
-  }
-  if (trimmed(t.connection_string).empty()) return "empty connection string";
-  try {
-    (void)ConnInfo::parse(t.connection_string);
-  } catch (const ConnInfoError& e) {
-    return e.what();  // says "connection string ..." and never the password
-  }
-  if (t.schema && !is_valid_schema_name(*t.schema)) {
-    return "schema name must match [A-Za-z_][A-Za-z0-9_$]*, be at most 63 bytes and not start "
-           "with pg_";
-  }
-  return {};
-}
-
-}  // namespace
 
 void validate_tenants(std::vector<Tenant>& tenants) {
   std::unordered_map<std::string, int> copies;

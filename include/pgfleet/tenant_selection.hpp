@@ -17,7 +17,7 @@ struct ShardSpec {
 };
 
 struct TenantSelection {
-  std::vector<std::string> only;     // empty: every tenant
+  std::vector<std::string> only;  // empty: every tenant
   std::vector<std::string> exclude;
   std::optional<ShardSpec> shard;
 };

@@ -27,7 +27,8 @@ class TenantSourceError : public std::runtime_error {
 // `id`, `connection_string` (or `dsn`), and optionally `neon_project_id` and `schema` by name.
 // Throws TenantSourceError for a failed query or a missing required column (the key is
 // redacted from server messages), ConnectionLost if the connection breaks.
-std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane, const std::string& query,
+std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
+                                                    const std::string& query,
                                                     const std::optional<std::string>& key);
 
 // Reads a JSON array of tenant objects or JSON Lines (one object per line) with the same keys as

@@ -1,8 +1,8 @@
 #include "pgfleet/results/console_reporter.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "pgfleet/results/outcome_json.hpp"
 
@@ -37,20 +37,23 @@ ConsoleReporter::ConsoleReporter(std::ostream& out, ConsoleOptions options,
                                  std::function<Clock::time_point()> now)
     : out_(out), options_(std::move(options)), now_(std::move(now)) {}
 
-std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t done, std::size_t total) {
+std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t done,
+                                         std::size_t total) {
   std::string line = fmt::format("[{}/{}] {} ", done, total, o.tenant_id);
   switch (o.status) {
     case TenantStatus::applied:
-      line += fmt::format("applied {} ({} → {})", plural(static_cast<long>(o.migrations.size()), "migration"),
+      line += fmt::format("applied {} ({} → {})",
+                          plural(static_cast<long>(o.migrations.size()), "migration"),
                           version_text(o.from_version), version_text(o.to_version));
       break;
     case TenantStatus::up_to_date:
       line += "up to date at " + version_text(o.to_version ? o.to_version : o.from_version);
       break;
     case TenantStatus::pending:
-      line += fmt::format("pending {} ({} → {})", plural(static_cast<long>(o.pending.size()), "migration"),
-                          version_text(o.from_version),
-                          o.pending.empty() ? version_text(o.from_version) : std::to_string(o.pending.back()));
+      line += fmt::format(
+          "pending {} ({} → {})", plural(static_cast<long>(o.pending.size()), "migration"),
+          version_text(o.from_version),
+          o.pending.empty() ? version_text(o.from_version) : std::to_string(o.pending.back()));
       break;
     default: {
       const std::string problem = describe_problem(o);
@@ -77,8 +80,10 @@ void ConsoleReporter::remember(const TenantOutcome& o) {
   if (slowest_.size() > kSlowestKept) slowest_.pop_back();
   if (is_ok(o.status)) return;
   std::string key = to_string(o.status);
-  if (o.error) key += "\n" + o.error->sqlstate + "\n" + o.error->message;
-  else key += "\n" + o.reason;
+  if (o.error)
+    key += "\n" + o.error->sqlstate + "\n" + o.error->message;
+  else
+    key += "\n" + o.reason;
   auto it = failures_.find(key);
   if (it == failures_.end()) {
     if (failures_.size() >= kFailureGroupsKept) {
@@ -86,9 +91,13 @@ void ConsoleReporter::remember(const TenantOutcome& o) {
       return;
     }
     const std::string problem = describe_problem(o);
-    it = failures_.emplace(key, FailureGroup{problem.empty() ? std::string(to_string(o.status))
-                                                             : std::string(to_string(o.status)) + ": " + problem,
-                                             0, {}}).first;
+    it = failures_
+             .emplace(key, FailureGroup{problem.empty()
+                                            ? std::string(to_string(o.status))
+                                            : std::string(to_string(o.status)) + ": " + problem,
+                                        0,
+                                        {}})
+             .first;
   }
   ++it->second.count;
   if (it->second.first_ids.size() < kIdsPerGroup) it->second.first_ids.push_back(o.tenant_id);
@@ -100,11 +109,8 @@ void ConsoleReporter::tenant_finished(const TenantOutcome& o) {
   remember(o);
   const std::size_t total = std::max(info_.tenant_count, done_);
   switch (options_.mode) {
-    case ConsoleMode::quiet:
-      return;
-    case ConsoleMode::plain:
-      out_ << tenant_line(o, done_, total) << '\n' << std::flush;
-      return;
+    case ConsoleMode::quiet: return;
+    case ConsoleMode::plain: out_ << tenant_line(o, done_, total) << '\n' << std::flush; return;
     case ConsoleMode::tty: {
       const auto now = now_();
       if (!is_ok(o.status) && o.status != TenantStatus::skipped) {
@@ -129,17 +135,22 @@ void ConsoleReporter::draw_progress(Clock::time_point now) {
   for (const auto& [status, n] : counts_) {
     if (!is_ok(status) && status != TenantStatus::skipped) not_ok += n;
   }
-  std::string line = fmt::format("[{}/{}] {}", done_, total, info_.command.empty() ? "run" : info_.command);
-  if (count(TenantStatus::applied)) line += fmt::format("  applied {}", count(TenantStatus::applied));
-  if (count(TenantStatus::pending)) line += fmt::format("  pending {}", count(TenantStatus::pending));
-  if (count(TenantStatus::up_to_date)) line += fmt::format("  up to date {}", count(TenantStatus::up_to_date));
+  std::string line =
+      fmt::format("[{}/{}] {}", done_, total, info_.command.empty() ? "run" : info_.command);
+  if (count(TenantStatus::applied))
+    line += fmt::format("  applied {}", count(TenantStatus::applied));
+  if (count(TenantStatus::pending))
+    line += fmt::format("  pending {}", count(TenantStatus::pending));
+  if (count(TenantStatus::up_to_date))
+    line += fmt::format("  up to date {}", count(TenantStatus::up_to_date));
   if (not_ok) line += fmt::format("  failed {}", not_ok);
   const double elapsed_s = std::chrono::duration<double>(now - started_).count();
   if (done_ > 0 && elapsed_s > 0) {
     const double rate = static_cast<double>(done_) / elapsed_s;
     line += fmt::format("  {:.1f} tenants/s", rate);
     if (done_ < total) {
-      line += "  ETA " + human_ms(static_cast<long>(static_cast<double>(total - done_) / rate * 1000.0));
+      line += "  ETA " +
+              human_ms(static_cast<long>(static_cast<double>(total - done_) / rate * 1000.0));
     }
   }
   out_ << "\r\x1b[K" << line << std::flush;
@@ -179,7 +190,8 @@ void ConsoleReporter::print_summary(const RunSummary& summary) {
   if (!slowest_.empty()) {
     std::string slow;
     for (const auto& s : slowest_) {
-      slow += fmt::format("{}{} {}", slow.empty() ? "" : ", ", s.tenant_id, human_ms(s.duration_ms));
+      slow +=
+          fmt::format("{}{} {}", slow.empty() ? "" : ", ", s.tenant_id, human_ms(s.duration_ms));
     }
     out_ << "slowest: " << slow << '\n';
   }
@@ -194,8 +206,9 @@ void ConsoleReporter::run_finished(const RunSummary& summary) {
   if (!all_ok) {
     std::vector<const FailureGroup*> groups;
     for (const auto& [key, group] : failures_) groups.push_back(&group);
-    std::stable_sort(groups.begin(), groups.end(),
-                     [](const FailureGroup* a, const FailureGroup* b) { return a->count > b->count; });
+    std::stable_sort(
+        groups.begin(), groups.end(),
+        [](const FailureGroup* a, const FailureGroup* b) { return a->count > b->count; });
     out_ << "problems:\n";
     for (const FailureGroup* g : groups) {
       std::string ids;

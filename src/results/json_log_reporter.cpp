@@ -46,7 +46,8 @@ void JsonLogReporter::run_finished(const RunSummary& summary) {
        json{{"exit_code", summary.exit_code},
             {"finished_at", util::format_rfc3339_utc(summary.finished_at)},
             {"interrupted", summary.interrupted},
-            {"stop_reason", summary.stop_reason.empty() ? json(nullptr) : json(summary.stop_reason)}});
+            {"stop_reason",
+             summary.stop_reason.empty() ? json(nullptr) : json(summary.stop_reason)}});
 }
 
 void JsonLogReporter::log(const std::string& line) { emit("log", json{{"message", line}}); }

@@ -29,10 +29,20 @@ std::size_t utf8_sequence_length(const std::string& s, std::size_t i) {
   unsigned min_code = 0;
   unsigned code = 0;
   if (b0 < 0x80) return 1;
-  if ((b0 & 0xE0) == 0xC0) { len = 2; code = b0 & 0x1F; min_code = 0x80; }
-  else if ((b0 & 0xF0) == 0xE0) { len = 3; code = b0 & 0x0F; min_code = 0x800; }
-  else if ((b0 & 0xF8) == 0xF0) { len = 4; code = b0 & 0x07; min_code = 0x10000; }
-  else return 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    code = b0 & 0x1F;
+    min_code = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    code = b0 & 0x0F;
+    min_code = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    code = b0 & 0x07;
+    min_code = 0x10000;
+  } else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
@@ -55,14 +65,38 @@ std::string xml_escape(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&apos;"; ++i; continue;
-      case '\t': out += "&#9;"; ++i; continue;  // kept exactly, also inside attributes
-      case '\n': out += "&#10;"; ++i; continue;
-      case '\r': out += "&#13;"; ++i; continue;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&apos;";
+        ++i;
+        continue;
+      case '\t':
+        out += "&#9;";
+        ++i;
+        continue;  // kept exactly, also inside attributes
+      case '\n':
+        out += "&#10;";
+        ++i;
+        continue;
+      case '\r':
+        out += "&#13;";
+        ++i;
+        continue;
       default: break;
     }
     const auto u = static_cast<unsigned char>(c);
@@ -111,7 +145,8 @@ std::string JunitWriter::to_xml(const RunSummary& summary) const {
     if (c.status == TenantStatus::skipped) ++skipped;
   }
   const auto elapsed = summary.finished_at - info_.started_at;
-  total_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+  total_ms =
+      static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
   const std::string command = xml_escape(info_.command.empty() ? "run" : info_.command);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(

@@ -42,8 +42,9 @@ std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& mi
                             const std::optional<std::string>& schema, const std::string& run_id,
                             std::chrono::system_clock::time_point generated_at) {
   std::vector<MigrationResult> applied = outcome.migrations;
-  std::sort(applied.begin(), applied.end(),
-            [](const MigrationResult& a, const MigrationResult& b) { return a.version > b.version; });
+  std::sort(applied.begin(), applied.end(), [](const MigrationResult& a, const MigrationResult& b) {
+    return a.version > b.version;
+  });
   bool no_transaction = false;
   for (const auto& m : applied) {
     const Migration* migration = migrations.find(m.version);
@@ -79,7 +80,9 @@ std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& mi
 
 RollbackWriter::RollbackWriter(std::string rollback_dir, const MigrationSet& migrations,
                                SchemaLookup schema_of)
-    : rollback_dir_(std::move(rollback_dir)), migrations_(migrations), schema_of_(std::move(schema_of)) {}
+    : rollback_dir_(std::move(rollback_dir)),
+      migrations_(migrations),
+      schema_of_(std::move(schema_of)) {}
 
 void RollbackWriter::run_started(const RunInfo& info) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -98,8 +101,8 @@ void RollbackWriter::tenant_finished(const TenantOutcome& outcome) {
   try {
     const std::optional<std::string> schema =
         schema_of_ ? schema_of_(outcome.tenant_id) : std::nullopt;
-    const std::string script = rollback_script(outcome, migrations_, schema, run_id,
-                                               std::chrono::system_clock::now());
+    const std::string script =
+        rollback_script(outcome, migrations_, schema, run_id, std::chrono::system_clock::now());
     const std::string path = rollback_dir_ + "/" + safe_file_name(outcome.tenant_id) + ".sql";
     write_file_atomically(path, script);
   } catch (const std::exception& e) {

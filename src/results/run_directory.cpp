@@ -1,14 +1,13 @@
 #include "pgfleet/results/run_directory.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "pgfleet/run_id.hpp"
 #include "pgfleet/util/fnv1a.hpp"
@@ -59,7 +58,8 @@ void write_all(int fd, const std::string& content, const std::string& path) {
 
 void fsync_directory_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;  // durability nicety; the rename itself already happened
   ::fsync(fd);
@@ -141,8 +141,10 @@ std::string safe_file_name(const std::string& tenant_id) {
   if (out.size() > kMaxName) {
     std::size_t keep = kKeep;
     // Do not cut a %XX escape in half.
-    if (out[keep - 1] == '%') keep -= 1;
-    else if (out[keep - 2] == '%') keep -= 2;
+    if (out[keep - 1] == '%')
+      keep -= 1;
+    else if (out[keep - 2] == '%')
+      keep -= 2;
     out = fmt::format("{}~{:016x}", out.substr(0, keep), util::fnv1a_64(tenant_id));
   }
   return out;

@@ -66,26 +66,28 @@ nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
                      {"p99", percentile(sorted, 99)},
                      {"max", sorted.back()}};
   }
-  json doc{{"run_id", info_.run_id},
-           {"command", info_.command},
-           {"pgfleet_version", PGFLEET_VERSION},
-           {"started_at", util::format_rfc3339_utc(info_.started_at)},
-           {"finished_at", util::format_rfc3339_utc(summary.finished_at)},
-           {"target", info_.target ? json(*info_.target) : json(nullptr)},
-           {"migrations", std::move(migrations)},
-           {"tenant_count", info_.tenant_count},
-           {"tenants_finished", finished},
-           {"counts", std::move(counts)},
-           {"duration_ms", std::move(durations)},
-           {"exit_code", summary.exit_code},
-           {"interrupted", summary.interrupted},
-           {"stop_reason", summary.stop_reason.empty() ? json(nullptr) : json(summary.stop_reason)}};
+  json doc{
+      {"run_id", info_.run_id},
+      {"command", info_.command},
+      {"pgfleet_version", PGFLEET_VERSION},
+      {"started_at", util::format_rfc3339_utc(info_.started_at)},
+      {"finished_at", util::format_rfc3339_utc(summary.finished_at)},
+      {"target", info_.target ? json(*info_.target) : json(nullptr)},
+      {"migrations", std::move(migrations)},
+      {"tenant_count", info_.tenant_count},
+      {"tenants_finished", finished},
+      {"counts", std::move(counts)},
+      {"duration_ms", std::move(durations)},
+      {"exit_code", summary.exit_code},
+      {"interrupted", summary.interrupted},
+      {"stop_reason", summary.stop_reason.empty() ? json(nullptr) : json(summary.stop_reason)}};
   if (neon_) doc["neon"] = *neon_;
   return doc;
 }
 
 void SummaryWriter::run_finished(const RunSummary& summary) {
-  const std::string text = to_json(summary).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  const std::string text =
+      to_json(summary).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   try {
     write_file_atomically(path_, text);
   } catch (const ResultsError& e) {

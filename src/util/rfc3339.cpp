@@ -1,8 +1,8 @@
 #include "pgfleet/util/rfc3339.hpp"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace pgfleet::util {
 

@@ -1,7 +1,6 @@
 // The control plane as a real database: tenants read by column name, connection strings stored
 // encrypted with pgcrypto and decrypted with the key bound as $1, bad rows kept as invalid.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "pgfleet/tenant_sources.hpp"
@@ -33,16 +32,22 @@ TEST_CASE("tenants are read from a control-plane table, bad rows become invalid"
               "CREATE TABLE tenants (id text, connection_string text, active boolean NOT NULL, "
               "schema text, neon_project_id text, note text);"
               "INSERT INTO tenants VALUES "
-              "('a', '" + good_dsn + "', true, NULL, 'proj-1', 'x'),"
-              "('b', 'host=127.0.0.1 port=5 dbname=b user=u', true, 'tenant_b', NULL, NULL),"
-              "('off', '" + good_dsn + "', false, NULL, NULL, NULL),"
-              "('', '" + good_dsn + "', true, NULL, NULL, NULL),"
-              "('dup', 'host=h1 dbname=d1', true, NULL, NULL, NULL),"
-              "('dup', 'host=h2 dbname=d2', true, NULL, NULL, NULL),"
-              "('nohost', 'dbname=x user=y', true, NULL, NULL, NULL),"
-              "('nulldsn', NULL, true, NULL, NULL, NULL),"
-              "('garbage', 'mysql://nope', true, NULL, NULL, NULL),"
-              "('badschema', 'host=h dbname=x', true, 'a-b', NULL, NULL)");
+              "('a', '" +
+                  good_dsn +
+                  "', true, NULL, 'proj-1', 'x'),"
+                  "('b', 'host=127.0.0.1 port=5 dbname=b user=u', true, 'tenant_b', NULL, NULL),"
+                  "('off', '" +
+                  good_dsn +
+                  "', false, NULL, NULL, NULL),"
+                  "('', '" +
+                  good_dsn +
+                  "', true, NULL, NULL, NULL),"
+                  "('dup', 'host=h1 dbname=d1', true, NULL, NULL, NULL),"
+                  "('dup', 'host=h2 dbname=d2', true, NULL, NULL, NULL),"
+                  "('nohost', 'dbname=x user=y', true, NULL, NULL, NULL),"
+                  "('nulldsn', NULL, true, NULL, NULL, NULL),"
+                  "('garbage', 'mysql://nope', true, NULL, NULL, NULL),"
+                  "('badschema', 'host=h dbname=x', true, 'a-b', NULL, NULL)");
   auto session = connect_postgres(test::dsn_for(cp));
 
   SECTION("the default query") {
@@ -92,9 +97,9 @@ TEST_CASE("tenants are read from a control-plane table, bad rows become invalid"
   }
 
   SECTION("a failing query is a TenantSourceError with the server's message") {
-    CHECK_THROWS_WITH(
-        load_tenants_from_control_plane(*session, "SELECT id, dsn FROM no_such_table", std::nullopt),
-        Catch::Contains("42P01"));
+    CHECK_THROWS_WITH(load_tenants_from_control_plane(*session, "SELECT id, dsn FROM no_such_table",
+                                                      std::nullopt),
+                      Catch::Contains("42P01"));
   }
 }
 
@@ -104,14 +109,22 @@ TEST_CASE("connection strings stored encrypted are decrypted with the key bound 
   const std::string dsn_a = test::dsn_for("tenant_enc_a");
   const std::string dsn_b = "postgresql://app:s3cret@db.example:6432/b";
   auto admin = connect_postgres(test::dsn_for(cp));
-  admin->exec("CREATE EXTENSION pgcrypto;"
-              "CREATE TABLE tenants (id text PRIMARY KEY, conn_enc bytea, active boolean)");
-  admin->exec("INSERT INTO tenants VALUES "
-              "('a', pgp_sym_encrypt(" + admin->quote(dsn_a) + ", " + admin->quote(key) + "), true),"
-              "('b', pgp_sym_encrypt(" + admin->quote(dsn_b) + ", " + admin->quote(key) + "), true),"
-              "('c', pgp_sym_encrypt('', " + admin->quote(key) + "), true)");
+  admin->exec(
+      "CREATE EXTENSION pgcrypto;"
+      "CREATE TABLE tenants (id text PRIMARY KEY, conn_enc bytea, active boolean)");
+  admin->exec(
+      "INSERT INTO tenants VALUES "
+      "('a', pgp_sym_encrypt(" +
+      admin->quote(dsn_a) + ", " + admin->quote(key) +
+      "), true),"
+      "('b', pgp_sym_encrypt(" +
+      admin->quote(dsn_b) + ", " + admin->quote(key) +
+      "), true),"
+      "('c', pgp_sym_encrypt('', " +
+      admin->quote(key) + "), true)");
   // The stored value is not readable without the key.
-  CHECK(test::scalar(cp, "SELECT position('s3cret' in conn_enc::text) FROM tenants WHERE id = 'b'") == "0");
+  CHECK(test::scalar(
+            cp, "SELECT position('s3cret' in conn_enc::text) FROM tenants WHERE id = 'b'") == "0");
 
   const std::string query =
       "SELECT id, pgp_sym_decrypt(conn_enc, $1) AS connection_string FROM tenants "

@@ -1,14 +1,12 @@
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "pgfleet/conninfo.hpp"
 #include "pgfleet/migration_set.hpp"
@@ -71,12 +69,13 @@ Migration migration(Version v, const std::string& name, std::optional<std::strin
 }
 
 MigrationSet sample_set() {
-  return MigrationSet({migration(1, "create_users", std::string("DROP TABLE users;\n")),
-                       migration(2, "add_email", std::string("ALTER TABLE users DROP COLUMN email")),
-                       migration(3, "backfill", std::nullopt),
-                       migration(4, "index_email",
-                                 std::string("-- pgfleet: no-transaction\nDROP INDEX CONCURRENTLY users_email;\n"),
-                                 TxKind::no_transaction)});
+  return MigrationSet(
+      {migration(1, "create_users", std::string("DROP TABLE users;\n")),
+       migration(2, "add_email", std::string("ALTER TABLE users DROP COLUMN email")),
+       migration(3, "backfill", std::nullopt),
+       migration(4, "index_email",
+                 std::string("-- pgfleet: no-transaction\nDROP INDEX CONCURRENTLY users_email;\n"),
+                 TxKind::no_transaction)});
 }
 
 TenantOutcome applied_outcome(const std::string& id, std::vector<Version> versions, long ms) {
@@ -150,7 +149,8 @@ TEST_CASE("tenants.jsonl gets one parseable line per tenant, on disk as soon as 
   CHECK(first["from_version"] == 1);
   CHECK(first["to_version"] == 3);
   CHECK(first["migrations"].size() == 2);
-  CHECK(first["migrations"][1] == json{{"version", 3}, {"name", "m3"}, {"duration_ms", 30}, {"attempts", 1}});
+  CHECK(first["migrations"][1] ==
+        json{{"version", 3}, {"name", "m3"}, {"duration_ms", 30}, {"attempts", 1}});
   CHECK(first["error"].is_null());
   CHECK(first["host"] == "db1:5432");
   CHECK(first["started_at"] == "2026-11-24T05:06:07.000Z");
@@ -212,7 +212,8 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
   const MigrationSet set = sample_set();
   SummaryWriter writer(run.dir->file("summary.json"), set);
   writer.run_started(run_info("apply", 101));
-  for (long ms = 1; ms <= 100; ++ms) writer.tenant_finished(applied_outcome("t" + std::to_string(ms), {1}, ms));
+  for (long ms = 1; ms <= 100; ++ms)
+    writer.tenant_finished(applied_outcome("t" + std::to_string(ms), {1}, ms));
   writer.tenant_finished(failed_outcome("bad", 1000));
   writer.set_neon(json{{"project", "proj-1"}, {"branch_id", "br-1"}, {"deleted", true}});
   RunSummary s = run_summary(1);
@@ -228,7 +229,8 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
   CHECK(doc["finished_at"] == "2026-11-24T05:06:19.000Z");
   CHECK(doc["target"].is_null());
   REQUIRE(doc["migrations"].size() == 4);
-  CHECK(doc["migrations"][3] == json{{"version", 4}, {"name", "index_email"}, {"checksum", "sum4"}});
+  CHECK(doc["migrations"][3] ==
+        json{{"version", 4}, {"name", "index_email"}, {"checksum", "sum4"}});
   CHECK(doc["counts"].size() == 10);
   CHECK(doc["counts"]["applied"] == 100);
   CHECK(doc["counts"]["failed"] == 1);
@@ -279,7 +281,8 @@ TEST_CASE("junit.xml is one well-formed testsuite with escaped text") {
   const std::string xml = slurp(run.dir->file("junit.xml"));
   CHECK_THAT(xml, Catch::Contains("<testsuite name=\"pgfleet-apply\" tests=\"4\" failures=\"2\" "
                                   "errors=\"0\" skipped=\"1\" time=\"12.000\""));
-  CHECK_THAT(xml, Catch::Contains("<testcase classname=\"apply\" name=\"ok_&lt;1&gt;\" time=\"1.500\"/>"));
+  CHECK_THAT(
+      xml, Catch::Contains("<testcase classname=\"apply\" name=\"ok_&lt;1&gt;\" time=\"1.500\"/>"));
   CHECK_THAT(xml, Catch::Contains("name=\"a&amp;&quot;b&apos;\""));
   CHECK_THAT(xml, Catch::Contains("<failure type=\"failed\" message=\"42P01 bad \xEF\xBF\xBD char "
                                   "&lt;x&gt; &amp; &quot;y&quot; (version 3, line 2)\""));
@@ -289,9 +292,10 @@ TEST_CASE("junit.xml is one well-formed testsuite with escaped text") {
   CHECK(xml.find('\x01') == std::string::npos);
 
   // A real XML parser accepts it (python3's stdlib is part of the toolchain).
-  const std::string cmd = "python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
-                          "sys.exit(0 if len(d.getElementsByTagName(\"testcase\")) == 4 else 1)' " +
-                          run.dir->file("junit.xml");
+  const std::string cmd =
+      "python3 -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+      "sys.exit(0 if len(d.getElementsByTagName(\"testcase\")) == 4 else 1)' " +
+      run.dir->file("junit.xml");
   CHECK(std::system(cmd.c_str()) == 0);
 }
 
@@ -341,12 +345,13 @@ TEST_CASE("a rollback script lists the run's downs newest first, each with its h
 
 TEST_CASE("a transactional rollback script for a schema tenant deletes from its schema's table") {
   const MigrationSet set = sample_set();
-  const std::string script = rollback_script(applied_outcome("acme", {1, 2}, 10), set,
-                                             std::string("Acme_1"), kRunId,
-                                             std::chrono::system_clock::now());
+  const std::string script =
+      rollback_script(applied_outcome("acme", {1, 2}, 10), set, std::string("Acme_1"), kRunId,
+                      std::chrono::system_clock::now());
   CHECK(script.find("no-transaction") == std::string::npos);
   CHECK(script.find("missing-down") == std::string::npos);
-  CHECK_THAT(script, Catch::Contains("DELETE FROM \"Acme_1\".pgfleet_schema_migrations WHERE version = 1;"));
+  CHECK_THAT(script, Catch::Contains(
+                         "DELETE FROM \"Acme_1\".pgfleet_schema_migrations WHERE version = 1;"));
   CHECK(script.find("-- version 2") < script.find("-- version 1"));
   CHECK(history_table_name(std::nullopt) == "pgfleet.schema_migrations");
 }
@@ -371,7 +376,8 @@ TEST_CASE("the rollback writer writes one file per changed tenant, only for appl
   }
   const std::string t1 = slurp(run.dir->rollback_file("t1"));
   CHECK_THAT(t1, Catch::Contains("DELETE FROM pgfleet.schema_migrations WHERE version = 1;"));
-  CHECK_THAT(slurp(run.dir->rollback_file("s1")), Catch::Contains("\"s1\".pgfleet_schema_migrations"));
+  CHECK_THAT(slurp(run.dir->rollback_file("s1")),
+             Catch::Contains("\"s1\".pgfleet_schema_migrations"));
   CHECK_THAT(slurp(run.dir->rollback_file("t3")), Catch::Contains("WHERE version = 2;"));
   CHECK_FALSE(fs::exists(run.dir->rollback_file("t2")));
   const std::string evil = slurp(run.dir->rollback_file("../../evil\nDROP TABLE x;"));
@@ -417,7 +423,8 @@ TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") 
   ConsoleReporter console(out, ConsoleOptions{ConsoleMode::plain, Verbosity::normal, "/r/run1"},
                           [&clock] { return clock; });
   console.run_started(run_info("apply", 8));
-  for (int i = 0; i < 6; ++i) console.tenant_finished(applied_outcome("ok" + std::to_string(i), {1}, 100 * i));
+  for (int i = 0; i < 6; ++i)
+    console.tenant_finished(applied_outcome("ok" + std::to_string(i), {1}, 100 * i));
   console.tenant_finished(failed_outcome("bad1", 5));
   console.tenant_finished(failed_outcome("bad2", 7));
   console.log("hidden without -v");
@@ -426,8 +433,12 @@ TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") 
   const std::string text = out.str();
   CHECK_THAT(text, Catch::Contains("[8/8] bad2 failed: 42P01"));
   CHECK_THAT(text, Catch::Contains("apply finished in 3.0s: 8 tenants (6 applied, 2 failed)"));
-  CHECK_THAT(text, Catch::Contains("slowest: ok5 500ms, ok4 400ms, ok3 300ms, ok2 200ms, ok1 100ms"));
-  CHECK_THAT(text, Catch::Contains("2 × failed: 42P01 relation \"x\" does not exist (version 3, line 2) — bad1, bad2"));
+  CHECK_THAT(text,
+             Catch::Contains("slowest: ok5 500ms, ok4 400ms, ok3 300ms, ok2 200ms, ok1 100ms"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "2 × failed: 42P01 relation \"x\" does not exist (version 3, line 2) — bad1, bad2"));
   CHECK_THAT(text, Catch::Contains("results: /r/run1"));
   CHECK(text.find("hidden") == std::string::npos);
   CHECK(text.find('\r') == std::string::npos);
@@ -485,8 +496,9 @@ TEST_CASE("the JSON log has one parseable object per event") {
   log.run_finished(run_summary(0));
   const auto lines = lines_of(out.str());
   REQUIRE(lines.size() == 6);
-  const std::vector<std::string> events = {"run_started",  "tenant_started", "migration_finished",
-                                           "tenant_finished", "log",          "run_finished"};
+  const std::vector<std::string> events = {
+      "run_started", "tenant_started", "migration_finished", "tenant_finished",
+      "log",         "run_finished"};
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const json j = json::parse(lines[i]);
     CHECK(j["event"] == events[i]);
@@ -500,7 +512,8 @@ TEST_CASE("a connection-string password never reaches any result file or output"
   const std::string canary = "p@ss:/%#' word";
   const std::string encoded = "p%40ss%3A%2F%25%23%27%20word";
   std::vector<Tenant> tenants = {
-      {"good", "postgresql://app:" + encoded + "@db1.example:5433/good", std::nullopt, std::nullopt, ""},
+      {"good", "postgresql://app:" + encoded + "@db1.example:5433/good", std::nullopt, std::nullopt,
+       ""},
       {"nohost", "postgresql://app:" + encoded + "@/nohost", std::nullopt, std::nullopt, ""},
       {"kv", "user=app password='p@ss:/%#\\' word' dbname=kv", std::nullopt, std::nullopt, ""},
       {"broken", "postgresql://app:" + encoded + "@db1:notaport/x", std::nullopt, std::nullopt, ""},
@@ -516,7 +529,8 @@ TEST_CASE("a connection-string password never reaches any result file or output"
   fanout.add(std::make_shared<SummaryWriter>(run.dir->file("summary.json"), set));
   fanout.add(std::make_shared<JunitWriter>(run.dir->file("junit.xml")));
   fanout.add(std::make_shared<RollbackWriter>(run.dir->rollback_dir(), set, nullptr));
-  fanout.add(std::make_shared<ConsoleReporter>(console_out, ConsoleOptions{ConsoleMode::plain, Verbosity::verbose, run.dir->path()}));
+  fanout.add(std::make_shared<ConsoleReporter>(
+      console_out, ConsoleOptions{ConsoleMode::plain, Verbosity::verbose, run.dir->path()}));
   fanout.add(std::make_shared<JsonLogReporter>(json_out));
   fanout.run_started(run_info("apply", tenants.size()));
   for (const Tenant& t : tenants) {
@@ -539,8 +553,8 @@ TEST_CASE("a connection-string password never reaches any result file or output"
   }
   CHECK_THAT(everything, Catch::Contains("db1.example:5433"));
   CHECK_THAT(everything, Catch::Contains("invalid"));
-  for (const std::string& form : {canary, encoded, std::string("p@ss"), std::string("ss:/%#"),
-                                  std::string("p%40ss")}) {
+  for (const std::string& form :
+       {canary, encoded, std::string("p@ss"), std::string("ss:/%#"), std::string("p%40ss")}) {
     INFO(form);
     CHECK(everything.find(form) == std::string::npos);
   }

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,9 +48,11 @@ TEST_CASE("the run directory is private and created with its parents") {
   CHECK(dir.file("summary.json") == dir.path() + "/summary.json");
 
   // The same run id twice is an error, not a merge of two runs.
-  CHECK_THROWS_AS(RunDirectory::create(base + "/results/nested", "20261124T050607Z-a1b2"), ResultsError);
+  CHECK_THROWS_AS(RunDirectory::create(base + "/results/nested", "20261124T050607Z-a1b2"),
+                  ResultsError);
   CHECK_NOTHROW(RunDirectory::open(base + "/results/nested", "20261124T050607Z-a1b2"));
-  CHECK_THROWS_AS(RunDirectory::open(base + "/results/nested", "20261124T050607Z-ffff"), ResultsError);
+  CHECK_THROWS_AS(RunDirectory::open(base + "/results/nested", "20261124T050607Z-ffff"),
+                  ResultsError);
   CHECK_THROWS_AS(RunDirectory::create(base, "../escape"), std::invalid_argument);
   fs::remove_all(base);
 }
@@ -106,8 +107,8 @@ TEST_CASE("tenant ids become safe, unique file names") {
   CHECK(safe_file_name(std::string(200, '/')).size() <= 120);
 
   std::set<std::string> names;
-  const std::vector<std::string> ids = {"a/b", "a%2Fb", "a_b", "A_b", ".a", "%2Ea", "x", "x.",
-                                        long_a, long_b};
+  const std::vector<std::string> ids = {"a/b",  "a%2Fb", "a_b", "A_b",  ".a",
+                                        "%2Ea", "x",     "x.",  long_a, long_b};
   for (const auto& id : ids) names.insert(safe_file_name(id));
   CHECK(names.size() == ids.size());
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "pgfleet/tenant_selection.hpp"
@@ -11,7 +10,8 @@ namespace {
 
 std::vector<Tenant> fleet(int n) {
   std::vector<Tenant> tenants;
-  for (int i = 0; i < n; ++i) tenants.push_back({"tenant_" + std::to_string(i), "postgres://h/x", {}, {}, ""});
+  for (int i = 0; i < n; ++i)
+    tenants.push_back({"tenant_" + std::to_string(i), "postgres://h/x", {}, {}, ""});
   return tenants;
 }
 

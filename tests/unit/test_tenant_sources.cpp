@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "pgfleet/tenant_sources.hpp"
@@ -69,8 +68,9 @@ TEST_CASE("JSON Lines are read one object per line, blank lines skipped") {
 
 TEST_CASE("a JSON syntax error names the source and the line, without quoting the input") {
   try {
-    parse("{\"id\":\"a\",\"connection_string\":\"postgres://h/a\"}\n"
-          "{\"id\":\"b\",\"connection_string\":\"postgres://u:s3cret@h/b\",}\n");
+    parse(
+        "{\"id\":\"a\",\"connection_string\":\"postgres://h/a\"}\n"
+        "{\"id\":\"b\",\"connection_string\":\"postgres://u:s3cret@h/b\",}\n");
     FAIL("expected an error");
   } catch (const TenantSourceError& e) {
     const std::string what = e.what();
@@ -93,7 +93,8 @@ TEST_CASE("an empty tenants file gives no tenants") {
 }
 
 TEST_CASE("a wrong value type makes only that row invalid") {
-  auto tenants = parse(R"([{"id": "a", "connection_string": 5}, {"id": "b", "connection_string": "postgres://h/b"}])");
+  auto tenants = parse(
+      R"([{"id": "a", "connection_string": 5}, {"id": "b", "connection_string": "postgres://h/b"}])");
   REQUIRE(tenants.size() == 2);
   validate_tenants(tenants);
   CHECK_THAT(tenants[0].invalid_reason, Catch::Contains("connection_string"));
@@ -173,7 +174,8 @@ TEST_CASE("control-plane rows are read by column name") {
   CannedSession s;
   s.result.columns = {"schema", "connection_string", "id", "neon_project_id", "extra"};
   s.result.rows = {
-      {std::string("s1"), std::string("postgres://h/a"), std::string("a"), std::nullopt, std::string("x")},
+      {std::string("s1"), std::string("postgres://h/a"), std::string("a"), std::nullopt,
+       std::string("x")},
       {std::nullopt, std::nullopt, std::string("b"), std::string("proj"), std::nullopt},
   };
   const auto tenants = load_tenants_from_control_plane(s, kDefaultTenantQuery, std::nullopt);
@@ -191,7 +193,8 @@ TEST_CASE("the control-plane key is bound as $1 and redacted from errors") {
   CannedSession s;
   s.result.columns = {"id", "dsn"};
   s.result.rows = {{std::string("a"), std::string("postgres://h/a")}};
-  const auto tenants = load_tenants_from_control_plane(s, "SELECT ... $1", std::string("k3y-secret"));
+  const auto tenants =
+      load_tenants_from_control_plane(s, "SELECT ... $1", std::string("k3y-secret"));
   CHECK(s.last_param == std::optional<std::string>("k3y-secret"));
   REQUIRE(tenants.size() == 1);
   CHECK(tenants[0].connection_string == "postgres://h/a");

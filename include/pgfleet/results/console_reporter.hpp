@@ -1,8 +1,8 @@
 #pragma once
 // Human output of a run: progress while it goes, a summary at the end.
-//  tty:   one progress line rewritten in place (throttled to ~5/s); problem tenants printed above it
-//  plain: one line per finished tenant (logs, CI)
-//  quiet: nothing unless some tenant is not ok, then only the failure summary
+//  tty:   one progress line rewritten in place (throttled to ~5/s); problem tenants printed above
+//  it plain: one line per finished tenant (logs, CI) quiet: nothing unless some tenant is not ok,
+//  then only the failure summary
 #include <chrono>
 #include <functional>
 #include <map>
@@ -30,7 +30,8 @@ class ConsoleReporter : public Reporter {
   // Writes to `out` (which must outlive the reporter).
   ConsoleReporter(std::ostream& out, ConsoleOptions options);
   // The same with a clock to read (tests drive throttling and rates with it).
-  ConsoleReporter(std::ostream& out, ConsoleOptions options, std::function<Clock::time_point()> now);
+  ConsoleReporter(std::ostream& out, ConsoleOptions options,
+                  std::function<Clock::time_point()> now);
 
   void run_started(const RunInfo& info) override;
   void tenant_finished(const TenantOutcome& outcome) override;
@@ -52,9 +53,9 @@ class ConsoleReporter : public Reporter {
     long duration_ms;
   };
 
-  void draw_progress(Clock::time_point now);  // mutex held
-  void clear_progress();                      // mutex held
-  void remember(const TenantOutcome& outcome);  // mutex held
+  void draw_progress(Clock::time_point now);      // mutex held
+  void clear_progress();                          // mutex held
+  void remember(const TenantOutcome& outcome);    // mutex held
   void print_summary(const RunSummary& summary);  // mutex held
 
   std::mutex mutex_;
@@ -67,9 +68,9 @@ class ConsoleReporter : public Reporter {
   bool progress_shown_ = false;
   std::size_t done_ = 0;
   std::map<TenantStatus, long> counts_;
-  std::vector<Slow> slowest_;                      // at most 5, slowest first
+  std::vector<Slow> slowest_;                     // at most 5, slowest first
   std::map<std::string, FailureGroup> failures_;  // key: status + sqlstate + message
-  long other_failures_ = 0;                        // beyond the kept groups
+  long other_failures_ = 0;                       // beyond the kept groups
 };
 
 }  // namespace pgfleet

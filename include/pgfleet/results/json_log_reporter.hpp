@@ -1,10 +1,9 @@
 #pragma once
 // --log-format json: every reporter event as one JSON object per line on a stream.
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "pgfleet/reporter.hpp"
 

@@ -1,9 +1,8 @@
 #pragma once
 // The JSON and one-line text forms of a tenant outcome, shared by the result listeners.
 #include <array>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "pgfleet/outcome.hpp"
 
@@ -11,9 +10,10 @@ namespace pgfleet {
 
 // Every tenant status, in the order summaries list them.
 inline constexpr std::array<TenantStatus, 10> kAllTenantStatuses = {
-    TenantStatus::applied, TenantStatus::up_to_date,  TenantStatus::pending, TenantStatus::failed,
-    TenantStatus::drift,   TenantStatus::dirty,       TenantStatus::invalid, TenantStatus::unreachable,
-    TenantStatus::skipped, TenantStatus::cancelled};
+    TenantStatus::applied,  TenantStatus::up_to_date,  TenantStatus::pending,
+    TenantStatus::failed,   TenantStatus::drift,       TenantStatus::dirty,
+    TenantStatus::invalid,  TenantStatus::unreachable, TenantStatus::skipped,
+    TenantStatus::cancelled};
 
 // The tenants.jsonl record of SPEC §5: tenant_id, status, from_version, to_version, migrations,
 // error, host, started_at, duration_ms; plus `pending` (plan) and `reason` when set.

@@ -3,11 +3,10 @@
 // Keeps only counts and one duration per tenant, so memory stays small on big fleets.
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pgfleet/migration_set.hpp"
 #include "pgfleet/reporter.hpp"
