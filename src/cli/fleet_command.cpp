@@ -96,18 +96,22 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   } else {
     reporter.add(std::make_shared<ConsoleReporter>(std::cerr, console_options(o, dir->path())));
   }
-  reporter.add(std::make_shared<TenantsJsonlWriter>(dir->file("tenants.jsonl")));
+  auto jsonl = std::make_shared<TenantsJsonlWriter>(dir->file("tenants.jsonl"));
   auto summary = std::make_shared<SummaryWriter>(dir->file("summary.json"), migrations);
+  auto junit = std::make_shared<JunitWriter>(dir->file("junit.xml"));
+  std::shared_ptr<RollbackWriter> rollback;
+  reporter.add(jsonl);
   reporter.add(summary);
-  reporter.add(std::make_shared<JunitWriter>(dir->file("junit.xml")));
+  reporter.add(junit);
   if (job.command == "apply") {
     auto schemas = std::make_shared<std::map<std::string, std::optional<std::string>>>();
     for (const Tenant& t : tenants) (*schemas)[t.id] = t.schema;
-    reporter.add(std::make_shared<RollbackWriter>(
+    rollback = std::make_shared<RollbackWriter>(
         dir->rollback_dir(), migrations, [schemas](const std::string& id) {
           const auto it = schemas->find(id);
           return it == schemas->end() ? std::nullopt : it->second;
-        }));
+        });
+    reporter.add(rollback);
   }
 
   RunInfo info;
@@ -154,7 +158,14 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   done.interrupted = result.interrupted;
   done.stop_reason = result.stop_reason;
   reporter.run_finished(done);
-  return done.exit_code;
+  // The writers never throw from worker threads; a lost result file is reported here.
+  bool results_ok = true;
+  for (const auto& error : {jsonl->write_error(), summary->write_error(), junit->write_error(),
+                            rollback ? rollback->write_error() : std::nullopt}) {
+    if (error) std::cerr << "pgfleet: results: " << *error << "\n";
+    results_ok = results_ok && !error;
+  }
+  return results_ok || done.exit_code != exit_ok ? done.exit_code : exit_tenant_failed;
 }
 
 }  // namespace pgfleet::cli

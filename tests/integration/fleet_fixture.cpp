@@ -96,6 +96,7 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
 }
 
 std::vector<long long> applied_versions(const std::string& db) {
+  if (scalar(db, "SELECT to_regclass('pgfleet.schema_migrations') IS NULL") == "t") return {};
   const QueryResult r = query(
       db, "SELECT version FROM pgfleet.schema_migrations WHERE state = 'applied' ORDER BY 1");
   std::vector<long long> versions;

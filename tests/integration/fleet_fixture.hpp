@@ -25,7 +25,8 @@ struct Fleet {
 enum class BadRows { none, include };
 Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double sleep_seconds);
 
-// The migration versions recorded as applied in a tenant database, ascending.
+// The migration versions recorded as applied in a tenant database, ascending (none when the
+// history table does not exist yet).
 std::vector<long long> applied_versions(const std::string& db);
 // Whether table `name` exists in the public schema of `db`.
 bool table_exists(const std::string& db, const std::string& name);
