@@ -15,8 +15,12 @@
 PGFLEET_TEST_PGBIN=${PGFLEET_TEST_PGBIN:-/usr/lib/postgresql/15/bin}
 export PGFLEET_TEST_PGBIN
 
-SCRATCH_PG_DIRS=()        # data dirs of every cluster started, stopped by scratch_pg_stop
-SCRATCH_PG_BOUNCER_DIR="" # temp dir of the PgBouncer, if started
+# Sourcing twice must not forget what was started.
+if [[ -z ${SCRATCH_PG_SOURCED:-} ]]; then
+  SCRATCH_PG_SOURCED=1
+  SCRATCH_PG_DIRS=()        # dirs of every cluster started, stopped by scratch_pg_stop
+  SCRATCH_PG_BOUNCER_DIR="" # temp dir of the PgBouncer, if started
+fi
 
 # Runs a command as the `postgres` OS user when we are root, else as ourselves.
 scratch_pg_as_owner() {
