@@ -12,45 +12,22 @@ namespace {
 // The connection keywords of libpq 15 (what PQconnectdb accepts). Anything else is refused
 // here rather than by libpq, so that the error message is ours and carries no secret.
 const std::set<std::string>& known_keywords() {
-  static const std::set<std::string> keywords = {
-      "host",
-      "hostaddr",
-      "port",
-      "dbname",
-      "user",
-      "password",
-      "passfile",
-      "channel_binding",
-      "connect_timeout",
-      "client_encoding",
-      "options",
-      "application_name",
-      "fallback_application_name",
-      "keepalives",
-      "keepalives_idle",
-      "keepalives_interval",
-      "keepalives_count",
-      "tcp_user_timeout",
-      "replication",
-      "gssencmode",
-      "sslmode",
-      "requiressl",
-      "sslcompression",
-      "sslcert",
-      "sslkey",
-      "sslpassword",
-      "sslrootcert",
-      "sslcrl",
-      "sslcrldir",
-      "sslsni",
-      "requirepeer",
-      "ssl_min_protocol_version",
-      "ssl_max_protocol_version",
-      "krbsrvname",
-      "gsslib",
-      "service",
-      "target_session_attrs",
-  };
+  static const std::set<std::string> keywords = [] {
+    const std::string list =
+        "host hostaddr port dbname user password passfile channel_binding connect_timeout "
+        "client_encoding options application_name fallback_application_name keepalives "
+        "keepalives_idle keepalives_interval keepalives_count tcp_user_timeout replication "
+        "gssencmode sslmode sslcompression sslcert sslkey sslpassword sslrootcert "
+        "sslcrl sslcrldir sslsni requirepeer ssl_min_protocol_version ssl_max_protocol_version "
+        "krbsrvname gsslib service target_session_attrs";
+    std::set<std::string> out;
+    for (std::size_t start = 0; start < list.size();) {
+      const std::size_t space = std::min(list.find(' ', start), list.size());
+      out.insert(list.substr(start, space - start));
+      start = space + 1;
+    }
+    return out;
+  }();
   return keywords;
 }
 
