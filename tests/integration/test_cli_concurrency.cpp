@@ -1,0 +1,84 @@
+// Two pgfleet apply PROCESSES started at the same moment on the same database apply every
+// version exactly once, directly and through PgBouncer in transaction pooling mode.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "cli_support.hpp"
+#include "fleet_fixture.hpp"
+#include "test_env.hpp"
+
+using namespace pgfleet::test;
+
+namespace {
+
+constexpr int kVersions = 5;
+
+// Every version inserts its number into `runs` once; a second run of any version would add a
+// row (or fail on CREATE TABLE). Version 4 is no-transaction, so its claim row is raced too.
+Workspace counting_set() {
+  const Workspace ws = make_workspace("cli_race");
+  ws.migration("0001_create_runs.up.sql",
+               "CREATE TABLE runs (version int, at timestamptz DEFAULT clock_timestamp());\n"
+               "INSERT INTO runs (version) VALUES (1);\n");
+  ws.migration("0002_t2.up.sql",
+               "CREATE TABLE t2 (id int);\nINSERT INTO runs (version) VALUES (2);\n"
+               "SELECT pg_sleep(0.05);\n");
+  ws.migration("0003_t3.up.sql",
+               "CREATE TABLE t3 (id int);\nINSERT INTO runs (version) VALUES (3);\n"
+               "SELECT pg_sleep(0.05);\n");
+  ws.migration("0004_index_runs.up.sql",
+               "-- pgfleet: no-transaction\n"
+               "INSERT INTO runs (version) VALUES (4);\n"
+               "CREATE INDEX CONCURRENTLY IF NOT EXISTS runs_version_idx ON runs (version);\n"
+               "SELECT pg_sleep(0.05);\n");
+  ws.migration("0005_t5.up.sql", "CREATE TABLE t5 (id int);\nINSERT INTO runs (version) VALUES (5);\n");
+  return ws;
+}
+
+void race_two_processes(const std::string& db, const std::string& dsn, const Workspace& ws,
+                        int round) {
+  const std::string tag = std::to_string(round);
+  const auto args = [&](const std::string& who) {
+    return "apply --migrations " + sh_quote(ws.migrations) + " --results-dir " +
+           sh_quote(ws.results(who + tag)) + " --dsn " + sh_quote(dsn) + " --yes";
+  };
+  CliRun a, b;
+  std::thread ta([&] { a = run_cli(args("a")); });
+  std::thread tb([&] { b = run_cli(args("b")); });
+  ta.join();
+  tb.join();
+  INFO("round " << round << "\nA:\n" << a.all() << "\nB:\n" << b.all());
+  CHECK(a.code == 0);
+  CHECK(b.code == 0);
+  const auto rec_a = tenant_record(only_run_dir(ws.results("a" + tag)), db);
+  const auto rec_b = tenant_record(only_run_dir(ws.results("b" + tag)), db);
+  CHECK(rec_a["migrations"].size() + rec_b["migrations"].size() == kVersions);
+  CHECK(rec_a["to_version"] == kVersions);
+  CHECK(rec_b["to_version"] == kVersions);
+  CHECK(scalar(db, "SELECT count(*) FROM runs") == std::to_string(kVersions));
+  CHECK(scalar(db, "SELECT count(DISTINCT version) FROM runs") == std::to_string(kVersions));
+  CHECK(scalar(db, "SELECT count(*) FROM pgfleet.schema_migrations WHERE state = 'applied'") ==
+        std::to_string(kVersions));
+  CHECK(scalar(db, "SELECT count(*) FROM pgfleet.schema_migrations") == std::to_string(kVersions));
+}
+
+}  // namespace
+
+TEST_CASE("cli: two apply processes on one database apply every version exactly once",
+          "[cli][concurrency]") {
+  const Workspace ws = counting_set();
+  for (int round = 0; round < 5; ++round) {
+    const std::string db = create_database("cli_race_direct");
+    race_two_processes(db, dsn_for(db), ws, round);
+  }
+}
+
+TEST_CASE("cli: two apply processes through PgBouncer apply every version exactly once",
+          "[cli][concurrency][pgbouncer]") {
+  const Workspace ws = counting_set();
+  for (int round = 0; round < 5; ++round) {
+    const std::string db = create_database("cli_race_bouncer");
+    race_two_processes(db, bouncer_dsn_for(db), ws, round);
+  }
+}
