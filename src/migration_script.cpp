@@ -25,10 +25,10 @@ std::string settings_sql(const StepContext& ctx, const Directives& directives, S
   return sql;
 }
 
-std::string reset_sql(const StepContext& ctx) {
-  std::string sql = "RESET lock_timeout;\nRESET statement_timeout;\n";
-  if (ctx.history.tenant_schema()) sql += "RESET search_path;\n";
-  return sql;
+// The run's lock timeout for pgfleet's own statements, then the guard.
+std::string guard_with_lock_timeout(const StepContext& ctx) {
+  return "SET LOCAL lock_timeout = " + ms(ctx.settings.lock_timeout) + ";\n" +
+         ctx.history.guard_sql(ctx.expected_fingerprint);
 }
 
 std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState state,
@@ -112,13 +112,15 @@ Millis effective_statement_timeout(const RunSettings& settings, const Directives
 MigrationScript apply_transaction_script(const StepContext& ctx,
                                          const std::vector<const Migration*>& migrations) {
   MigrationScript script;
-  script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
   const std::string duration =
       "(extract(epoch FROM clock_timestamp() - "
       "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
   for (const Migration* m : migrations) {
-    script.add_sql(settings_sql(ctx, m->up.directives, SetScope::transaction) +
-                   "SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n");
+    // The first file's timeouts come before the guard, so that reading the history cannot
+    // wait on a lock forever either.
+    script.add_sql(settings_sql(ctx, m->up.directives, SetScope::transaction));
+    if (m == migrations.front()) script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
+    script.add_sql("SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n");
     script.add_file(m->version, m->up.sql);
     script.add_sql(history_row_sql(ctx, *m, RowState::applied, duration));
   }
@@ -130,13 +132,19 @@ MigrationScript apply_transaction_script(const StepContext& ctx,
 
 MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration) {
   MigrationScript script;
-  script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
   const MigrationFile& down = step_file(migration, Direction::down);
   script.add_sql(settings_sql(ctx, down.directives, SetScope::transaction));
+  script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
   script.add_file(migration.version, down.sql);
   script.add_sql("DELETE FROM " + ctx.history.qualified_name() + " WHERE version = " +
                  std::to_string(migration.version) + " RETURNING version::text AS version");
   return script;
+}
+
+std::string reset_session_settings_sql(const StepContext& ctx) {
+  std::string sql = "RESET lock_timeout;\nRESET statement_timeout;\n";
+  if (ctx.history.tenant_schema()) sql += "RESET search_path;\n";
+  return sql;
 }
 
 const MigrationFile& step_file(const Migration& migration, Direction direction) {
@@ -146,7 +154,7 @@ const MigrationFile& step_file(const Migration& migration, Direction direction) 
 
 std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& migration,
                                      Direction direction) {
-  std::string sql = ctx.history.guard_sql(ctx.expected_fingerprint);
+  std::string sql = guard_with_lock_timeout(ctx);
   if (direction == Direction::up) {
     sql += history_row_sql(ctx, migration, RowState::pending, "NULL");
   } else {
@@ -161,7 +169,7 @@ std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& mi
 
 std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
                                       Direction direction, Millis duration) {
-  std::string sql = reset_sql(ctx);
+  std::string sql = reset_session_settings_sql(ctx);
   const std::string where =
       " WHERE version = " + std::to_string(migration.version) +
       " AND state = 'pending' AND run_id = " + sql_literal(ctx.settings.run_id);
@@ -180,13 +188,13 @@ MigrationScript rollback_script_transaction(const HistoryTable& history,
                                             const RunSettings& settings,
                                             const std::string& script_sql, Version expected_top) {
   MigrationScript script;
-  script.add_sql(history.guard_top_sql(expected_top));
   script.add_sql("SET LOCAL lock_timeout = " + ms(settings.lock_timeout) +
                  ";\nSET LOCAL statement_timeout = " +
                  ms(settings.statement_timeout.value_or(Millis(0))) + ";\n");
   if (history.tenant_schema()) {
     script.add_sql("SET LOCAL search_path = " + sql_identifier(*history.tenant_schema()) + ";\n");
   }
+  script.add_sql(history.guard_top_sql(expected_top));
   script.add_file(std::nullopt, script_sql);
   script.add_sql("SELECT max(version)::text AS version FROM " + history.qualified_name() +
                  " WHERE state = 'applied'");
@@ -194,14 +202,14 @@ MigrationScript rollback_script_transaction(const HistoryTable& history,
 }
 
 std::string baseline_sql(const StepContext& ctx, const std::vector<const Migration*>& migrations) {
-  std::string sql = ctx.history.guard_sql(ctx.expected_fingerprint);
+  std::string sql = guard_with_lock_timeout(ctx);
   for (const Migration* m : migrations) sql += history_row_sql(ctx, *m, RowState::applied, "0");
   sql += "SELECT count(*)::text AS recorded FROM " + ctx.history.qualified_name();
   return sql;
 }
 
 std::string repair_sql(const StepContext& ctx, Version version, RepairAction action) {
-  std::string sql = ctx.history.guard_sql(ctx.expected_fingerprint);
+  std::string sql = guard_with_lock_timeout(ctx);
   const std::string where =
       " WHERE version = " + std::to_string(version) + " AND state = 'pending'";
   if (action == RepairAction::mark_applied) {

@@ -165,6 +165,12 @@ StepResult StepExecutor::run_no_transaction(Session& session, const StepContext&
       } else {
         r.error->statement_line = statement.line;
       }
+      // Best effort: do not leave this file's timeouts on the connection (matters behind a
+      // pooler, where the server connection outlives us).
+      try {
+        session.exec(reset_session_settings_sql(ctx));
+      } catch (const std::exception&) {
+      }
       return r;
     } catch (const ConnectionLost& e) {
       r.end = StepEnd::connection_lost;

@@ -78,6 +78,8 @@ std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& mi
 // the session settings; returns the affected version.
 std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
                                       Direction direction, Millis duration);
+// RESETs what claim_no_transaction_sql SET at session level.
+std::string reset_session_settings_sql(const StepContext& ctx);
 // The file a no-transaction step runs statement by statement.
 const MigrationFile& step_file(const Migration& migration, Direction direction);
 

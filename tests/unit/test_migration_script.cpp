@@ -70,7 +70,7 @@ TEST_CASE("a file is followed by a terminator so a trailing comment cannot swall
   CHECK(contains(script.sql(), "comment\n;\nINSERT"));
 }
 
-TEST_CASE("apply_transaction_script: guard first, then per file timeouts, text, history row") {
+TEST_CASE("apply_transaction_script: timeouts, guard, then per file text and history row") {
   RunSettings settings;
   settings.run_id = "20260101T000000Z-ab12";
   settings.applied_by = "o'neil@host";
@@ -84,7 +84,8 @@ TEST_CASE("apply_transaction_script: guard first, then per file timeouts, text, 
   const MigrationScript script = apply_transaction_script(ctx, {&m1, &m2});
   const std::string& sql = script.sql();
 
-  CHECK(sql.rfind("DO $pgfleet$", 0) == 0);
+  CHECK(sql.rfind("SET LOCAL lock_timeout = '5000ms';", 0) == 0);
+  CHECK(sql.find("DO $pgfleet$") < sql.find("CREATE TABLE one"));
   CHECK(contains(sql, "pg_try_advisory_xact_lock(" + std::to_string(history.lock_key()) + ")"));
   CHECK(contains(sql, "'PF001'"));
   CHECK(contains(sql, "'PF002'"));
@@ -128,7 +129,7 @@ TEST_CASE("no-transaction steps claim with a pending row and set session-level t
   const std::string claim = claim_no_transaction_sql(ctx, m, Direction::up);
   CHECK(contains(claim, "'pending'"));
   CHECK(contains(claim, "\nSET lock_timeout = '5000ms';"));
-  CHECK_FALSE(contains(claim, "SET LOCAL"));
+  CHECK_FALSE(contains(claim, "SET LOCAL statement_timeout"));  // only pgfleet's lock_timeout
   CHECK_FALSE(contains(claim, "CONCURRENTLY"));
   const std::string finish = finish_no_transaction_sql(ctx, m, Direction::up, Millis(42));
   CHECK(contains(finish, "RESET lock_timeout"));

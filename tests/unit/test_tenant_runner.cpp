@@ -318,6 +318,7 @@ TEST_CASE("runner: a no-transaction migration claims, runs each statement, then 
       .expect("'pending'")
       .expect("CREATE INDEX CONCURRENTLY a ON t (a)")
       .expect_error("CREATE INDEX CONCURRENTLY b ON t (b)", "55P03", "lock timeout", 28)
+      .expect("RESET lock_timeout")
       .expect(kReadState, state_rows({f.row(1, RowState::pending, "run-1")}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
