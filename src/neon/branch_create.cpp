@@ -85,7 +85,8 @@ CreatedBranch NeonClient::create_branch(const std::string& project_id, const std
     const auto delay = util::backoff_delay(attempt, options_.backoff_base, options_.backoff_cap);
     if (clock_->now() + delay > deadline) {
       if (maybe_applied) {
-        if (auto existing = find_branch_by_name(project_id, name)) return adopt(project_id, *existing);
+        if (auto existing = find_branch_by_name(project_id, name))
+          return adopt(project_id, *existing);
       }
       if (status != 0) fail(status, body, what + " (gave up retrying)");
       throw NeonError(NeonErrorKind::transport, 0,

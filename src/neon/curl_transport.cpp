@@ -69,7 +69,7 @@ class CurlTransport : public HttpTransport {
       header_list = curl_slist_append(header_list, (name + ": " + value).c_str());
     }
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_guard(header_list,
-                                                                               curl_slist_free_all);
+                                                                              curl_slist_free_all);
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, to_string(request.method));
     if (request.method == HttpMethod::get) curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
@@ -78,7 +78,8 @@ class CurlTransport : public HttpTransport {
       curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
     }
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(timeouts_.connect.count()));
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.request.count()));
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
@@ -91,8 +92,8 @@ class CurlTransport : public HttpTransport {
     const CURLcode code = curl_easy_perform(handle);
     if (code != CURLE_OK) {
       std::string text = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
-      throw TransportError(kind_of(code), std::string(to_string(request.method)) + " " +
-                                              request.url + ": " + text);
+      throw TransportError(
+          kind_of(code), std::string(to_string(request.method)) + " " + request.url + ": " + text);
     }
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);

@@ -10,8 +10,8 @@ using json = nlohmann::json;
 std::string required_id(const json& object, const char* what) {
   std::string id = string_field(object, "id");
   if (id.empty()) {
-    throw NeonError(NeonErrorKind::protocol, 0, std::string("Neon API answer: ") + what +
-                                                    " without an id");
+    throw NeonError(NeonErrorKind::protocol, 0,
+                    std::string("Neon API answer: ") + what + " without an id");
   }
   return id;
 }
@@ -40,7 +40,8 @@ Branch read_branch(const json& object) {
   branch.name = string_field(object, "name");
   branch.parent_id = string_field(object, "parent_id");
   auto is_default = object.find("default");
-  branch.is_default = is_default != object.end() && is_default->is_boolean() && is_default->get<bool>();
+  branch.is_default =
+      is_default != object.end() && is_default->is_boolean() && is_default->get<bool>();
   branch.current_state = string_field(object, "current_state");
   branch.created_at = string_field(object, "created_at");
   branch.expires_at = string_field(object, "expires_at");
@@ -65,7 +66,8 @@ Operation read_operation(const json& object) {
   op.branch_id = string_field(object, "branch_id");
   op.error = string_field(object, "error");
   auto failures = object.find("failures_count");
-  if (failures != object.end() && failures->is_number_integer()) op.failures_count = failures->get<int>();
+  if (failures != object.end() && failures->is_number_integer())
+    op.failures_count = failures->get<int>();
   return op;
 }
 

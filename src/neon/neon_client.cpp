@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "json_reading.hpp"
 #include "pgfleet/neon/rfc3339.hpp"
 #include "pgfleet/util/backoff.hpp"
-#include "json_reading.hpp"
 
 namespace pgfleet::neon {
 namespace {
@@ -49,8 +49,9 @@ json parse_body(const HttpResponse& response, const std::string& what) {
   try {
     return json::parse(response.body);
   } catch (const json::exception&) {
-    throw NeonError(NeonErrorKind::protocol, response.status,
-                    what + ": the answer is not JSON (HTTP " + std::to_string(response.status) + ")");
+    throw NeonError(
+        NeonErrorKind::protocol, response.status,
+        what + ": the answer is not JSON (HTTP " + std::to_string(response.status) + ")");
   }
 }
 
@@ -83,7 +84,8 @@ NeonClient::NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport>
       clock_(std::move(clock)),
       log_(std::move(log)) {
   if (options_.api_key.empty()) throw std::invalid_argument("NEON_API_KEY is not set");
-  while (!options_.api_base.empty() && options_.api_base.back() == '/') options_.api_base.pop_back();
+  while (!options_.api_base.empty() && options_.api_base.back() == '/')
+    options_.api_base.pop_back();
 }
 
 std::string NeonClient::scrub(std::string text) const {
@@ -162,8 +164,8 @@ HttpResponse NeonClient::call(HttpMethod method, const std::string& path, const 
     if (delay < minimum_delay) delay = minimum_delay;
     if (clock_->now() + delay > deadline) {
       if (last_status != 0) fail(last_status, last_body, what + " (gave up retrying)");
-      throw NeonError(last_kind, 0, scrub("Neon API " + what + ": " + last_problem +
-                                          " (gave up retrying)"));
+      throw NeonError(last_kind, 0,
+                      scrub("Neon API " + what + ": " + last_problem + " (gave up retrying)"));
     }
     note("neon: " + what + ": " + last_problem + ", retrying in " + std::to_string(delay.count()) +
          "ms");
@@ -194,8 +196,8 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
   std::vector<Branch> branches;
   std::string cursor;
   for (int page = 0; page < 10000; ++page) {
-    std::string path = "/projects/" + project_id + "/branches?limit=" +
-                       std::to_string(options_.page_size);
+    std::string path =
+        "/projects/" + project_id + "/branches?limit=" + std::to_string(options_.page_size);
     if (!search.empty()) path += "&search=" + percent_encode(search);
     if (!cursor.empty()) path += "&cursor=" + percent_encode(cursor);
     auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
@@ -296,7 +298,8 @@ DeletedBranch NeonClient::delete_branch(const std::string& project_id,
   }
   if (!is_success(response.status)) fail(response.status, response.body, "DELETE " + path);
   if (!response.body.empty()) {
-    for (const auto& item : parse_body(response, "DELETE " + path).value("operations", json::array())) {
+    for (const auto& item :
+         parse_body(response, "DELETE " + path).value("operations", json::array())) {
       result.operations.push_back(read_operation(item));
     }
   }

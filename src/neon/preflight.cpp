@@ -22,7 +22,8 @@ Branch find_parent(NeonClient& client, const std::string& project_id,
   for (auto& branch : client.list_branches(project_id, "")) {
     if (branch.is_default) return branch;
   }
-  throw NeonError(NeonErrorKind::not_found, 0, "Neon project " + project_id + " has no default branch");
+  throw NeonError(NeonErrorKind::not_found, 0,
+                  "Neon project " + project_id + " has no default branch");
 }
 
 BranchHosts parent_hosts_of(const std::vector<Endpoint>& endpoints) {
@@ -72,7 +73,8 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
     std::string project = tenant.neon_project_id.value_or("");
     if (project.empty()) project = options.project_id.value_or("");
     if (project.empty()) {
-      setup.skipped.push_back({tenant.id, "no Neon project (set --neon-project or neon_project_id)"});
+      setup.skipped.push_back(
+          {tenant.id, "no Neon project (set --neon-project or neon_project_id)"});
       continue;
     }
     any_project = true;
@@ -82,7 +84,8 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
     found->positions.push_back(i);
   }
   if (!any_project && !setup.skipped.empty()) {
-    throw std::invalid_argument("--neon-branch needs --neon-project (or neon_project_id per tenant)");
+    throw std::invalid_argument(
+        "--neon-branch needs --neon-project (or neon_project_id per tenant)");
   }
   try {
     for (const auto& project : projects) {
@@ -113,8 +116,8 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
       CreatedBranch created = neon.create_branch(project.project_id, name, parent.id, expires_at);
       std::string endpoint_id;
       std::string endpoint_host = read_write_host(created.endpoints, endpoint_id);
-      setup.lease.add({project.project_id, created.branch.id, created.branch.name, parent.id,
-                       endpoint_host});
+      setup.lease.add(
+          {project.project_id, created.branch.id, created.branch.name, parent.id, endpoint_host});
       neon.wait_for_operations(project.project_id, created.operations);
       if (endpoint_host.empty()) {
         endpoint_host = read_write_host(neon.list_endpoints(project.project_id, created.branch.id),

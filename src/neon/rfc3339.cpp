@@ -40,8 +40,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   // YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm|-hh:mm)
   if (text.size() < 20 || !all_digits(text, 0, 4) || text[4] != '-' || !all_digits(text, 5, 2) ||
       text[7] != '-' || !all_digits(text, 8, 2) || (text[10] != 'T' && text[10] != 't') ||
-      !all_digits(text, 11, 2) || text[13] != ':' || !all_digits(text, 14, 2) ||
-      text[16] != ':' || !all_digits(text, 17, 2)) {
+      !all_digits(text, 11, 2) || text[13] != ':' || !all_digits(text, 14, 2) || text[16] != ':' ||
+      !all_digits(text, 17, 2)) {
     return std::nullopt;
   }
   std::tm fields{};

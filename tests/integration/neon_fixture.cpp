@@ -121,13 +121,15 @@ void NeonEmulator::start_parent() {
   pg_port_ = std::to_string(free_port());
   write_secret_file(dir_ + "/superuser.pw", superuser_password_);
   std::string out;
-  const std::string script =
-      "set -e; source " + quote(std::string(PGFLEET_SOURCE_DIR) + "/scripts/lib/scratch-pg.sh") +
-      "; PGFLEET_TEST_PGPASSWORD=$(cat " + quote(dir_ + "/superuser.pw") + ")" +
-      "; scratch_pg_start_cluster 127.0.0.1 " + pg_port_ +
-      "; echo 'host replication all 127.0.0.0/8 scram-sha-256' >> \"$SCRATCH_PG_LAST_DIR/data/pg_hba.conf\"" +
-      "; scratch_pg_as_owner \"$PGFLEET_TEST_PGBIN/pg_ctl\" -D \"$SCRATCH_PG_LAST_DIR/data\" reload >/dev/null" +
-      "; echo \"$SCRATCH_PG_LAST_DIR\"";
+  const std::string script = "set -e; source " +
+                             quote(std::string(PGFLEET_SOURCE_DIR) + "/scripts/lib/scratch-pg.sh") +
+                             "; PGFLEET_TEST_PGPASSWORD=$(cat " + quote(dir_ + "/superuser.pw") +
+                             ")" + "; scratch_pg_start_cluster 127.0.0.1 " + pg_port_ +
+                             "; echo 'host replication all 127.0.0.0/8 scram-sha-256' >> "
+                             "\"$SCRATCH_PG_LAST_DIR/data/pg_hba.conf\"" +
+                             "; scratch_pg_as_owner \"$PGFLEET_TEST_PGBIN/pg_ctl\" -D "
+                             "\"$SCRATCH_PG_LAST_DIR/data\" reload >/dev/null" +
+                             "; echo \"$SCRATCH_PG_LAST_DIR\"";
   if (run("bash -c " + quote(script), out) != 0 || out.empty()) {
     throw std::runtime_error("neon fixture: could not start the parent cluster: " + out);
   }
@@ -143,9 +145,11 @@ void NeonEmulator::start_parent() {
   for (const std::string& step :
        {superuser + "-d postgres -c " + setup,
         superuser + "-d tenant_a -c " +
-            quote("SET ROLE app; CREATE TABLE marker(v text); INSERT INTO marker VALUES ('parent')"),
+            quote(
+                "SET ROLE app; CREATE TABLE marker(v text); INSERT INTO marker VALUES ('parent')"),
         superuser + "-d tenant_b -c " +
-            quote("SET ROLE app; CREATE TABLE marker(v text); INSERT INTO marker VALUES ('parent')")}) {
+            quote("SET ROLE app; CREATE TABLE marker(v text); INSERT INTO marker VALUES "
+                  "('parent')")}) {
     if (run("bash -c " + quote(step) + " 2>&1", out) != 0) {
       throw std::runtime_error("neon fixture: parent setup failed: " + out);
     }
@@ -163,10 +167,12 @@ void NeonEmulator::start_emulator() {
       {"projects",
        {{{"id", project_id_},
          {"proxy_host", "c-1.us-east-2.emu.neon.test"},
-         {"parent", {{"host", "127.0.0.1"}, {"port", std::stoi(pg_port_)}, {"superuser", "postgres"}}},
+         {"parent",
+          {{"host", "127.0.0.1"}, {"port", std::stoi(pg_port_)}, {"superuser", "postgres"}}},
          {"roles", {{{"name", "app"}, {"password", app_password_}}}},
          {"databases",
-          {{{"name", "tenant_a"}, {"owner_name", "app"}}, {{"name", "tenant_b"}, {"owner_name", "app"}}}}}}}};
+          {{{"name", "tenant_a"}, {"owner_name", "app"}},
+           {{"name", "tenant_b"}, {"owner_name", "app"}}}}}}}};
   write_secret_file(dir_ + "/emulator.json", config.dump(2));
   const std::string ready = dir_ + "/ready.json";
   const std::string script = std::string(PGFLEET_SOURCE_DIR) + "/tests/neon_emulator/emulator.py";
@@ -218,8 +224,8 @@ void NeonEmulator::stop() {
   }
   std::string out;
   if (!parent_dir_.empty()) {
-    run(std::string("runuser -u postgres -- ") + kPgBin + "/pg_ctl -D " + quote(parent_dir_ + "/data") +
-            " -m fast -w stop >/dev/null 2>&1",
+    run(std::string("runuser -u postgres -- ") + kPgBin + "/pg_ctl -D " +
+            quote(parent_dir_ + "/data") + " -m fast -w stop >/dev/null 2>&1",
         out);
     fs::remove_all(parent_dir_);
     parent_dir_.clear();
@@ -244,9 +250,10 @@ std::string NeonEmulator::resolver_env() const {
 std::string NeonEmulator::psql(const std::string& dsn, const std::string& sql) const {
   std::string out;
   const std::string err = dir_ + "/psql.err";
-  const int status = run("env " + resolver_env() + " " + kPgBin + "/psql -X -q -A -t -v ON_ERROR_STOP=1 -d " +
-                             quote(dsn) + " -c " + quote(sql) + " 2>" + quote(err),
-                         out);
+  const int status =
+      run("env " + resolver_env() + " " + kPgBin + "/psql -X -q -A -t -v ON_ERROR_STOP=1 -d " +
+              quote(dsn) + " -c " + quote(sql) + " 2>" + quote(err),
+          out);
   if (status != 0) throw std::runtime_error("psql failed: " + read_file(err));
   return out;
 }

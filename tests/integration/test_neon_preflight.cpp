@@ -38,7 +38,8 @@ std::vector<int> statuses(const nlohmann::json& requests, const std::string& met
 
 int live_branches_named(const nlohmann::json& state, const std::string& name) {
   int n = 0;
-  for (const auto& b : state["branches"]) n += (b["name"] == name && !b["deleted"].get<bool>()) ? 1 : 0;
+  for (const auto& b : state["branches"])
+    n += (b["name"] == name && !b["deleted"].get<bool>()) ? 1 : 0;
   return n;
 }
 
@@ -79,8 +80,10 @@ TEST_CASE("preflight branch: real copy, writes stay on the branch, release remov
   const std::string address = emu.psql(on_branch, "SELECT host(inet_server_addr())");
   REQUIRE(address.rfind("127.0.", 0) == 0);
   REQUIRE(address != "127.0.0.1");
-  REQUIRE(emu.psql(on_branch, "INSERT INTO marker VALUES ('branch'); SELECT count(*) FROM marker") == "2");
-  REQUIRE(emu.psql(emu.parent_dsn("tenant_a", ParentHost::direct), "SELECT count(*) FROM marker") == "1");
+  REQUIRE(emu.psql(on_branch,
+                   "INSERT INTO marker VALUES ('branch'); SELECT count(*) FROM marker") == "2");
+  REQUIRE(emu.psql(emu.parent_dsn("tenant_a", ParentHost::direct), "SELECT count(*) FROM marker") ==
+          "1");
   REQUIRE(emu.psql(setup.tenants[1].connection_string, "SELECT current_database()") == "tenant_b");
 
   // Every API call carried the key; the key appears in no log line.
@@ -100,7 +103,8 @@ TEST_CASE("preflight branch: real copy, writes stay on the branch, release remov
   REQUIRE(statuses(emu.requests("delete_branch"), "DELETE") == std::vector<int>{200});
   REQUIRE_FALSE(std::filesystem::exists(data_dir));
   REQUIRE_THROWS(emu.psql(on_branch, "SELECT 1"));  // the name is gone with the branch
-  REQUIRE(emu.psql(emu.parent_dsn("tenant_a", ParentHost::pooler), "SELECT count(*) FROM marker") == "1");
+  REQUIRE(emu.psql(emu.parent_dsn("tenant_a", ParentHost::pooler), "SELECT count(*) FROM marker") ==
+          "1");
   for (const auto& line : log) REQUIRE(line.find(emu.api_key()) == std::string::npos);
 }
 
@@ -141,8 +145,10 @@ TEST_CASE("a failed operation is a NeonError and the branch is deleted", "[neon]
   NeonEmulator& emu = NeonEmulator::shared();
   for (const char* status : {"failed", "cancelled"}) {
     emu.reset();
-    emu.add_fault({{"route", "create_branch"},
-                   {"operation", {{"action", "start_compute"}, {"status", status}, {"error", "compute crashed"}}}});
+    emu.add_fault(
+        {{"route", "create_branch"},
+         {"operation",
+          {{"action", "start_compute"}, {"status", status}, {"error", "compute crashed"}}}});
     try {
       start_preflight(emu.client(), options_for(emu, std::string("it-fail-") + status),
                       {tenant("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
@@ -151,7 +157,8 @@ TEST_CASE("a failed operation is a NeonError and the branch is deleted", "[neon]
       REQUIRE(error.kind() == NeonErrorKind::operation_failed);
       REQUIRE(std::string(error.what()).find("compute crashed") != std::string::npos);
     }
-    REQUIRE(live_branches_named(emu.state(), std::string("pgfleet-preflight-it-fail-") + status) == 0);
+    REQUIRE(live_branches_named(emu.state(), std::string("pgfleet-preflight-it-fail-") + status) ==
+            0);
     REQUIRE(statuses(emu.requests("delete_branch"), "DELETE") == std::vector<int>{200});
   }
 }
@@ -161,7 +168,8 @@ TEST_CASE("a create applied but answered 524 or dropped makes exactly one branch
   for (const char* mode : {"apply_then_respond", "apply_then_drop"}) {
     emu.reset();
     emu.add_fault({{"route", "create_branch"}, {"mode", mode}, {"status", 524}});
-    const std::string name = std::string("pgfleet-preflight-it-unclear-") + (mode[6] == 'r' ? "524" : "drop");
+    const std::string name =
+        std::string("pgfleet-preflight-it-unclear-") + (mode[6] == 'r' ? "524" : "drop");
     auto setup = start_preflight(emu.client(), options_for(emu, name.substr(18)),
                                  {tenant("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
     REQUIRE(emu.requests("create_branch").size() == 1);
@@ -198,7 +206,8 @@ TEST_CASE("cleanup removes leftover preflight branches and nothing else", "[neon
   PreflightOptions options = options_for(emu, "it-leftover");
   options.keep = KeepBranch::yes;
   {
-    auto setup = start_preflight(client, options, {tenant("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+    auto setup = start_preflight(client, options,
+                                 {tenant("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
     REQUIRE(setup.lease.release().at(0).status == ReleaseStatus::kept);
   }
   const auto other = client->create_branch(emu.project_id(), "not-pgfleet-preflight-x", "",

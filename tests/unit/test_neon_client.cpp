@@ -22,7 +22,8 @@ struct Rig {
   std::shared_ptr<NeonClient> client;
 
   explicit Rig(milliseconds deadline = milliseconds(60000)) {
-    auto fake = std::make_unique<FakeTransport>([this](const HttpRequest& r) { return neon.handle(r); });
+    auto fake =
+        std::make_unique<FakeTransport>([this](const HttpRequest& r) { return neon.handle(r); });
     transport = fake.get();
     NeonClientOptions options;
     options.api_base = "http://neon.test/api/v2";
@@ -35,7 +36,8 @@ struct Rig {
   }
 
   CreatedBranch create(const std::string& name = "pgfleet-preflight-r1") {
-    return client->create_branch("proj-1", name, "br-main-1", clock->wall_now() + std::chrono::hours(2));
+    return client->create_branch("proj-1", name, "br-main-1",
+                                 clock->wall_now() + std::chrono::hours(2));
   }
 
   int branches_named(const std::string& name) const {
@@ -71,7 +73,8 @@ TEST_CASE("requests carry the bearer key, JSON headers and the pgfleet user agen
   const auto body = nlohmann::json::parse(post.body);
   REQUIRE(body["branch"]["name"] == "pgfleet-preflight-r1");
   REQUIRE(body["branch"]["parent_id"] == "br-main-1");
-  REQUIRE(body["branch"]["expires_at"] == format_rfc3339(rig.clock->wall_now() + std::chrono::hours(2)));
+  REQUIRE(body["branch"]["expires_at"] ==
+          format_rfc3339(rig.clock->wall_now() + std::chrono::hours(2)));
   REQUIRE(body["endpoints"] == nlohmann::json::parse(R"([{"type":"read_write"}])"));
 }
 
@@ -86,8 +89,10 @@ TEST_CASE("resolve_api_base: flag, then NEON_API_HOST, then the default", "[neon
 
 TEST_CASE("423 on create is retried with backoff and creates exactly one branch", "[neon]") {
   Rig rig;
-  rig.transport->queue("POST /projects/proj-1/branches", json_response(423, R"({"message":"locked"})"));
-  rig.transport->queue("POST /projects/proj-1/branches", json_response(423, R"({"message":"locked"})"));
+  rig.transport->queue("POST /projects/proj-1/branches",
+                       json_response(423, R"({"message":"locked"})"));
+  rig.transport->queue("POST /projects/proj-1/branches",
+                       json_response(423, R"({"message":"locked"})"));
   auto created = rig.create();
   REQUIRE(created.branch.name == "pgfleet-preflight-r1");
   REQUIRE(rig.transport->count("POST /projects/proj-1/branches") == 3);
@@ -131,7 +136,8 @@ TEST_CASE("503, 500 and 524 on a GET are retried; transport errors on a GET too"
 TEST_CASE("retries stop at the call deadline with the server's status", "[neon]") {
   Rig rig(milliseconds(5000));
   for (int i = 0; i < 100; ++i) {
-    rig.transport->queue("GET /projects/proj-1", json_response(503, R"({"message":"unavailable"})"));
+    rig.transport->queue("GET /projects/proj-1",
+                         json_response(503, R"({"message":"unavailable"})"));
   }
   try {
     rig.client->get_project("proj-1");
@@ -154,7 +160,8 @@ TEST_CASE("a Retry-After beyond the deadline fails at once", "[neon]") {
 
 TEST_CASE("a create applied but answered by a timeout is adopted, not sent again", "[neon]") {
   Rig rig;
-  rig.transport->queue_applied_then_error("POST /projects/proj-1/branches", TransportErrorKind::timeout);
+  rig.transport->queue_applied_then_error("POST /projects/proj-1/branches",
+                                          TransportErrorKind::timeout);
   auto created = rig.create();
   REQUIRE(created.branch.name == "pgfleet-preflight-r1");
   REQUIRE(rig.transport->count("POST /projects/proj-1/branches") == 1);
@@ -212,11 +219,13 @@ TEST_CASE("a 409 on a first create is a conflict error", "[neon]") {
   REQUIRE(rig.transport->count("POST /projects/proj-1/branches") == 1);
 }
 
-TEST_CASE("401, 403, 404 and 422 are not retried and carry the server's message, never the key", "[neon]") {
+TEST_CASE("401, 403, 404 and 422 are not retried and carry the server's message, never the key",
+          "[neon]") {
   for (int status : {401, 403, 404, 422}) {
     Rig rig;
-    rig.transport->queue("GET /projects/proj-1",
-                         json_response(status, R"({"code":"","message":"bad key )" + kKey + R"("})"));
+    rig.transport->queue(
+        "GET /projects/proj-1",
+        json_response(status, R"({"code":"","message":"bad key )" + kKey + R"("})"));
     try {
       rig.client->get_project("proj-1");
       FAIL("expected NeonError");
@@ -233,7 +242,8 @@ TEST_CASE("401, 403, 404 and 422 are not retried and carry the server's message,
 
 TEST_CASE("an empty API key is refused up front", "[neon]") {
   NeonClientOptions options;
-  REQUIRE_THROWS_AS(NeonClient(options, std::make_unique<FakeTransport>(nullptr)), std::invalid_argument);
+  REQUIRE_THROWS_AS(NeonClient(options, std::make_unique<FakeTransport>(nullptr)),
+                    std::invalid_argument);
 }
 
 TEST_CASE("wait_for_operations polls until finished, at the poll interval", "[neon]") {
@@ -282,17 +292,20 @@ TEST_CASE("delete: 200 deleted, 204 and 404 already gone, 423 retried", "[neon]"
   REQUIRE(deleted.outcome == DeleteOutcome::deleted);
   REQUIRE(deleted.operations.size() == 1);
   REQUIRE(rig.transport->count("DELETE /projects/proj-1/branches/") == 2);
-  REQUIRE(rig.client->delete_branch("proj-1", created.branch.id).outcome == DeleteOutcome::already_gone);
+  REQUIRE(rig.client->delete_branch("proj-1", created.branch.id).outcome ==
+          DeleteOutcome::already_gone);
   rig.transport->queue("DELETE /projects/proj-1/branches/", json_response(404, "{}"));
   REQUIRE(rig.client->delete_branch("proj-1", "br-x").outcome == DeleteOutcome::already_gone);
 }
 
-TEST_CASE("list_branches follows pagination.next and find_branch_by_name matches exactly", "[neon]") {
+TEST_CASE("list_branches follows pagination.next and find_branch_by_name matches exactly",
+          "[neon]") {
   int page = 0;
   auto fake = std::make_unique<FakeTransport>([&](const HttpRequest& request) {
     ++page;
     if (request.url.find("cursor=c%2F2") != std::string::npos) {
-      return json_response(200, R"({"branches":[{"id":"br-c-3","name":"pgfleet-preflight-a"}],"pagination":{}})");
+      return json_response(
+          200, R"({"branches":[{"id":"br-c-3","name":"pgfleet-preflight-a"}],"pagination":{}})");
     }
     return json_response(200, R"({"branches":[{"id":"br-a-1","name":"pgfleet-preflight-ab"},
       {"id":"br-b-2","name":"x-pgfleet-preflight-a"}],"pagination":{"next":"c/2"}})");

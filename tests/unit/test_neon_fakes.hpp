@@ -4,12 +4,11 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <map>
-#include <nlohmann/json.hpp>
 
 #include "pgfleet/neon/clock.hpp"
 #include "pgfleet/neon/http_transport.hpp"
@@ -137,16 +136,26 @@ class FakeNeon {
 
   void add_branch(const std::string& id, const std::string& name, const std::string& parent,
                   bool is_default, const std::string& endpoint_id, const std::string& created_at) {
-    json branch = {{"id", id}, {"name", name}, {"parent_id", parent}, {"default", is_default},
-                   {"current_state", "ready"}, {"created_at", created_at}};
-    json endpoint = {{"id", endpoint_id}, {"host", endpoint_id + "." + proxy}, {"branch_id", id},
-                     {"type", "read_write"}, {"current_state", "active"}};
+    json branch = {{"id", id},
+                   {"name", name},
+                   {"parent_id", parent},
+                   {"default", is_default},
+                   {"current_state", "ready"},
+                   {"created_at", created_at}};
+    json endpoint = {{"id", endpoint_id},
+                     {"host", endpoint_id + "." + proxy},
+                     {"branch_id", id},
+                     {"type", "read_write"},
+                     {"current_state", "active"}};
     branches[id] = {branch, endpoint};
   }
 
   json new_operation(const std::string& branch_id, const std::string& action) {
     const std::string id = "op-" + std::to_string(next_id++);
-    json op = {{"id", id}, {"action", action}, {"status", "running"}, {"branch_id", branch_id},
+    json op = {{"id", id},
+               {"action", action},
+               {"status", "running"},
+               {"branch_id", branch_id},
                {"failures_count", 0}};
     operations[id] = op;
     return op;
@@ -161,7 +170,8 @@ class FakeNeon {
     route = route.substr(base.size());
     const auto method = request.method;
     if (route.empty() && method == HttpMethod::get) {
-      return json_response(200, json{{"project", {{"id", "proj-1"}, {"proxy_host", proxy}}}}.dump());
+      return json_response(200,
+                           json{{"project", {{"id", "proj-1"}, {"proxy_host", proxy}}}}.dump());
     }
     if (route == "/branches" && method == HttpMethod::get) {
       std::string search;
@@ -181,16 +191,19 @@ class FakeNeon {
       const json body = json::parse(request.body);
       const std::string name = body["branch"]["name"];
       for (auto& [id, row] : branches) {
-        if (row.branch["name"] == name) return json_response(409, R"({"message":"branch already exists"})");
+        if (row.branch["name"] == name)
+          return json_response(409, R"({"message":"branch already exists"})");
       }
       const std::string id = "br-new-" + std::to_string(next_id++);
       add_branch(id, name, body["branch"].value("parent_id", "br-main-1"), false,
                  "ep-new-" + std::to_string(next_id++), "2026-11-24T00:00:00Z");
       branches[id].branch["expires_at"] = body["branch"]["expires_at"];
-      json ops = json::array({new_operation(id, "create_branch"), new_operation(id, "start_compute")});
+      json ops =
+          json::array({new_operation(id, "create_branch"), new_operation(id, "start_compute")});
       return json_response(201, json{{"branch", branches[id].branch},
                                      {"endpoints", json::array({branches[id].endpoint})},
-                                     {"operations", ops}}.dump());
+                                     {"operations", ops}}
+                                    .dump());
     }
     if (route.rfind("/operations/", 0) == 0 && method == HttpMethod::get) {
       const std::string id = route.substr(12);
@@ -220,7 +233,8 @@ class FakeNeon {
       }
       if (found == branches.end()) return json_response(404, R"({"message":"branch not found"})");
       if (endpoints) {
-        return json_response(200, json{{"endpoints", json::array({found->second.endpoint})}}.dump());
+        return json_response(200,
+                             json{{"endpoints", json::array({found->second.endpoint})}}.dump());
       }
       return json_response(200, json{{"branch", found->second.branch}}.dump());
     }

@@ -19,7 +19,8 @@ struct Rig {
   std::shared_ptr<NeonClient> client;
 
   Rig() {
-    auto fake = std::make_unique<FakeTransport>([this](const HttpRequest& r) { return neon.handle(r); });
+    auto fake =
+        std::make_unique<FakeTransport>([this](const HttpRequest& r) { return neon.handle(r); });
     transport = fake.get();
     NeonClientOptions options;
     options.api_key = "napi_key";
@@ -66,15 +67,16 @@ TEST_CASE("preflight makes one branch, rewrites parent tenants and skips the oth
   };
   auto setup = start_preflight(rig.client, options_for("20261124T050000Z-ab12"), tenants);
 
-  REQUIRE(rig.preflight_branches() == std::vector<std::string>{"pgfleet-preflight-20261124T050000Z-ab12"});
+  REQUIRE(rig.preflight_branches() ==
+          std::vector<std::string>{"pgfleet-preflight-20261124T050000Z-ab12"});
   REQUIRE(setup.lease.branches().size() == 1);
   const PreflightBranch& branch = setup.lease.branches()[0];
   REQUIRE(branch.project_id == "proj-1");
   REQUIRE(branch.parent_branch_id == "br-main-1");
   REQUIRE(branch.endpoint_host.rfind("ep-new-", 0) == 0);
   const auto& created = rig.neon.branches.at(branch.branch_id).branch;
-  REQUIRE(created["expires_at"] == format_rfc3339(rig.clock->wall_now() - rig.clock->slept() +
-                                                  std::chrono::hours(2)));
+  REQUIRE(created["expires_at"] ==
+          format_rfc3339(rig.clock->wall_now() - rig.clock->slept() + std::chrono::hours(2)));
   // The operations were waited for before the tenants were handed back.
   for (const auto& [id, op] : rig.neon.operations) REQUIRE(op["status"] == "finished");
 
@@ -109,9 +111,10 @@ TEST_CASE("--neon-parent picks the parent branch by name or id", "[neon]") {
     Rig rig;
     auto options = options_for("r2");
     options.parent_branch = parent;
-    auto setup = start_preflight(rig.client, options,
-                                 {tenant("main", "postgresql://a:b@ep-main-1.test.neon/db"),
-                                  tenant("stg", "postgresql://a:b@ep-stage-1-pooler.test.neon/db")});
+    auto setup =
+        start_preflight(rig.client, options,
+                        {tenant("main", "postgresql://a:b@ep-main-1.test.neon/db"),
+                         tenant("stg", "postgresql://a:b@ep-stage-1-pooler.test.neon/db")});
     REQUIRE(setup.tenants.size() == 1);
     REQUIRE(setup.tenants[0].id == "stg");
     REQUIRE(setup.skipped.size() == 1);
@@ -121,7 +124,8 @@ TEST_CASE("--neon-parent picks the parent branch by name or id", "[neon]") {
   Rig rig;
   auto options = options_for("r3");
   options.parent_branch = "nope";
-  REQUIRE_THROWS_AS(start_preflight(rig.client, options, {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")}),
+  REQUIRE_THROWS_AS(start_preflight(rig.client, options,
+                                    {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")}),
                     NeonError);
   REQUIRE(rig.transport->count("POST") == 0);
 }
@@ -130,7 +134,8 @@ TEST_CASE("a failed operation is a NeonError and the branch is deleted anyway", 
   Rig rig;
   rig.neon.fail_operations_with = "failed";
   try {
-    start_preflight(rig.client, options_for("r4"), {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")});
+    start_preflight(rig.client, options_for("r4"),
+                    {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")});
     FAIL("expected NeonError");
   } catch (const NeonError& error) {
     REQUIRE(error.kind() == NeonErrorKind::operation_failed);
@@ -153,12 +158,13 @@ TEST_CASE("tenants without a project: usage error if none has one, skipped other
   Rig rig;
   PreflightOptions options;
   options.run_id = "r6";
-  REQUIRE_THROWS_AS(start_preflight(rig.client, options, {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")}),
+  REQUIRE_THROWS_AS(start_preflight(rig.client, options,
+                                    {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")}),
                     std::invalid_argument);
   Tenant with_project = tenant("b", "postgresql://a:b@ep-main-1.test.neon/db");
   with_project.neon_project_id = "proj-1";
-  auto setup = start_preflight(rig.client, options,
-                               {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db"), with_project});
+  auto setup = start_preflight(
+      rig.client, options, {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db"), with_project});
   REQUIRE(setup.tenants.size() == 1);
   REQUIRE(setup.tenants[0].id == "b");
   REQUIRE(setup.skipped.at(0).tenant_id == "a");
@@ -169,7 +175,8 @@ TEST_CASE("--neon-keep-branch keeps the branch; otherwise the destructor deletes
   auto options = options_for("keep");
   options.keep = KeepBranch::yes;
   {
-    auto setup = start_preflight(rig.client, options, {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")});
+    auto setup = start_preflight(rig.client, options,
+                                 {tenant("a", "postgresql://a:b@ep-main-1.test.neon/db")});
     auto released = setup.lease.release();
     REQUIRE(released.at(0).status == ReleaseStatus::kept);
   }
@@ -192,7 +199,8 @@ TEST_CASE("cleanup deletes only pgfleet-preflight-* branches older than the age"
                       format_rfc3339(now - std::chrono::minutes(5)));
   rig.neon.add_branch("br-other-1", "my-pgfleet-preflight-old", "br-main-1", false, "ep-x-1",
                       format_rfc3339(now - std::chrono::hours(5)));
-  auto dry = cleanup_preflight_branches(*rig.client, "proj-1", std::chrono::hours(1), CleanupMode::dry_run);
+  auto dry = cleanup_preflight_branches(*rig.client, "proj-1", std::chrono::hours(1),
+                                        CleanupMode::dry_run);
   REQUIRE(dry.deleted.size() == 1);
   REQUIRE(rig.transport->count("DELETE") == 0);
 

@@ -69,11 +69,14 @@ TEST_CASE("a -pooler parent host becomes the branch's direct host", "[neon]") {
   REQUIRE(info.dbname() == "appdb");
 }
 
-TEST_CASE("hosts of every parent endpoint match, case-insensitively, with a trailing dot", "[neon]") {
-  REQUIRE(rewritten("postgresql://a:b@EP-Read-Only-E5F6G7H8.c-2.us-east-2.aws.neon.tech./db").host() ==
-          kBranchHost);
-  REQUIRE(rewritten("host=ep-read-only-e5f6g7h8-pooler.c-2.us-east-2.aws.neon.tech dbname=db user=u")
-              .host() == kBranchHost);
+TEST_CASE("hosts of every parent endpoint match, case-insensitively, with a trailing dot",
+          "[neon]") {
+  REQUIRE(
+      rewritten("postgresql://a:b@EP-Read-Only-E5F6G7H8.c-2.us-east-2.aws.neon.tech./db").host() ==
+      kBranchHost);
+  REQUIRE(
+      rewritten("host=ep-read-only-e5f6g7h8-pooler.c-2.us-east-2.aws.neon.tech dbname=db user=u")
+          .host() == kBranchHost);
 }
 
 TEST_CASE("a password with special characters is carried over byte for byte", "[neon]") {
@@ -85,11 +88,13 @@ TEST_CASE("a password with special characters is carried over byte for byte", "[
   REQUIRE(info.password() == std::optional<std::string>(password));
 
   const auto from_uri = rewritten(
-      "postgresql://u:p%40ss%3Aw%2Frd%3F%26%3D%20%25@ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech/db");
+      "postgresql://"
+      "u:p%40ss%3Aw%2Frd%3F%26%3D%20%25@ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech/db");
   REQUIRE(from_uri.password() == std::optional<std::string>("p@ss:w/rd?&= %"));
 }
 
-TEST_CASE("a host that is not on the parent branch is refused, without the password in the reason", "[neon]") {
+TEST_CASE("a host that is not on the parent branch is refused, without the password in the reason",
+          "[neon]") {
   auto result = refused("postgresql://u:topsecret@prod-db.example.com/db");
   REQUIRE(result.reason.find("prod-db.example.com") != std::string::npos);
   REQUIRE(result.reason.find("topsecret") == std::string::npos);
@@ -102,15 +107,21 @@ TEST_CASE("a host that is not on the parent branch is refused, without the passw
 
 TEST_CASE("anything that could still reach another host is refused", "[neon]") {
   // Several hosts: libpq would try the others too.
-  refused("postgresql://u:pw@ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech,prod.example.com/db");
+  refused(
+      "postgresql://u:pw@ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech,prod.example.com/"
+      "db");
   // hostaddr wins over host in libpq.
   refused("host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech hostaddr=10.0.0.5 dbname=db");
   // A service file can supply host or hostaddr.
   refused("host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech service=prod dbname=db");
   // The Neon proxy routes by an endpoint hint in the password.
-  refused("host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech password=endpoint=ep-cool-darkness-a1b2c3d4$pw");
+  refused(
+      "host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech "
+      "password=endpoint=ep-cool-darkness-a1b2c3d4$pw");
   // ... or in options, when it names an endpoint that is not the parent's.
-  refused("host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech options=endpoint=ep-other-x-11112222");
+  refused(
+      "host=ep-cool-darkness-a1b2c3d4.c-2.us-east-2.aws.neon.tech "
+      "options=endpoint=ep-other-x-11112222");
 }
 
 TEST_CASE("an options endpoint hint for the parent is pointed at the branch endpoint", "[neon]") {

@@ -34,10 +34,10 @@ struct HttpResponse {
 
 // Why a request got no HTTP response at all.
 enum class TransportErrorKind {
-  timeout,        // connect or request timeout: the request may have been applied
-  connect,        // could not connect (refused, DNS): the request was not sent
-  dropped,        // connection closed or reset mid-request: the request may have been applied
-  other,          // anything else the transport reports
+  timeout,  // connect or request timeout: the request may have been applied
+  connect,  // could not connect (refused, DNS): the request was not sent
+  dropped,  // connection closed or reset mid-request: the request may have been applied
+  other,    // anything else the transport reports
 };
 
 // Thrown by HttpTransport::send when no response arrived. The text never holds headers.

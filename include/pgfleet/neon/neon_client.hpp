@@ -26,13 +26,13 @@ using NeonLog = std::function<void(const std::string& line)>;
 
 struct NeonClientOptions {
   std::string api_base = kDefaultApiBase;
-  std::string api_key;                                 // sent as Authorization: Bearer
-  std::chrono::milliseconds call_deadline{120000};     // retries of one call stop after this
+  std::string api_key;                              // sent as Authorization: Bearer
+  std::chrono::milliseconds call_deadline{120000};  // retries of one call stop after this
   std::chrono::milliseconds backoff_base{250};
   std::chrono::milliseconds backoff_cap{10000};
-  std::chrono::milliseconds poll_interval{1000};       // between operation polls
+  std::chrono::milliseconds poll_interval{1000};  // between operation polls
   std::chrono::milliseconds operations_deadline{300000};
-  int page_size = 100;                                 // branches per list page
+  int page_size = 100;  // branches per list page
 };
 
 enum class DeleteOutcome { deleted, already_gone };
@@ -56,8 +56,7 @@ class NeonClient {
   // GET /projects/{p}/branches/{b}. Throws NeonError (not_found when unknown).
   Branch get_branch(const std::string& project_id, const std::string& branch_id);
   // The branch named exactly `name`, or nullopt. Throws NeonError.
-  std::optional<Branch> find_branch_by_name(const std::string& project_id,
-                                            const std::string& name);
+  std::optional<Branch> find_branch_by_name(const std::string& project_id, const std::string& name);
   // POST /projects/{p}/branches with one read_write endpoint. After an answer that may hide an
   // applied create (timeout, dropped connection, 5xx, 524) it looks the name up and adopts the
   // branch instead of creating a second one. `parent_id` "" = the default branch.
@@ -66,8 +65,7 @@ class NeonClient {
                               const std::string& parent_id,
                               std::chrono::system_clock::time_point expires_at);
   // GET /projects/{p}/branches/{b}/endpoints. Throws NeonError.
-  std::vector<Endpoint> list_endpoints(const std::string& project_id,
-                                       const std::string& branch_id);
+  std::vector<Endpoint> list_endpoints(const std::string& project_id, const std::string& branch_id);
   // GET /projects/{p}/operations/{id}. Throws NeonError.
   Operation get_operation(const std::string& project_id, const std::string& operation_id);
   // The most recent operations of the project (one page). Throws NeonError.

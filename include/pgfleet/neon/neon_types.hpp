@@ -16,18 +16,18 @@ struct Project {
 struct Branch {
   std::string id;
   std::string name;
-  std::string parent_id;       // "" for a root branch
+  std::string parent_id;  // "" for a root branch
   bool is_default = false;
-  std::string current_state;   // init, ready, ...
-  std::string created_at;      // RFC 3339, as sent
-  std::string expires_at;      // "" when none
+  std::string current_state;  // init, ready, ...
+  std::string created_at;     // RFC 3339, as sent
+  std::string expires_at;     // "" when none
 };
 
 struct Endpoint {
   std::string id;
-  std::string host;            // direct host, e.g. ep-x-y-12345678.c-2.us-east-2.aws.neon.tech
+  std::string host;  // direct host, e.g. ep-x-y-12345678.c-2.us-east-2.aws.neon.tech
   std::string branch_id;
-  std::string type;            // read_write or read_only
+  std::string type;  // read_write or read_only
   std::string current_state;
 };
 
@@ -35,10 +35,10 @@ enum class OperationState { pending, succeeded, failed };
 
 struct Operation {
   std::string id;
-  std::string action;          // create_branch, start_compute, delete_timeline, ...
-  std::string status;          // scheduling, running, finished, failed, error, ...
+  std::string action;  // create_branch, start_compute, delete_timeline, ...
+  std::string status;  // scheduling, running, finished, failed, error, ...
   std::string branch_id;
-  std::string error;           // server's error text, if any
+  std::string error;  // server's error text, if any
   int failures_count = 0;
 
   // scheduling/running/cancelling -> pending; finished/skipped -> succeeded; else failed.

@@ -50,9 +50,9 @@ std::string preflight_branch_name(const std::string& run_id);
 enum class CleanupMode { delete_branches, dry_run };
 
 struct CleanupResult {
-  std::vector<Branch> deleted;                           // or, in a dry run, would be deleted
-  std::vector<std::pair<Branch, std::string>> failed;    // branch and error text
-  std::vector<Branch> kept_too_young;                    // preflight branches newer than the age
+  std::vector<Branch> deleted;                         // or, in a dry run, would be deleted
+  std::vector<std::pair<Branch, std::string>> failed;  // branch and error text
+  std::vector<Branch> kept_too_young;                  // preflight branches newer than the age
 };
 
 // Deletes the project's branches named kPreflightPrefix* created more than `older_than` ago.
