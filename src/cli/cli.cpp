@@ -108,7 +108,11 @@ int main(int argc, char** argv) {
       "cleanup", "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)");
   cleanup->footer("Example:\n  pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h");
   cleanup->add_option("--neon-project", o.neon_project, "Neon project id")->required();
-  cleanup->add_option("--older-than", o.older_than, "Only branches older than this (default: all)");
+  cleanup
+      ->add_option("--older-than", o.older_than,
+                   "Only branches created longer ago than this; younger ones may belong to a "
+                   "preflight still running (0 = all)")
+      ->capture_default_str();
   cleanup->add_option("--neon-api", o.neon_api, "Neon API base URL")->envname("NEON_API_HOST");
   cleanup->add_flag("-q,--quiet", o.quiet, "Only errors");
 

@@ -13,13 +13,11 @@ namespace pgfleet::cli {
 
 int cmd_neon_cleanup(const Options& o) {
   std::chrono::seconds older_than{0};
-  if (!o.older_than.empty()) {
-    try {
-      older_than =
-          std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(o.older_than));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--older-than: ") + e.what());
-    }
+  try {
+    older_than =
+        std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(o.older_than));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--older-than: ") + e.what());
   }
   auto client = make_neon_client(o);
   neon::CleanupResult result;

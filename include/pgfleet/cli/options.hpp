@@ -54,7 +54,7 @@ struct Options {
   std::string neon_branch_ttl = "2h";
   bool neon_keep_branch = false;
   std::string neon_api;
-  std::string older_than;  // neon cleanup
+  std::string older_than = "1h";  // neon cleanup
 };
 
 // Flag groups, added to each subcommand that takes them.
