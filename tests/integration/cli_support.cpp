@@ -78,9 +78,7 @@ std::string only_run_dir(const std::string& results_dir) {
   return dirs.front();
 }
 
-std::string run_id_of(const std::string& run_dir) {
-  return fs::path(run_dir).filename().string();
-}
+std::string run_id_of(const std::string& run_dir) { return fs::path(run_dir).filename().string(); }
 
 std::vector<nlohmann::json> tenant_lines(const std::string& run_dir) {
   std::vector<nlohmann::json> lines;
@@ -117,8 +115,10 @@ std::vector<long long> history_versions(const std::string& db) {
 }
 
 bool valid_index_exists(const std::string& db, const std::string& name) {
-  return scalar(db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "WHERE c.relname = '" + name + "' AND i.indisvalid") == "1";
+  return scalar(db,
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = '" +
+                    name + "' AND i.indisvalid") == "1";
 }
 
 }  // namespace pgfleet::test

@@ -1,7 +1,6 @@
 // Two pgfleet apply PROCESSES started at the same moment on the same database apply every
 // version exactly once, directly and through PgBouncer in transaction pooling mode.
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "cli_support.hpp"
@@ -32,7 +31,8 @@ Workspace counting_set() {
                "INSERT INTO runs (version) VALUES (4);\n"
                "CREATE INDEX CONCURRENTLY IF NOT EXISTS runs_version_idx ON runs (version);\n"
                "SELECT pg_sleep(0.05);\n");
-  ws.migration("0005_t5.up.sql", "CREATE TABLE t5 (id int);\nINSERT INTO runs (version) VALUES (5);\n");
+  ws.migration("0005_t5.up.sql",
+               "CREATE TABLE t5 (id int);\nINSERT INTO runs (version) VALUES (5);\n");
   return ws;
 }
 
