@@ -39,6 +39,9 @@ std::string prepare_conninfo(const Tenant& tenant, const ConnectSettings& settin
   if (settings.pooler == PoolerHandling::use_direct_host) {
     info.set_host(neon_direct_host(info.host()));
   }
+  // libpq fills keywords the string leaves out from PG* variables: PGPORT must not send us to
+  // another server than the one named (the CLI also drops PGHOSTADDR and PGSERVICE).
+  if (!info.get("port")) info.set("port", info.port());
   info.set("application_name", settings.application_name);
   // libpq counts whole seconds and treats values below 2 as 2.
   const long seconds = std::max<long>(2, (settings.connect_timeout.count() + 999) / 1000);

@@ -1,6 +1,7 @@
 #include "pgfleet/cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -45,6 +46,9 @@ CLI::App* add_command(CLI::App& app, const Command& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every tenant's server is named by its own connection string; these would override it.
+  unsetenv("PGHOSTADDR");
+  unsetenv("PGSERVICE");
   CLI::App app{kOverview, "pgfleet"};
   app.set_version_flag("--version", std::string("pgfleet ") + PGFLEET_VERSION);
   app.require_subcommand(1);
