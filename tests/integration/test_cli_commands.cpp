@@ -278,7 +278,7 @@ TEST_CASE("cli: rollback --run refuses a tenant whose run applied a version with
   CHECK(table_exists(db, "b"));
 }
 
-TEST_CASE("cli: baseline --version 2 records 1 and 2; apply then runs only 3 and 4", "[cli]") {
+TEST_CASE("cli: baseline --version 2 records 1 and 2, and apply then runs only 3 and 4", "[cli]") {
   const std::string db = create_database("cli_baseline");
   const Workspace ws = make_workspace("cli_baseline");
   write_standard_set(ws);
@@ -606,7 +606,7 @@ TEST_CASE("cli: --tenants file with --exclude and --shard selects the tenants th
   CHECK(run_cli(base + " --shard 2/2 --results-dir " + sh_quote(ws.results("bad"))).code == 2);
 }
 
-TEST_CASE("cli: apply on a terminal asks first; anything but y changes nothing", "[cli]") {
+TEST_CASE("cli: apply on a terminal asks first, and anything but y changes nothing", "[cli]") {
   const std::string db = create_database("cli_confirm");
   const Workspace ws = make_workspace("cli_confirm");
   write_standard_set(ws);
