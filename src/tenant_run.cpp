@@ -309,10 +309,17 @@ TenantOutcome TenantRun::apply() {
   });
 }
 
-TenantOutcome TenantRun::rollback_to(Version target) {
+TenantOutcome TenantRun::rollback_to(Version target, std::optional<Version> expected_top) {
   return guarded([&] {
     read_state();
     outcome_.from_version = state_.current();
+    if (expected_top && state_.current() != expected_top) {
+      fail("the tenant's history changed since that run: it is at version " +
+               v(state_.current().value_or(0)) + ", the run left it at " + v(*expected_top),
+           kHistoryChangedSqlstate);
+      outcome_.reason = "not rolled back: " + outcome_.error->message;
+      return;
+    }
     while (true) {
       const RollbackPlan plan = plan_rollback(migrations_, state_, target);
       switch (plan.kind) {

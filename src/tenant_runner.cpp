@@ -17,8 +17,9 @@ TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect
 }
 
 TenantOutcome TenantRunner::rollback_to(const Tenant& tenant, const Connector& connect,
-                                        Version target) {
-  return TenantRun(migrations_, settings_, reporter_, stop_, tenant, connect).rollback_to(target);
+                                        Version target, std::optional<Version> expected_top) {
+  return TenantRun(migrations_, settings_, reporter_, stop_, tenant, connect)
+      .rollback_to(target, expected_top);
 }
 
 TenantOutcome TenantRunner::run_script(const Tenant& tenant, const Connector& connect,

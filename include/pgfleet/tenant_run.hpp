@@ -29,7 +29,7 @@ class TenantRun {
   // Each runs the command and returns the finished outcome; never throws.
   TenantOutcome plan();
   TenantOutcome apply();
-  TenantOutcome rollback_to(Version target);
+  TenantOutcome rollback_to(Version target, std::optional<Version> expected_top);
   TenantOutcome run_script(const std::string& script_sql, Version expected_top);
   TenantOutcome baseline(Version version);
   TenantOutcome repair(Version version, RepairAction action);

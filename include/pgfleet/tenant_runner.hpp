@@ -32,7 +32,10 @@ class TenantRunner {
   // Applies pending migrations up to settings.target.
   TenantOutcome apply(const Tenant& tenant, const Connector& connect);
   // Runs .down files, newest first, until the tenant is at `target` (history rows deleted).
-  TenantOutcome rollback_to(const Tenant& tenant, const Connector& connect, Version target);
+  // With `expected_top`, refuses unless the tenant's highest applied version is exactly that
+  // (rollback --run, when the run's script has .down files that cannot share a transaction).
+  TenantOutcome rollback_to(const Tenant& tenant, const Connector& connect, Version target,
+                            std::optional<Version> expected_top = std::nullopt);
   // Runs a rollback script written by an earlier run, if the tenant's highest applied version
   // is still `expected_top`; the script deletes its own history rows.
   TenantOutcome run_script(const Tenant& tenant, const Connector& connect,

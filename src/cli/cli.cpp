@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <tuple>
 #include <iostream>
 
 #include "pgfleet/cli/commands.hpp"
@@ -53,7 +55,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pgfleet ") + PGFLEET_VERSION);
   app.require_subcommand(1);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  Options o;
+  // Each subcommand binds its own Options: CLI11 reads environment variables for every
+  // subcommand, given or not, and one shared struct would let another command's env value
+  // overwrite a flag of the command being run.
+  std::vector<std::unique_ptr<Options>> per_command;
 
   const std::vector<Command> commands = {
       {"plan", "Show, per tenant, the current version, pending migrations and drift; changes nothing",
@@ -75,8 +80,9 @@ int main(int argc, char** argv) {
       {"new", "Write the next <version>_NAME.up.sql / .down.sql pair",
        "pgfleet new add_invoices_index", cmd_new},
   };
-  std::vector<std::pair<CLI::App*, const Command*>> subs;
+  std::vector<std::tuple<CLI::App*, const Command*, Options*>> subs;
   for (const Command& c : commands) {
+    Options& o = *per_command.emplace_back(std::make_unique<Options>());
     CLI::App* sub = add_command(app, c);
     add_output_flags(*sub, o);
     const std::string name = c.name;
@@ -104,13 +110,15 @@ int main(int argc, char** argv) {
       sub->add_option("--version", o.version, "Highest version to record as applied")->required();
     }
     if (name == "new") sub->add_option("name", o.name, "Slug: [A-Za-z0-9_-]+")->required();
-    subs.emplace_back(sub, &c);
+    subs.emplace_back(sub, &c, &o);
   }
+  Options& cleanup_options = *per_command.emplace_back(std::make_unique<Options>());
   CLI::App* neon = app.add_subcommand("neon", "Neon helpers");
   neon->require_subcommand(1);
   CLI::App* cleanup = neon->add_subcommand(
       "cleanup", "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)");
   cleanup->footer("Example:\n  pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h");
+  Options& o = cleanup_options;
   cleanup->add_option("--neon-project", o.neon_project, "Neon project id")->required();
   cleanup
       ->add_option("--older-than", o.older_than,
@@ -122,16 +130,16 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-    for (auto& [sub, command] : subs) {
+    for (auto& [sub, command, options] : subs) {
       if (!sub->parsed()) continue;
-      const bool given = !o.config.empty();
-      apply_config_file(*sub, given ? o.config : "pgfleet.json", given);
+      const bool given = !options->config.empty();
+      apply_config_file(*sub, given ? options->config : "pgfleet.json", given);
       StopControl::install_signal_handlers();
-      return command->run(o);
+      return command->run(*options);
     }
     if (cleanup->parsed()) {
       StopControl::install_signal_handlers();
-      return cmd_neon_cleanup(o);
+      return cmd_neon_cleanup(cleanup_options);
     }
     return exit_usage;
   } catch (const CLI::ParseError& e) {

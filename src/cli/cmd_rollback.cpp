@@ -19,9 +19,31 @@ namespace {
 // What an earlier run left for one tenant it changed.
 struct RollbackPlan {
   Version expected_top = 0;  // the tenant's version when that run finished
+  Version back_to = 0;       // its version before that run
   std::string script;        // rollback/<tenant>.sql
+  // The script holds .down files that cannot share a transaction: the engine runs the same
+  // .down files one by one instead (after checking they are the ones in the script).
+  bool outside_transaction = false;
   std::string refusal;       // non-empty: the script cannot be run (a .down is missing)
 };
+
+bool needs_steps_outside_transaction(const std::string& script) {
+  const std::string header = script.substr(0, script.find("\n-- version "));
+  return header.find("-- pgfleet: no-transaction") != std::string::npos;
+}
+
+// Empty when every .down the script was made from is still, word for word, in the script.
+std::string changed_down_file(const MigrationSet& migrations, const RollbackPlan& plan) {
+  for (const Migration& m : migrations.all()) {
+    if (m.version <= plan.back_to || m.version > plan.expected_top) continue;
+    if (!m.down || plan.script.find(m.down->sql) == std::string::npos) {
+      return fmt::format("the .down of version {} changed since the run; review the rollback "
+                         "script and run it by hand",
+                         m.version);
+    }
+  }
+  return {};
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -31,7 +53,7 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-std::map<std::string, RollbackPlan> load_run(const Options& o) {
+std::map<std::string, RollbackPlan> load_run(const Options& o, const MigrationSet& set) {
   std::optional<RunDirectory> dir;
   try {
     dir = RunDirectory::open(o.results_dir, o.rollback_run);
@@ -60,6 +82,9 @@ std::map<std::string, RollbackPlan> load_run(const Options& o) {
     const std::string id = record.value("tenant_id", "");
     RollbackPlan plan;
     plan.expected_top = record["to_version"].get<Version>();
+    if (record.contains("from_version") && !record["from_version"].is_null()) {
+      plan.back_to = record["from_version"].get<Version>();
+    }
     plan.script = read_file(dir->rollback_file(id));
     const auto missing = plan.script.find("-- pgfleet: missing-down");
     if (missing != std::string::npos) {
@@ -67,6 +92,9 @@ std::map<std::string, RollbackPlan> load_run(const Options& o) {
       plan.refusal = "rollback script cannot be run: " +
                      plan.script.substr(missing + 3, end - missing - 3) +
                      " (that version has no .down file)";
+    } else if (needs_steps_outside_transaction(plan.script)) {
+      plan.outside_transaction = true;
+      plan.refusal = changed_down_file(set, plan);
     }
     plans[id] = std::move(plan);
   }
@@ -75,7 +103,7 @@ std::map<std::string, RollbackPlan> load_run(const Options& o) {
 
 int rollback_run(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
-  std::map<std::string, RollbackPlan> plans = load_run(o);
+  std::map<std::string, RollbackPlan> plans = load_run(o, migrations);
   std::vector<Tenant> tenants;
   for (Tenant& t : load_fleet(o)) {
     if (plans.count(t.id)) tenants.push_back(std::move(t));
@@ -101,6 +129,7 @@ int rollback_run(const Options& o) {
       refused.started_at = std::chrono::system_clock::now();
       return refused;
     }
+    if (plan.outside_transaction) return r.rollback_to(t, c, plan.back_to, plan.expected_top);
     return r.run_script(t, c, plan.script, plan.expected_top);
   };
   return run_fleet(o, migrations, std::move(tenants), job);
