@@ -42,14 +42,24 @@ class Reporter {
 class ReporterFanout : public Reporter {
  public:
   void add(std::shared_ptr<Reporter> r) { listeners_.push_back(std::move(r)); }
-  void run_started(const RunInfo& i) override { for (auto& l : listeners_) l->run_started(i); }
-  void tenant_started(const std::string& t) override { for (auto& l : listeners_) l->tenant_started(t); }
+  void run_started(const RunInfo& i) override {
+    for (auto& l : listeners_) l->run_started(i);
+  }
+  void tenant_started(const std::string& t) override {
+    for (auto& l : listeners_) l->tenant_started(t);
+  }
   void migration_finished(const std::string& t, const MigrationResult& m) override {
     for (auto& l : listeners_) l->migration_finished(t, m);
   }
-  void tenant_finished(const TenantOutcome& o) override { for (auto& l : listeners_) l->tenant_finished(o); }
-  void run_finished(const RunSummary& s) override { for (auto& l : listeners_) l->run_finished(s); }
-  void log(const std::string& line) override { for (auto& l : listeners_) l->log(line); }
+  void tenant_finished(const TenantOutcome& o) override {
+    for (auto& l : listeners_) l->tenant_finished(o);
+  }
+  void run_finished(const RunSummary& s) override {
+    for (auto& l : listeners_) l->run_finished(s);
+  }
+  void log(const std::string& line) override {
+    for (auto& l : listeners_) l->log(line);
+  }
 
  private:
   std::vector<std::shared_ptr<Reporter>> listeners_;

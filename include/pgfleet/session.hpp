@@ -23,8 +23,8 @@ struct QueryResult {
 // An error reported by the server; fields as in PostgreSQL's ErrorResponse.
 class DbError : public std::runtime_error {
  public:
-  DbError(std::string sqlstate, std::string message, std::string detail = {},
-          std::string hint = {}, int position = 0);
+  DbError(std::string sqlstate, std::string message, std::string detail = {}, std::string hint = {},
+          int position = 0);
   const std::string& sqlstate() const { return sqlstate_; }
   const std::string& message() const { return message_; }
   const std::string& detail() const { return detail_; }

@@ -9,9 +9,9 @@
 namespace pgfleet {
 
 struct SqlStatement {
-  std::string text;   // the statement, without its terminating ';', trimmed of outer blanks
-  std::size_t offset; // byte offset of the statement's first character in the input
-  int line;           // 1-based line of that character
+  std::string text;    // the statement, without its terminating ';', trimmed of outer blanks
+  std::size_t offset;  // byte offset of the statement's first character in the input
+  int line;            // 1-based line of that character
 };
 
 // Statements that contain something other than blanks and comments, in order.

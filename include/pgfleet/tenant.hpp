@@ -7,10 +7,10 @@ namespace pgfleet {
 
 struct Tenant {
   std::string id;
-  std::string connection_string;        // as given; may carry a password: never print it
-  std::optional<std::string> schema;    // schema-per-tenant mode
+  std::string connection_string;      // as given; may carry a password: never print it
+  std::optional<std::string> schema;  // schema-per-tenant mode
   std::optional<std::string> neon_project_id;
-  std::string invalid_reason;           // non-empty: the row was bad, the tenant is `invalid`
+  std::string invalid_reason;  // non-empty: the row was bad, the tenant is `invalid`
 };
 
 }  // namespace pgfleet

@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <tuple>
-#include <iostream>
 
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/options.hpp"
@@ -16,7 +16,8 @@
 namespace pgfleet::cli {
 namespace {
 
-const char* const kOverview = R"(pgfleet applies versioned SQL migrations to a fleet of PostgreSQL tenant databases.
+const char* const kOverview =
+    R"(pgfleet applies versioned SQL migrations to a fleet of PostgreSQL tenant databases.
 
 Tenants come from the control plane (--control-plane URL, or PGFLEET_CONTROL_PLANE), a file
 (--tenants FILE) or --dsn URL. Results of each run go to <results-dir>/<run_id>/.
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Options>> per_command;
 
   const std::vector<Command> commands = {
-      {"plan", "Show, per tenant, the current version, pending migrations and drift; changes nothing",
+      {"plan",
+       "Show, per tenant, the current version, pending migrations and drift; changes nothing",
        "pgfleet plan --control-plane \"$CP_URL\" --target 0012", cmd_plan},
       {"apply", "Apply pending migrations up to --target (default: latest)",
        "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes", cmd_apply},
@@ -117,7 +119,8 @@ int main(int argc, char** argv) {
   neon->require_subcommand(1);
   CLI::App* cleanup = neon->add_subcommand(
       "cleanup", "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)");
-  cleanup->footer("Example:\n  pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h");
+  cleanup->footer(
+      "Example:\n  pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h");
   Options& o = cleanup_options;
   cleanup->add_option("--neon-project", o.neon_project, "Neon project id")->required();
   cleanup

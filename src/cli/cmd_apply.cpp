@@ -21,8 +21,9 @@ int cmd_apply(const Options& o) {
   FleetJob job;
   job.command = "apply";
   job.effect = Effect::changes_tenants;
-  const std::string target = o.target.empty() ? fmt::format("the latest version ({})", migrations.latest())
-                                              : "version " + o.target;
+  const std::string target = o.target.empty()
+                                 ? fmt::format("the latest version ({})", migrations.latest())
+                                 : "version " + o.target;
   job.confirm_question = fmt::format("Apply {} migration(s) up to {} to {} tenant(s)?",
                                      migrations.all().size(), target, tenants.size());
   job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.apply(t, c); };

@@ -28,7 +28,8 @@ int cmd_lint(const Options& o) {
 
 int cmd_new(const Options& o) {
   try {
-    const auto paths = scaffold_migration(o.migrations_dir, o.name, std::chrono::system_clock::now());
+    const auto paths =
+        scaffold_migration(o.migrations_dir, o.name, std::chrono::system_clock::now());
     std::cout << paths.up_path << "\n" << paths.down_path << "\n";
     return 0;
   } catch (const std::exception& e) {

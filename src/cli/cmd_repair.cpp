@@ -16,8 +16,8 @@ int cmd_repair(const Options& o) {
     if (t.id == o.tenant) tenants.push_back(std::move(t));
   }
   if (tenants.empty()) throw UsageError("--tenant: no tenant \"" + o.tenant + "\" in the fleet");
-  const auto mark = o.mark == "applied" ? TenantRunner::RepairMark::applied
-                                        : TenantRunner::RepairMark::removed;
+  const auto mark =
+      o.mark == "applied" ? TenantRunner::RepairMark::applied : TenantRunner::RepairMark::removed;
   FleetJob job;
   job.command = "repair";
   job.effect = Effect::changes_tenants;
@@ -36,9 +36,9 @@ int cmd_baseline(const Options& o) {
   FleetJob job;
   job.command = "baseline";
   job.effect = Effect::changes_tenants;
-  job.confirm_question = fmt::format(
-      "Record versions up to {} as applied (without running them) on {} tenant(s)?", version,
-      tenants.size());
+  job.confirm_question =
+      fmt::format("Record versions up to {} as applied (without running them) on {} tenant(s)?",
+                  version, tenants.size());
   job.run = [=](TenantRunner& r, const Tenant& t, const Connector& c) {
     return r.baseline(t, c, version);
   };

@@ -24,7 +24,7 @@ struct RollbackPlan {
   // The script holds .down files that cannot share a transaction: the engine runs the same
   // .down files one by one instead (after checking they are the ones in the script).
   bool outside_transaction = false;
-  std::string refusal;       // non-empty: the script cannot be run (a .down is missing)
+  std::string refusal;  // non-empty: the script cannot be run (a .down is missing)
 };
 
 bool needs_steps_outside_transaction(const std::string& script) {
@@ -37,9 +37,10 @@ std::string changed_down_file(const MigrationSet& migrations, const RollbackPlan
   for (const Migration& m : migrations.all()) {
     if (m.version <= plan.back_to || m.version > plan.expected_top) continue;
     if (!m.down || plan.script.find(m.down->sql) == std::string::npos) {
-      return fmt::format("the .down of version {} changed since the run; review the rollback "
-                         "script and run it by hand",
-                         m.version);
+      return fmt::format(
+          "the .down of version {} changed since the run; review the rollback "
+          "script and run it by hand",
+          m.version);
     }
   }
   return {};
@@ -89,9 +90,9 @@ std::map<std::string, RollbackPlan> load_run(const Options& o, const MigrationSe
     const auto missing = plan.script.find("-- pgfleet: missing-down");
     if (missing != std::string::npos) {
       const auto end = plan.script.find('\n', missing);
-      plan.refusal = "rollback script cannot be run: " +
-                     plan.script.substr(missing + 3, end - missing - 3) +
-                     " (that version has no .down file)";
+      plan.refusal =
+          "rollback script cannot be run: " + plan.script.substr(missing + 3, end - missing - 3) +
+          " (that version has no .down file)";
     } else if (needs_steps_outside_transaction(plan.script)) {
       plan.outside_transaction = true;
       plan.refusal = changed_down_file(set, plan);
@@ -111,8 +112,9 @@ int rollback_run(const Options& o) {
   for (const auto& [id, plan] : plans) {
     bool found = false;
     for (const Tenant& t : tenants) found = found || t.id == id;
-    if (!found) std::cerr << "pgfleet: warning: tenant " << id << " of run " << o.rollback_run
-                          << " is not in the fleet any more; not rolled back\n";
+    if (!found)
+      std::cerr << "pgfleet: warning: tenant " << id << " of run " << o.rollback_run
+                << " is not in the fleet any more; not rolled back\n";
   }
   FleetJob job;
   job.command = "rollback";
@@ -142,8 +144,8 @@ int rollback_to_target(const Options& o) {
   FleetJob job;
   job.command = "rollback";
   job.effect = Effect::changes_tenants;
-  job.confirm_question = fmt::format("Roll {} tenant(s) back to version {} with .down files?",
-                                     tenants.size(), target);
+  job.confirm_question =
+      fmt::format("Roll {} tenant(s) back to version {} with .down files?", tenants.size(), target);
   job.run = [target](TenantRunner& r, const Tenant& t, const Connector& c) {
     return r.rollback_to(t, c, target);
   };

@@ -49,7 +49,8 @@ class Census : public Reporter {
     j["tenants"] = total_;
     j["latest"] = latest;
     j["behind"] = behind_;
-    for (const auto& [version, count] : per_version_) j["versions"][std::to_string(version)] = count;
+    for (const auto& [version, count] : per_version_)
+      j["versions"][std::to_string(version)] = count;
     for (const auto& [status, lines] : problems_) j["problems"][status] = lines;
     return j;
   }

@@ -152,7 +152,8 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   done.exit_code = exit_code_for(result, stop);
   if (preflight) {
     summary->set_neon(neon_summary(preflight->lease.release()));
-    if (!preflight->skipped.empty() && done.exit_code == exit_ok) done.exit_code = exit_tenant_failed;
+    if (!preflight->skipped.empty() && done.exit_code == exit_ok)
+      done.exit_code = exit_tenant_failed;
   }
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;

@@ -106,7 +106,8 @@ std::vector<Tenant> load_fleet(const Options& o) {
 Version parse_version(const std::string& text, const std::string& flag) {
   const bool digits = !text.empty() && text.size() <= 18 &&
                       text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) throw UsageError("--" + flag + ": expected a version (1-18 digits), got \"" + text + "\"");
+  if (!digits)
+    throw UsageError("--" + flag + ": expected a version (1-18 digits), got \"" + text + "\"");
   return std::stoll(text);
 }
 

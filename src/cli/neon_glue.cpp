@@ -26,8 +26,8 @@ neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& r
   if (!o.neon_project.empty()) options.project_id = o.neon_project;
   if (!o.neon_parent.empty()) options.parent_branch = o.neon_parent;
   try {
-    options.ttl = std::chrono::duration_cast<std::chrono::seconds>(
-        util::parse_duration(o.neon_branch_ttl));
+    options.ttl =
+        std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(o.neon_branch_ttl));
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--neon-branch-ttl: ") + e.what());
   }

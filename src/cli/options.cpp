@@ -116,7 +116,8 @@ void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_giv
       // A key for another command (e.g. neon-project while running lint) is fine if some
       // command knows it; the parent app lists all subcommands.
       bool known = false;
-      for (const CLI::App* sub : cmd.get_parent()->get_subcommands([](CLI::App*) { return true; })) {
+      for (const CLI::App* sub :
+           cmd.get_parent()->get_subcommands([](CLI::App*) { return true; })) {
         known = known || sub->get_option_no_throw("--" + key) != nullptr;
       }
       if (!known) throw UsageError(path + ": unknown key \"" + key + "\"");

@@ -31,11 +31,10 @@ std::string canary_password_encoded() {
 
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-std::string tenant_url(const std::string& db, const std::string& password, const std::string& port) {
+std::string tenant_url(const std::string& db, const std::string& password,
+                       const std::string& port) {
   return "postgresql://fleet_owner:" + password + "@" + cluster().host + ":" + port + "/" + db;
 }
 
@@ -51,7 +50,8 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
   Fleet fleet;
   query("postgres",
         "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fleet_owner') THEN "
-        "CREATE ROLE fleet_owner LOGIN PASSWORD " + sql_literal(kCanaryPassword) + "; END IF; END$$");
+        "CREATE ROLE fleet_owner LOGIN PASSWORD " +
+            sql_literal(kCanaryPassword) + "; END IF; END$$");
   fleet.control_plane_db = create_database(name + "_cp");
   fleet.control_plane_url = dsn_for(fleet.control_plane_db);
   query(fleet.control_plane_db,
@@ -69,24 +69,40 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
     const std::string first = fleet.tenant_dbs.front();
     query(fleet.control_plane_db,
           "INSERT INTO tenants (id, connection_string) VALUES "
-          "('', " + sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) + "),"
-          "('dup', " + sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) + "),"
-          "('dup', " + sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) + "),"
-          "('hostless', 'postgresql:///" + first + "'),"
-          "('unparsable', 'postgresql://fleet_owner:" + canary_password_encoded() + "@[::1/x'),"
-          "('wrong_password', " + sql_literal(tenant_url(first, "not-the-password", cluster().port)) + "),"
-          "('closed_port', " + sql_literal(tenant_url(first, canary_password_encoded(), "1")) + "),"
-          "('inactive', 'postgresql://nowhere.invalid/x')");
+          "('', " +
+              sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) +
+              "),"
+              "('dup', " +
+              sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) +
+              "),"
+              "('dup', " +
+              sql_literal(tenant_url(first, canary_password_encoded(), cluster().port)) +
+              "),"
+              "('hostless', 'postgresql:///" +
+              first +
+              "'),"
+              "('unparsable', 'postgresql://fleet_owner:" +
+              canary_password_encoded() +
+              "@[::1/x'),"
+              "('wrong_password', " +
+              sql_literal(tenant_url(first, "not-the-password", cluster().port)) +
+              "),"
+              "('closed_port', " +
+              sql_literal(tenant_url(first, canary_password_encoded(), "1")) +
+              "),"
+              "('inactive', 'postgresql://nowhere.invalid/x')");
     query(fleet.control_plane_db, "UPDATE tenants SET active = false WHERE id = 'inactive'");
   }
   fleet.work_dir = temp_dir(name + "_work");
   fleet.migrations_dir = fleet.work_dir + "/migrations";
   fs::create_directories(fleet.migrations_dir);
   const std::string m = fleet.migrations_dir + "/";
-  write(m + "0001_create_accounts.up.sql", "CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL);\n");
+  write(m + "0001_create_accounts.up.sql",
+        "CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL);\n");
   write(m + "0001_create_accounts.down.sql", "DROP TABLE accounts;\n");
   std::ostringstream slow;
-  slow << "CREATE TABLE projects (id bigserial PRIMARY KEY, account_id bigint REFERENCES accounts);\n"
+  slow << "CREATE TABLE projects (id bigserial PRIMARY KEY, account_id bigint REFERENCES "
+          "accounts);\n"
        << "SELECT pg_sleep(" << sleep_seconds << ");\n";
   write(m + "0002_create_projects.up.sql", slow.str());
   write(m + "0002_create_projects.down.sql", "DROP TABLE projects;\n");
@@ -97,8 +113,8 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
 
 std::vector<long long> applied_versions(const std::string& db) {
   if (scalar(db, "SELECT to_regclass('pgfleet.schema_migrations') IS NULL") == "t") return {};
-  const QueryResult r = query(
-      db, "SELECT version FROM pgfleet.schema_migrations WHERE state = 'applied' ORDER BY 1");
+  const QueryResult r =
+      query(db, "SELECT version FROM pgfleet.schema_migrations WHERE state = 'applied' ORDER BY 1");
   std::vector<long long> versions;
   for (const auto& row : r.rows) versions.push_back(std::stoll(*row[0]));
   return versions;

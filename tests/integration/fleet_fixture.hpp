@@ -16,8 +16,8 @@ struct Fleet {
   std::string control_plane_db;
   std::string control_plane_url;  // superuser URL of the control-plane database
   std::vector<std::string> tenant_dbs;
-  std::string migrations_dir;     // 3 migrations; 0002 sleeps `sleep_seconds` per tenant
-  std::string work_dir;           // a temp dir to run pgfleet in (results go below it)
+  std::string migrations_dir;  // 3 migrations; 0002 sleeps `sleep_seconds` per tenant
+  std::string work_dir;        // a temp dir to run pgfleet in (results go below it)
 };
 
 // Creates `tenants` databases and the control plane. `bad_rows` adds: an empty id, a duplicate

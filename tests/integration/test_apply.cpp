@@ -320,7 +320,7 @@ TEST_CASE("run_script runs only while the tenant is at the expected version", "[
   CHECK(table_exists(db, "t1"));
 }
 
-TEST_CASE("baseline records versions without running them; repair needs a pending row",
+TEST_CASE("baseline records versions without running them, repair needs a pending row",
           "[engine]") {
   const std::string db = create_database("baseline");
   Engine engine(table_migrations(4), "20260101T000000Z-base");

@@ -1,7 +1,6 @@
 // End-to-end fleet runs through the pgfleet binary on a real fleet of tenant databases.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -34,9 +33,11 @@ class ConnectionSampler {
   explicit ConnectionSampler(std::string db_prefix) : like_(std::move(db_prefix)) {
     thread_ = std::thread([this] {
       while (!stop_) {
-        const int n = std::stoi(scalar(
-            "postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgfleet/%' "
-                        "AND datname LIKE '" + like_ + "%'"));
+        const int n = std::stoi(
+            scalar("postgres",
+                   "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgfleet/%' "
+                   "AND datname LIKE '" +
+                       like_ + "%'"));
         peak_ = std::max(peak_.load(), n);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -137,8 +138,8 @@ TEST_CASE("SIGINT mid-run leaves parsable results and no half-applied tenant", "
   std::string output;
   // timeout sends SIGINT after 1.5 s and passes pgfleet's own exit code through.
   const int code = run_pgfleet("apply --control-plane '" + fleet.control_plane_url +
-                                   "' --migrations '" + fleet.migrations_dir +
-                                   "' --results-dir '" + results + "' --yes --concurrency 2",
+                                   "' --migrations '" + fleet.migrations_dir + "' --results-dir '" +
+                                   results + "' --yes --concurrency 2",
                                output, ".", "timeout --preserve-status -s INT 1.5");
   INFO(output);
   CHECK(code == 130);

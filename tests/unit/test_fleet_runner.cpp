@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <map>
 #include <mutex>
@@ -140,7 +139,11 @@ TEST_CASE("a failing canary keeps the rest of the fleet from starting") {
   Collector ok_reporter;
   FleetRunner ok_runner({4, 0}, policy, std::chrono::milliseconds(1000), ok_reporter, stop);
   ok_runner.run(
-      tenants, [&](const Tenant& t) { ++started; return outcome(t, TenantStatus::applied); },
+      tenants,
+      [&](const Tenant& t) {
+        ++started;
+        return outcome(t, TenantStatus::applied);
+      },
       by_connection_string());
   CHECK(started == 10);
 }

@@ -153,7 +153,7 @@ TEST_CASE("migration set: 0007 and 7 are the same version") {
   CHECK_THROWS_WITH(MigrationSet::load(dir.str()), Catch::Contains("duplicate version 7"));
 }
 
-TEST_CASE("migration set: an empty directory is an empty set; a missing one is an error") {
+TEST_CASE("migration set: an empty directory is an empty set, a missing one is an error") {
   TempDir dir;
   const MigrationSet set = MigrationSet::load(dir.str());
   CHECK(set.empty());
@@ -189,7 +189,7 @@ TEST_CASE("migration set: constructed sets are sorted and searchable") {
   CHECK(MigrationSet().latest() == 0);
 }
 
-TEST_CASE("migration set: a zero-byte .up is empty; a .down's directives are checked too") {
+TEST_CASE("migration set: a zero-byte .up is empty, a .down's directives are checked too") {
   TempDir dir;
   dir.write("1_zero.up.sql", "");
   dir.write("2_a.up.sql", "SELECT 1;");

@@ -121,7 +121,7 @@ TEST_CASE("429 honours Retry-After seconds and HTTP-date as a minimum delay", "[
   REQUIRE(dated.clock->sleeps[0] >= milliseconds(4000));
 }
 
-TEST_CASE("503, 500 and 524 on a GET are retried; transport errors on a GET too", "[neon]") {
+TEST_CASE("503, 500 and 524 on a GET are retried, transport errors on a GET too", "[neon]") {
   Rig rig;
   rig.transport->queue("GET /projects/proj-1/branches", json_response(503, "{}"));
   rig.transport->queue("GET /projects/proj-1/branches", json_response(524, "<html>timeout</html>"));

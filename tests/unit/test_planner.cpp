@@ -110,7 +110,7 @@ TEST_CASE("plan_apply: a pending row is dirty, or busy while its run's session i
   CHECK(plan.reason.find("run-x") != std::string::npos);
 }
 
-TEST_CASE("plan_apply: an invalid index is dirty; dirty wins over drift") {
+TEST_CASE("plan_apply: an invalid index is dirty, dirty wins over drift") {
   TenantState state;
   state.table = TenantState::Table::exists;
   state.rows = {applied(five(), 1)};

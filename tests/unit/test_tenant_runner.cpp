@@ -259,7 +259,7 @@ TEST_CASE("runner: connect errors are unreachable (transient) or failed (permane
   CHECK(out.error->sqlstate == "28P01");
 }
 
-TEST_CASE("runner: a stop before the first migration cancels; a cancelled query is cancelled") {
+TEST_CASE("runner: a stop before the first migration cancels, a cancelled query is cancelled") {
   Fixture f;
   f.stop = true;
   f.script->expect(kReadState, state_rows({}));
