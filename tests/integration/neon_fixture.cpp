@@ -258,6 +258,19 @@ std::string NeonEmulator::psql(const std::string& dsn, const std::string& sql) c
   return out;
 }
 
+std::string NeonEmulator::parent_superuser_psql(const std::string& db,
+                                                const std::string& sql) const {
+  std::string out;
+  const std::string err = dir_ + "/psql-superuser.err";
+  const int status = run("PGPASSWORD=$(cat " + quote(dir_ + "/superuser.pw") + ") " + kPgBin +
+                             "/psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + pg_port_ +
+                             " -U postgres -d " + quote(db) + " -c " + quote(sql) + " 2>" +
+                             quote(err),
+                         out);
+  if (status != 0) throw std::runtime_error("psql (superuser) failed: " + read_file(err));
+  return out;
+}
+
 std::shared_ptr<neon::NeonClient> NeonEmulator::client(neon::NeonLog log) const {
   neon::NeonClientOptions options;
   options.api_base = api_base_;
@@ -306,6 +319,10 @@ nlohmann::json NeonEmulator::state() const {
 
 void NeonEmulator::configure(const nlohmann::json& settings) const {
   control("POST", "/__emulator/config", settings);
+}
+
+void NeonEmulator::advance() const {
+  control("POST", "/__emulator/advance", nlohmann::json::object());
 }
 
 }  // namespace pgfleet::test

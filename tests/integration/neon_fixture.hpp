@@ -37,6 +37,11 @@ class NeonEmulator {
   // Runs `sql` with psql on `dsn` with the resolver environment; returns trimmed stdout.
   // Throws std::runtime_error (with psql's stderr) when psql fails.
   std::string psql(const std::string& dsn, const std::string& sql) const;
+  // Runs `sql` on the parent cluster's database `db` as its superuser (no resolver needed);
+  // returns trimmed stdout. Throws std::runtime_error when psql fails.
+  std::string parent_superuser_psql(const std::string& db, const std::string& sql) const;
+  // The parent cluster's server log; backend lines carry "<user>@<db>" in their prefix.
+  std::string parent_log_path() const { return parent_dir_ + "/postgres.log"; }
 
   // A NeonClient (libcurl) on the emulator, with short polls and backoff for tests.
   std::shared_ptr<neon::NeonClient> client(neon::NeonLog log = {}) const;
@@ -47,6 +52,8 @@ class NeonEmulator {
   nlohmann::json requests(const std::string& route = "") const;
   nlohmann::json state() const;
   void configure(const nlohmann::json& settings) const;
+  // Finishes every operation whose background work is done (POST /__emulator/advance).
+  void advance() const;
 
  private:
   NeonEmulator();

@@ -1,0 +1,628 @@
+// End-to-end tests of `pgfleet apply|plan --neon-branch` and `pgfleet neon cleanup` through the
+// binary, against the Neon emulator: real branch copies (pg_basebackup), endpoint names resolved
+// through nss_wrapper, and a parent cluster whose log proves that pgfleet never connected to it.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "cli_support.hpp"
+#include "neon_fixture.hpp"
+#include "pgfleet/neon/http_transport.hpp"
+#include "test_env.hpp"
+
+using namespace pgfleet::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace neon = pgfleet::neon;
+
+namespace {
+
+const std::string kPrefix = "pgfleet-preflight-";
+
+std::string read_from(const std::string& path, std::uintmax_t offset = 0) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Switches log_connections on in the parent (once) and proves that the log then shows a
+// tenant-role connection named like pgfleet's: a watch that cannot see one would pass blindly.
+void enable_parent_connection_log(const NeonEmulator& emu) {
+  static bool enabled = false;
+  if (enabled) return;
+  emu.parent_superuser_psql("postgres", "ALTER SYSTEM SET log_connections = on");
+  emu.parent_superuser_psql("postgres", "SELECT pg_reload_conf()");
+  const std::string probe = replace_all(emu.parent_dsn("tenant_a", ParentHost::direct),
+                                        "application_name=neon-it", "application_name=pgfleet/probe");
+  const auto start = fs::file_size(emu.parent_log_path());
+  for (int i = 0; i < 50 && !enabled; ++i) {
+    emu.psql(probe, "SELECT 1");
+    const std::string seen = read_from(emu.parent_log_path(), start);
+    enabled = seen.find("pgfleet/probe") != std::string::npos &&
+              seen.find("app@tenant_a") != std::string::npos;
+    if (!enabled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!enabled) throw std::runtime_error("the parent's log does not show tenant connections");
+}
+
+// The parent's log from the moment the watch is made.
+class ParentWatch {
+ public:
+  explicit ParentWatch(const NeonEmulator& emu) : path_(emu.parent_log_path()) {
+    enable_parent_connection_log(emu);
+    start_ = fs::file_size(path_);
+  }
+  // Log lines since the watch started that a tenant role (`app`) or pgfleet made: a connection,
+  // a failed login, a statement. The emulator's pg_basebackup (user postgres) is not one.
+  std::vector<std::string> tenant_lines() const {
+    std::vector<std::string> found;
+    std::istringstream in(read_from(path_, start_));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("app@") != std::string::npos || line.find("user=app") != std::string::npos ||
+          line.find("pgfleet") != std::string::npos)
+        found.push_back(line);
+    }
+    return found;
+  }
+
+ private:
+  std::string path_;
+  std::uintmax_t start_ = 0;
+};
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+json tenant_row(const std::string& id, const std::string& dsn) {
+  return {{"id", id}, {"connection_string", dsn}};
+}
+
+std::string write_tenants(const Workspace& ws, const json& rows) {
+  const std::string path = ws.dir + "/tenants.json";
+  write_file(path, rows.dump(2));
+  return path;
+}
+
+// The resolver, the API base and a key for the pgfleet process.
+std::string neon_env(const NeonEmulator& emu, const std::string& key) {
+  return emu.resolver_env() + " NEON_API_HOST=" + sh_quote(emu.api_base()) +
+         " NEON_API_KEY=" + sh_quote(key);
+}
+std::string neon_env(const NeonEmulator& emu) { return neon_env(emu, emu.api_key()); }
+
+std::string preflight_args(const std::string& command, const NeonEmulator& emu,
+                           const Workspace& ws, const std::string& tenants,
+                           const std::string& results, const std::string& extra = "") {
+  return command + " --neon-branch --neon-project " + sh_quote(emu.project_id()) + " --tenants " +
+         sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
+         sh_quote(results) + " --yes --grace 1s " + extra;
+}
+
+json summary_of(const std::string& run_dir) {
+  return json::parse(read_from(run_dir + "/summary.json"));
+}
+
+// The emulator's branches (deleted ones too) whose name is `name`, or starts with it.
+enum class NameMatch { exact, prefix };
+std::vector<json> branches_named(const NeonEmulator& emu, const std::string& name,
+                                 NameMatch match = NameMatch::exact) {
+  std::vector<json> out;
+  for (const auto& b : emu.state()["branches"]) {
+    const std::string n = b["name"];
+    if (match == NameMatch::exact ? n == name : n.rfind(name, 0) == 0) out.push_back(b);
+  }
+  return out;
+}
+
+std::vector<int> statuses_of(const json& requests) {
+  std::vector<int> out;
+  for (const auto& r : requests) out.push_back(r["status"].get<int>());
+  return out;
+}
+
+bool delete_requested(const NeonEmulator& emu, const std::string& branch_id, int status) {
+  for (const auto& r : emu.requests("delete_branch")) {
+    const std::string path = r["path"];
+    if (r["method"] == "DELETE" && r["status"] == status &&
+        path.size() >= branch_id.size() &&
+        path.compare(path.size() - branch_id.size(), branch_id.size(), branch_id) == 0)
+      return true;
+  }
+  return false;
+}
+
+// summary.json's `neon` says the branch of this run was deleted, the API got the DELETE, and the
+// branch's copy is stopped and gone.
+void require_branch_deleted(const NeonEmulator& emu, const std::string& run_dir) {
+  const json neon = summary_of(run_dir).at("neon");
+  INFO(neon.dump());
+  REQUIRE(neon.at("project") == emu.project_id());
+  REQUIRE(neon.at("branch_name") == kPrefix + run_id_of(run_dir));
+  REQUIRE(neon.at("deleted") == true);
+  const std::string id = neon.at("branch_id");
+  REQUIRE(delete_requested(emu, id, 200));
+  const auto found = branches_named(emu, neon.at("branch_name"));
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]["id"] == id);
+  CHECK(found[0]["deleted"] == true);
+  if (!found[0]["cluster"].is_null()) {
+    CHECK(found[0]["cluster"]["running"] == false);
+    CHECK_FALSE(fs::exists(found[0]["cluster"]["data_dir"].get<std::string>()));
+  }
+}
+
+// The key is in no output and no result file.
+void require_no_key(const std::string& key, const CliRun& run, const std::string& results) {
+  REQUIRE(run.all().find(key) == std::string::npos);
+  if (!fs::exists(results)) return;
+  for (const auto& entry : fs::recursive_directory_iterator(results)) {
+    if (!entry.is_regular_file()) continue;
+    INFO(entry.path());
+    REQUIRE(read_from(entry.path().string()).find(key) == std::string::npos);
+  }
+}
+
+// A tenant database as it is on the branch copy at `address` (the copy's own loopback address).
+std::string branch_dsn(const NeonEmulator& emu, const std::string& db, const std::string& address) {
+  return replace_all(emu.parent_dsn(db, ParentHost::direct), emu.parent_endpoint_host(), address);
+}
+
+// The parent's tenant databases hold no history and only their original marker row.
+void require_parent_untouched(const NeonEmulator& emu) {
+  for (const char* db : {"tenant_a", "tenant_b"}) {
+    INFO(db);
+    const std::string dsn = emu.parent_dsn(db, ParentHost::direct);
+    REQUIRE(emu.psql(dsn, "SELECT to_regclass('pgfleet.schema_migrations') IS NULL") == "t");
+    REQUIRE(emu.psql(dsn, "SELECT to_regnamespace('pgfleet') IS NULL") == "t");
+    REQUIRE(emu.psql(dsn, "SELECT string_agg(v, ',') FROM marker") == "parent");
+  }
+}
+
+std::vector<nlohmann::json> tenant_lines_if_any(const std::string& run_dir) {
+  if (!fs::exists(run_dir + "/tenants.jsonl")) return {};
+  return tenant_lines(run_dir);
+}
+
+// A branch made directly through the API, without an endpoint (so no copy is made).
+void create_bare_branch(const NeonEmulator& emu, const std::string& name) {
+  auto transport = neon::make_curl_transport();
+  neon::HttpRequest request;
+  request.method = neon::HttpMethod::post;
+  request.url = emu.api_base() + "/projects/" + emu.project_id() + "/branches";
+  request.headers = {{"Authorization", "Bearer " + emu.api_key()},
+                     {"Content-Type", "application/json"},
+                     {"Accept", "application/json"}};
+  request.body = json{{"branch", {{"name", name}}}}.dump();
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const auto response = transport->send(request);
+    if (response.status == 201) {
+      emu.advance();
+      return;
+    }
+    if (response.status != 423) {
+      throw std::runtime_error("create " + name + ": " + std::to_string(response.status) + " " +
+                               response.body);
+    }
+    emu.advance();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("create " + name + ": the project stayed locked");
+}
+
+}  // namespace
+
+TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch copy; parent untouched",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_keep");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  ws.migration("0002_mark.up.sql", "INSERT INTO marker VALUES ('migrated');\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+                         tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::pooler))});
+  const ParentWatch watch(emu);
+
+  // plan: pending on the branch, and the branch is deleted afterwards.
+  const CliRun plan = run_cli(preflight_args("plan", emu, ws, tenants, ws.results("plan")), ws.dir,
+                              neon_env(emu));
+  INFO(plan.all());
+  REQUIRE(plan.code == 0);
+  const std::string plan_dir = only_run_dir(ws.results("plan"));
+  for (const char* id : {"a", "b"}) {
+    const json record = tenant_record(plan_dir, id);
+    CHECK(record["status"] == "pending");
+    CHECK(record["pending"] == json({1, 2}));
+  }
+  require_branch_deleted(emu, plan_dir);
+  require_no_key(emu.api_key(), plan, ws.results("plan"));
+
+  // apply, keeping the branch: the migrations are in the copy.
+  const CliRun apply =
+      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("apply"), "--neon-keep-branch"),
+              ws.dir, neon_env(emu));
+  INFO(apply.all());
+  REQUIRE(apply.code == 0);
+  const std::string run_dir = only_run_dir(ws.results("apply"));
+  CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+  CHECK(tenant_record(run_dir, "b")["status"] == "applied");
+  const json neon = summary_of(run_dir).at("neon");
+  INFO(neon.dump());
+  REQUIRE(neon.at("project") == emu.project_id());
+  REQUIRE(neon.at("branch_name") == kPrefix + run_id_of(run_dir));
+  REQUIRE(neon.at("deleted") == false);
+  const std::string branch_id = neon.at("branch_id");
+  REQUIRE_FALSE(branch_id.empty());
+  REQUIRE_FALSE(delete_requested(emu, branch_id, 200));
+  auto found = branches_named(emu, neon.at("branch_name"));
+  REQUIRE(found.size() == 1);
+  REQUIRE(found[0]["deleted"] == false);
+  REQUIRE(found[0]["cluster"]["running"] == true);
+  const std::string address = found[0]["cluster"]["host"];
+  REQUIRE(address != "127.0.0.1");
+  for (const char* db : {"tenant_a", "tenant_b"}) {
+    INFO(db);
+    const std::string dsn = branch_dsn(emu, db, address);
+    REQUIRE(emu.psql(dsn, "SELECT host(inet_server_addr())") == address);
+    REQUIRE(emu.psql(dsn, "SELECT string_agg(version::text, ',' ORDER BY version) "
+                          "FROM pgfleet.schema_migrations") == "1,2");
+    REQUIRE(emu.psql(dsn, "SELECT string_agg(v, ',' ORDER BY v) FROM marker") ==
+            "migrated,parent");
+    REQUIRE(emu.psql(dsn, "SELECT to_regclass('public.items') IS NOT NULL") == "t");
+  }
+  require_no_key(emu.api_key(), apply, ws.results("apply"));
+
+  // Neither run connected to the parent (checked before this test connects to it itself).
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE(on_parent.empty());
+  require_parent_untouched(emu);
+
+  // The kept branch is left for `neon cleanup`.
+  const CliRun cleanup = run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()) +
+                                     " --older-than 0",
+                                 ws.dir, neon_env(emu));
+  INFO(cleanup.all());
+  REQUIRE(cleanup.code == 0);
+  CHECK(cleanup.out.find(neon.at("branch_name").get<std::string>()) != std::string::npos);
+  require_no_key(emu.api_key(), cleanup, ws.results("none"));
+  REQUIRE(delete_requested(emu, branch_id, 200));
+  found = branches_named(emu, neon.at("branch_name"));
+  REQUIRE(found.size() == 1);
+  REQUIRE(found[0]["deleted"] == true);
+  REQUIRE(found[0]["cluster"]["running"] == false);
+  REQUIRE_THROWS(emu.psql(branch_dsn(emu, "tenant_a", address), "SELECT 1"));
+}
+
+TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipped, never reached",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_skip");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+
+  SECTION("every tenant on the project: exit 0") {
+    const std::string tenants =
+        write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+                           tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::pooler))});
+    const ParentWatch watch(emu);
+    const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("all")),
+                               ws.dir, neon_env(emu));
+    INFO(run.all());
+    REQUIRE(run.code == 0);
+    const std::string run_dir = only_run_dir(ws.results("all"));
+    CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+    CHECK(tenant_record(run_dir, "b")["status"] == "applied");
+    require_branch_deleted(emu, run_dir);
+    require_no_key(emu.api_key(), run, ws.results("all"));
+    const auto on_parent = watch.tenant_lines();
+    INFO(joined(on_parent));
+    REQUIRE(on_parent.empty());
+    require_parent_untouched(emu);
+  }
+
+  SECTION("the parent by its IP and a host of no project: skipped with the host, exit 1") {
+    // 127.0.0.1:<port> IS the parent: only the rewrite's refusal keeps pgfleet away from it.
+    const std::string literal = replace_all(emu.parent_dsn("tenant_b", ParentHost::direct),
+                                            emu.parent_endpoint_host(), "127.0.0.1");
+    const std::string tenants = write_tenants(
+        ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+             tenant_row("by-ip", literal),
+             tenant_row("elsewhere", "postgresql://app:pw@db.prod.example.invalid:5432/tenant_a")});
+    const ParentWatch watch(emu);
+    const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("skip")),
+                               ws.dir, neon_env(emu));
+    INFO(run.all());
+    REQUIRE(run.code == 1);
+    const std::string run_dir = only_run_dir(ws.results("skip"));
+    CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+    const json by_ip = tenant_record(run_dir, "by-ip");
+    CHECK(by_ip["status"] == "skipped");
+    CHECK(by_ip.value("reason", "").find("127.0.0.1") != std::string::npos);
+    const json elsewhere = tenant_record(run_dir, "elsewhere");
+    CHECK(elsewhere["status"] == "skipped");
+    CHECK(elsewhere.value("reason", "").find("db.prod.example.invalid") != std::string::npos);
+    require_branch_deleted(emu, run_dir);
+    require_no_key(emu.api_key(), run, ws.results("skip"));
+    const auto on_parent = watch.tenant_lines();
+    INFO(joined(on_parent));
+    REQUIRE(on_parent.empty());
+    require_parent_untouched(emu);
+  }
+}
+
+TEST_CASE("neon-cli: a failing migration fails its tenant (exit 1) and the branch is still deleted",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_fail");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  ws.migration("0002_fails_on_b.up.sql",
+               "DO $$ BEGIN IF current_database() = 'tenant_b' THEN "
+               "RAISE EXCEPTION 'boom on tenant_b'; END IF; END $$;\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+                         tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::direct))});
+  const ParentWatch watch(emu);
+  const CliRun run =
+      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+  INFO(run.all());
+  REQUIRE(run.code == 1);
+  const std::string run_dir = only_run_dir(ws.results("r"));
+  CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+  const json b = tenant_record(run_dir, "b");
+  CHECK(b["status"] == "failed");
+  CHECK(b.dump().find("boom on tenant_b") != std::string::npos);
+  require_branch_deleted(emu, run_dir);
+  require_no_key(emu.api_key(), run, ws.results("r"));
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE(on_parent.empty());
+  require_parent_untouched(emu);
+}
+
+TEST_CASE("neon-cli: SIGINT while a migration runs on the branch exits 130 and deletes the branch",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_sigint");
+  ws.migration("0001_sleep.up.sql", "SELECT pg_sleep(60);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const ParentWatch watch(emu);
+  // `sh` writes its pid and execs pgfleet, so the pid is pgfleet's. The signal is sent once the
+  // migration is seen sleeping on the branch, so it lands mid-run, not during the branch create.
+  const std::string pid_file = ws.dir + "/pgfleet.pid";
+  const std::string env = neon_env(emu) + " sh -c " +
+                          sh_quote("echo $$ > " + sh_quote(pid_file) + "; exec \"$@\"") + " sh";
+  auto pending = std::async(std::launch::async, [&] {
+    return run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, env);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  bool sleeping = false;
+  while (!sleeping && std::chrono::steady_clock::now() < deadline &&
+         pending.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+    for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) {
+      if (b["deleted"] == true || b["cluster"].is_null() || b["cluster"]["running"] != true)
+        continue;
+      try {
+        sleeping = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"]),
+                            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+                            "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") ==
+                   "1";
+      } catch (const std::exception&) {
+        // the copy may still be starting
+      }
+    }
+  }
+  const pid_t pid = static_cast<pid_t>(std::stol("0" + read_from(pid_file)));
+  REQUIRE(pid > 0);
+  ::kill(pid, sleeping ? SIGINT : SIGKILL);  // no hang when the migration was never seen
+  const CliRun run = pending.get();
+  INFO(run.all());
+  REQUIRE(sleeping);
+  REQUIRE(run.code == 130);
+  const std::string run_dir = only_run_dir(ws.results("r"));
+  CHECK(tenant_record(run_dir, "a")["status"] == "cancelled");
+  REQUIRE(summary_of(run_dir).value("interrupted", false) == true);
+  require_branch_deleted(emu, run_dir);
+  require_no_key(emu.api_key(), run, ws.results("r"));
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE(on_parent.empty());
+  require_parent_untouched(emu);
+}
+
+TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exit 0",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  emu.add_fault({{"route", "create_branch"}, {"status", 423}});
+  emu.add_fault({{"route", "create_branch"}, {"status", 429}, {"retry_after", "1"}});
+  const Workspace ws = make_workspace("neon_cli_retry");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const CliRun run =
+      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+  INFO(run.all());
+  REQUIRE(run.code == 0);
+  const auto creates = emu.requests("create_branch");
+  INFO(creates.dump());
+  REQUIRE(statuses_of(creates) == std::vector<int>{423, 429, 201});
+  REQUIRE(creates[2]["time"].get<double>() - creates[1]["time"].get<double>() >= 0.95);
+  const std::string run_dir = only_run_dir(ws.results("r"));
+  CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+  require_branch_deleted(emu, run_dir);
+  require_no_key(emu.api_key(), run, ws.results("r"));
+}
+
+TEST_CASE("neon-cli: a create whose operation fails exits 3 before any tenant; no branch left",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  emu.add_fault(
+      {{"route", "create_branch"},
+       {"operation",
+        {{"action", "start_compute"}, {"status", "failed"}, {"error", "compute crashed (test)"}}}});
+  const Workspace ws = make_workspace("neon_cli_opfail");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+                         tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::pooler))});
+  const ParentWatch watch(emu);
+  const CliRun run =
+      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+  INFO(run.all());
+  REQUIRE(run.code == 3);
+  CHECK(run.err.find("compute crashed (test)") != std::string::npos);
+  if (fs::exists(ws.results("r"))) {
+    const std::string run_dir = only_run_dir(ws.results("r"));
+    REQUIRE(tenant_lines_if_any(run_dir).empty());
+  }
+  const auto made = branches_named(emu, kPrefix, NameMatch::prefix);
+  REQUIRE(made.size() == 1);
+  REQUIRE(made[0]["deleted"] == true);
+  REQUIRE(delete_requested(emu, made[0]["id"], 200));
+  require_no_key(emu.api_key(), run, ws.results("r"));
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE(on_parent.empty());
+  require_parent_untouched(emu);
+}
+
+TEST_CASE("neon-cli: a create applied but answered 524 or dropped makes one branch per run",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  for (const char* mode : {"apply_then_respond", "apply_then_drop"}) {
+    INFO(mode);
+    emu.reset();
+    emu.add_fault({{"route", "create_branch"}, {"mode", mode}, {"status", 524}});
+    const Workspace ws = make_workspace("neon_cli_unclear");
+    ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+    const std::string tenants =
+        write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+    const CliRun run =
+        run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+    INFO(run.all());
+    REQUIRE(run.code == 0);
+    REQUIRE(emu.requests("create_branch").size() == 1);
+    REQUIRE(branches_named(emu, kPrefix, NameMatch::prefix).size() == 1);
+    const std::string run_dir = only_run_dir(ws.results("r"));
+    CHECK(tenant_record(run_dir, "a")["status"] == "applied");
+    require_branch_deleted(emu, run_dir);
+    require_no_key(emu.api_key(), run, ws.results("r"));
+  }
+}
+
+TEST_CASE("neon-cli: neon cleanup removes pgfleet-preflight-* branches only, honouring --older-than",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const std::vector<std::string> ours = {kPrefix + "leftover-1", kPrefix + "leftover-2"};
+  const std::vector<std::string> others = {"not-pgfleet-preflight-x", "pgfleet-preflightx",
+                                           "feature-pgfleet-preflight-"};
+  for (const auto& name : ours) create_bare_branch(emu, name);
+  for (const auto& name : others) create_bare_branch(emu, name);
+  const auto live = [&](const std::string& name) {
+    const auto found = branches_named(emu, name);
+    return found.size() == 1 && found[0]["deleted"] == false;
+  };
+  const std::string ws_dir = temp_dir("neon_cli_cleanup");
+  const std::string cleanup = "neon cleanup --neon-project " + sh_quote(emu.project_id());
+
+  const CliRun young = run_cli(cleanup + " --older-than 1h", ws_dir, neon_env(emu));
+  INFO(young.all());
+  REQUIRE(young.code == 0);
+  CHECK(young.out.find("0 deleted") != std::string::npos);
+  CHECK(young.out.find("2 younger") != std::string::npos);
+  REQUIRE(emu.requests("delete_branch").empty());
+  for (const auto& name : ours) REQUIRE(live(name));
+
+  const CliRun all = run_cli(cleanup + " --older-than 0", ws_dir, neon_env(emu));
+  INFO(all.all());
+  REQUIRE(all.code == 0);
+  for (const auto& name : ours) {
+    INFO(name);
+    REQUIRE_FALSE(live(name));
+    CHECK(all.out.find(name) != std::string::npos);
+  }
+  for (const auto& name : others) {
+    INFO(name);
+    REQUIRE(live(name));
+  }
+  REQUIRE(emu.requests("delete_branch").size() >= 2);
+  require_no_key(emu.api_key(), young, ws_dir);
+  require_no_key(emu.api_key(), all, ws_dir);
+}
+
+TEST_CASE("neon-cli: a wrong key exits 3 and is never echoed", "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const std::string wrong_key = "napi_DISTINCTIVE_wrong_key_5f1c9e2a7b";
+  const Workspace ws = make_workspace("neon_cli_badkey");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r"), "-v"),
+                             ws.dir, neon_env(emu, wrong_key));
+  INFO(run.all());
+  REQUIRE(run.code == 3);
+  const auto requests = emu.requests();
+  REQUIRE_FALSE(requests.empty());
+  for (const auto& r : requests) REQUIRE(r["auth"] == "invalid");
+  require_no_key(wrong_key, run, ws.results("r"));
+  REQUIRE(branches_named(emu, kPrefix, NameMatch::prefix).empty());
+
+  const CliRun cleanup = run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()),
+                                 ws.dir, neon_env(emu, wrong_key));
+  INFO(cleanup.all());
+  REQUIRE(cleanup.code == 3);
+  require_no_key(wrong_key, cleanup, ws.results("r"));
+}
+
+TEST_CASE("neon-cli: without NEON_API_KEY, exit 2 with a clear message and no API call",
+          "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_nokey");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const std::string env =
+      "env -u NEON_API_KEY " + emu.resolver_env() + " NEON_API_HOST=" + sh_quote(emu.api_base());
+  for (const char* command : {"apply", "plan"}) {
+    INFO(command);
+    const CliRun run =
+        run_cli(preflight_args(command, emu, ws, tenants, ws.results(command)), ws.dir, env);
+    INFO(run.all());
+    REQUIRE(run.code == 2);
+    REQUIRE(run.err.find("NEON_API_KEY") != std::string::npos);
+  }
+  const CliRun cleanup =
+      run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()), ws.dir, env);
+  INFO(cleanup.all());
+  REQUIRE(cleanup.code == 2);
+  REQUIRE(cleanup.err.find("NEON_API_KEY") != std::string::npos);
+  REQUIRE(emu.requests().empty());
+}
