@@ -115,11 +115,21 @@ MigrationScript apply_transaction_script(const StepContext& ctx,
   const std::string duration =
       "(extract(epoch FROM clock_timestamp() - "
       "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
+  const bool several = migrations.size() > 1;
   for (const Migration* m : migrations) {
     // The first file's timeouts come before the guard, so that reading the history cannot
     // wait on a lock forever either.
     script.add_sql(settings_sql(ctx, m->up.directives, SetScope::transaction));
-    if (m == migrations.front()) script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
+    if (m == migrations.front()) {
+      script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
+      if (several) script.add_sql("SET LOCAL client_min_messages = notice;\n");
+    }
+    // An error without a position (a constraint violation in a backfill, say) is named by the
+    // last marker the server sent before it.
+    if (several) {
+      script.add_sql("DO $pgfleet_step$BEGIN RAISE NOTICE 'pgfleet-step %', " +
+                     std::to_string(m->version) + "; END$pgfleet_step$;\n");
+    }
     script.add_sql("SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n");
     script.add_file(m->version, m->up.sql);
     script.add_sql(history_row_sql(ctx, *m, RowState::applied, duration));

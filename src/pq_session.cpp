@@ -136,9 +136,18 @@ class PqSession : public Session {
       : connection_(std::move(connection)), conn_(connection_->raw()) {
     if (!conn_) throw ConnectError(ConnectError::Kind::transient, "08006", "connection not open");
     cancel_ = PQgetCancel(conn_);
-    // Notices (e.g. "relation already exists, skipping") are not errors; core code never prints.
-    PQsetNoticeProcessor(
-        conn_, [](void*, const char*) {}, nullptr);
+    // Notices are not errors and core code never prints them; only the step markers of a
+    // multi-migration transaction are kept, to name the file of an error without a position.
+    PQsetNoticeReceiver(
+        conn_,
+        [](void* self, const PGresult* notice) {
+          const char* text = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+          constexpr std::string_view marker = "pgfleet-step ";
+          if (text && std::string_view(text).substr(0, marker.size()) == marker) {
+            static_cast<PqSession*>(self)->step_ = std::atoll(text + marker.size());
+          }
+        },
+        this);
   }
   ~PqSession() override {
     if (cancel_) PQfreeCancel(cancel_);
@@ -148,6 +157,7 @@ class PqSession : public Session {
 
   QueryResult exec(const std::string& sql) override {
     ++round_trips_;
+    step_.reset();
     return take(ResultPtr(PQexec(conn_, sql.c_str())));
   }
 
@@ -221,10 +231,12 @@ class PqSession : public Session {
       throw_lost(message.empty() ? PQerrorMessage(conn_) : message);
     }
     const std::string position = error_field(result.get(), PG_DIAG_STATEMENT_POSITION);
-    throw DbError(sqlstate, error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY),
+    DbError error(sqlstate, error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY),
                   error_field(result.get(), PG_DIAG_MESSAGE_DETAIL),
                   error_field(result.get(), PG_DIAG_MESSAGE_HINT),
                   position.empty() ? 0 : std::atoi(position.c_str()));
+    error.set_step(step_);
+    throw error;
   }
 
   static QueryResult rows_of(const PGresult* result) {
@@ -252,6 +264,7 @@ class PqSession : public Session {
   PGconn* conn_;
   PGcancel* cancel_ = nullptr;
   std::atomic<long> round_trips_{0};
+  std::optional<long long> step_;  // last pgfleet-step notice of the running query
 };
 
 }  // namespace

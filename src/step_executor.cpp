@@ -73,6 +73,7 @@ ErrorInfo StepExecutor::error_info(const DbError& e, const MigrationScript* scri
       info.statement_line = where.line;
     }
     if (!info.version) info.version = only_version(*script);
+    if (!info.version && e.step()) info.version = *e.step();
   }
   return info;
 }

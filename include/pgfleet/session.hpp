@@ -31,10 +31,16 @@ class DbError : public std::runtime_error {
   const std::string& hint() const { return hint_; }
   // 1-based character offset into the query string, 0 if the server gave none.
   int position() const { return position_; }
+  // The last `pgfleet-step <version>` NOTICE the server sent before this error in the same
+  // query (how a multi-migration transaction tells which file an error without a position came
+  // from); nullopt if none.
+  std::optional<long long> step() const { return step_; }
+  void set_step(std::optional<long long> step) { step_ = step; }
 
  private:
   std::string sqlstate_, message_, detail_, hint_;
   int position_;
+  std::optional<long long> step_;
 };
 
 // The connection broke (before, during or after a query): the outcome of that query is unknown.
