@@ -65,15 +65,6 @@ class Batch {
   bool closed_ = false;
 };
 
-TenantOutcome not_started(const Tenant& tenant, TenantStatus status, const std::string& reason) {
-  TenantOutcome o;
-  o.tenant_id = tenant.id;
-  o.status = status;
-  o.reason = reason;
-  o.started_at = std::chrono::system_clock::now();
-  return o;
-}
-
 }  // namespace
 
 FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::milliseconds grace,
@@ -125,7 +116,7 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
             policy_stop = over_policy();
             if (!policy_stop.empty()) {
               for (std::size_t i : batch.close()) {
-                TenantOutcome skip = not_started(tenants[i], TenantStatus::skipped, policy_stop);
+                TenantOutcome skip = not_run(tenants[i].id, TenantStatus::skipped, policy_stop);
                 reporter_.tenant_finished(skip);
               }
             }
@@ -147,7 +138,7 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
         for (std::size_t i : batch.close()) {
           result.statuses[i] = TenantStatus::cancelled;
           reporter_.tenant_finished(
-              not_started(tenants[i], TenantStatus::cancelled, "interrupted before it started"));
+              not_run(tenants[i].id, TenantStatus::cancelled, "interrupted before it started"));
         }
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= grace_;
@@ -176,8 +167,8 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
     for (std::size_t i : rest) {
       const TenantStatus status = by_signal ? TenantStatus::cancelled : TenantStatus::skipped;
       result.statuses[i] = status;
-      reporter_.tenant_finished(not_started(
-          tenants[i], status, by_signal ? "interrupted before it started" : policy_stop));
+      reporter_.tenant_finished(not_run(tenants[i].id, status,
+                                        by_signal ? "interrupted before it started" : policy_stop));
     }
   }
   result.interrupted = stop_.stop_requested();

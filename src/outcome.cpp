@@ -22,4 +22,14 @@ bool is_ok(TenantStatus s) {
   return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
 }
 
+TenantOutcome not_run(const std::string& tenant_id, TenantStatus status,
+                      const std::string& reason) {
+  TenantOutcome o;
+  o.tenant_id = tenant_id;
+  o.status = status;
+  o.reason = reason;
+  o.started_at = std::chrono::system_clock::now();
+  return o;
+}
+
 }  // namespace pgfleet

@@ -59,4 +59,7 @@ struct TenantOutcome {
   long duration_ms = 0;
 };
 
+// The outcome of a tenant pgfleet did not run (invalid, skipped, cancelled, refused), started now.
+TenantOutcome not_run(const std::string& tenant_id, TenantStatus status, const std::string& reason);
+
 }  // namespace pgfleet

@@ -124,12 +124,7 @@ int rollback_run(const Options& o) {
   job.run = [&plans](TenantRunner& r, const Tenant& t, const Connector& c) {
     const RollbackPlan& plan = plans.at(t.id);
     if (!plan.refusal.empty()) {
-      TenantOutcome refused;
-      refused.tenant_id = t.id;
-      refused.status = TenantStatus::failed;
-      refused.reason = plan.refusal;
-      refused.started_at = std::chrono::system_clock::now();
-      return refused;
+      return not_run(t.id, TenantStatus::failed, plan.refusal);
     }
     if (plan.outside_transaction) return r.rollback_to(t, c, plan.back_to, plan.expected_top);
     return r.run_script(t, c, plan.script, plan.expected_top);

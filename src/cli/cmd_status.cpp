@@ -80,11 +80,7 @@ int cmd_status(const Options& o) {
       tenants,
       [&](const Tenant& t) {
         if (!t.invalid_reason.empty()) {
-          TenantOutcome invalid;
-          invalid.tenant_id = t.id;
-          invalid.status = TenantStatus::invalid;
-          invalid.reason = t.invalid_reason;
-          return invalid;
+          return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
         }
         return runner.plan(t, make_connector(t, connect, stop));
       },

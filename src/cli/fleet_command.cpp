@@ -42,15 +42,6 @@ std::string host_port_of(const Tenant& t) {
   }
 }
 
-TenantOutcome invalid_outcome(const Tenant& t) {
-  TenantOutcome o;
-  o.tenant_id = t.id;
-  o.status = TenantStatus::invalid;
-  o.reason = t.invalid_reason;
-  o.started_at = std::chrono::system_clock::now();
-  return o;
-}
-
 int exit_code_for(const FleetResult& result, const StopControl& stop) {
   if (result.interrupted) return stop.signal_number() == SIGTERM ? exit_sigterm : exit_sigint;
   for (TenantStatus s : result.statuses) {
@@ -129,12 +120,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
     preflight = start_neon_preflight(o, run_id, tenants);
     tenants = std::move(preflight->tenants);
     for (const auto& skip : preflight->skipped) {
-      TenantOutcome skipped;
-      skipped.tenant_id = skip.tenant_id;
-      skipped.status = TenantStatus::skipped;
-      skipped.reason = skip.reason;
-      skipped.started_at = std::chrono::system_clock::now();
-      reporter.tenant_finished(skipped);
+      reporter.tenant_finished(not_run(skip.tenant_id, TenantStatus::skipped, skip.reason));
     }
   }
 
@@ -143,7 +129,9 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   const FleetResult result = fleet.run(
       tenants,
       [&](const Tenant& t) {
-        if (!t.invalid_reason.empty()) return invalid_outcome(t);
+        if (!t.invalid_reason.empty()) {
+          return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
+        }
         return job.run(runner, t, make_connector(t, connect, stop));
       },
       host_port_of);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "pgfleet/history_table.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/util/rfc3339.hpp"
 
@@ -31,13 +32,6 @@ bool ends_with_semicolon(const std::string& sql) {
 
 }  // namespace
 
-std::string history_table_name(const std::optional<std::string>& schema) {
-  if (!schema) return "pgfleet.schema_migrations";
-  std::string quoted = "\"";
-  for (char c : *schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\".pgfleet_schema_migrations";
-}
-
 std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& migrations,
                             const std::optional<std::string>& schema, const std::string& run_id,
                             std::chrono::system_clock::time_point generated_at) {
@@ -60,7 +54,7 @@ std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& mi
   out += "-- from_version: " + version_text(outcome.from_version) + " (before the run)\n";
   out += "-- to_version: " + version_text(outcome.to_version) + " (after the run)\n";
   if (no_transaction) out += "-- pgfleet: no-transaction\n";
-  const std::string table = history_table_name(schema);
+  const std::string table = HistoryTable(schema).qualified_name();
   for (const auto& m : applied) {
     const Migration* migration = migrations.find(m.version);
     const std::string name = one_line(migration ? migration->name : m.name);

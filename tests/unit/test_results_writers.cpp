@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "pgfleet/conninfo.hpp"
+#include "pgfleet/history_table.hpp"
 #include "pgfleet/migration_set.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/json_log_reporter.hpp"
@@ -353,7 +354,7 @@ TEST_CASE("a transactional rollback script for a schema tenant deletes from its 
   CHECK_THAT(script, Catch::Contains(
                          "DELETE FROM \"Acme_1\".pgfleet_schema_migrations WHERE version = 1;"));
   CHECK(script.find("-- version 2") < script.find("-- version 1"));
-  CHECK(history_table_name(std::nullopt) == "pgfleet.schema_migrations");
+  CHECK(HistoryTable(std::nullopt).qualified_name() == "pgfleet.schema_migrations");
 }
 
 TEST_CASE("the rollback writer writes one file per changed tenant, only for apply") {

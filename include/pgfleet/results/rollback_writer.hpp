@@ -15,9 +15,6 @@ namespace pgfleet {
 // The tenant's schema in schema-per-tenant mode, nullopt otherwise.
 using SchemaLookup = std::function<std::optional<std::string>(const std::string& tenant_id)>;
 
-// `pgfleet.schema_migrations`, or `"<schema>".pgfleet_schema_migrations` for a tenant schema.
-std::string history_table_name(const std::optional<std::string>& schema);
-
 // The rollback script for one tenant's outcome. Its leading comment block names the tenant, run,
 // time and versions, and holds `-- pgfleet: no-transaction` when any `.down` used has that
 // directive. A version without `.down` gets `-- pgfleet: missing-down <version>` in its place
