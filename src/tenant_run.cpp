@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 #include "pgfleet/conninfo.hpp"
 
@@ -140,6 +141,21 @@ TenantRun::Loop TenantRun::wait_while_busy(const std::string& reason) {
   return Loop::go_on;
 }
 
+bool TenantRun::look_again_before_dirty() {
+  // Another run's session shows in pg_stat_activity only while it holds a server connection;
+  // behind PgBouncer (transaction mode) it has none between statements. ~2 s of looks tell an
+  // abandoned `pending` row from one that run is still working on.
+  constexpr int kLooks = 8;
+  const bool pending_row =
+      std::any_of(state_.rows.begin(), state_.rows.end(),
+                  [](const HistoryRow& h) { return h.state == RowState::pending; });
+  if (!pending_row || dirty_looks_ >= kLooks || stop_.load()) return false;
+  ++dirty_looks_;
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  read_state();
+  return true;
+}
+
 TenantRun::Loop TenantRun::after_history_changed(const StepContext& used) {
   read_state();
   if (HistoryTable::fingerprint(state_.rows) == used.expected_fingerprint) {
@@ -268,7 +284,10 @@ TenantOutcome TenantRun::apply() {
         if (wait_while_busy(plan.reason) == Loop::stop) return;
         continue;
       }
-      if (plan.kind == PlanKind::dirty) return refuse(TenantStatus::dirty, plan.reason);
+      if (plan.kind == PlanKind::dirty) {
+        if (look_again_before_dirty()) continue;
+        return refuse(TenantStatus::dirty, plan.reason);
+      }
       if (plan.kind != PlanKind::pending && plan.kind != PlanKind::up_to_date) {
         return refuse(TenantStatus::drift, plan.reason);
       }
@@ -326,7 +345,9 @@ TenantOutcome TenantRun::rollback_to(Version target, std::optional<Version> expe
         case RollbackKind::busy:
           if (wait_while_busy(plan.reason) == Loop::stop) return;
           continue;
-        case RollbackKind::dirty: return refuse(TenantStatus::dirty, plan.reason);
+        case RollbackKind::dirty:
+          if (look_again_before_dirty()) continue;
+          return refuse(TenantStatus::dirty, plan.reason);
         case RollbackKind::drift: return refuse(TenantStatus::drift, plan.reason);
         case RollbackKind::refused:
           fail(plan.reason);

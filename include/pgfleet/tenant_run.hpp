@@ -44,6 +44,9 @@ class TenantRun {
   void ensure_table();
   StepContext context() const;
   Loop wait_while_busy(const std::string& reason);
+  // True (after a short sleep and a fresh read) while a `pending` row may still belong to a live
+  // run that a transaction pooler hides between two of its statements.
+  bool look_again_before_dirty();
   Loop after_history_changed(const StepContext& used);
   Loop fail_step(const StepResult& step, Direction direction);
   Loop recover_lost_connection(const std::vector<const Migration*>& step, const StepResult& r,
@@ -67,6 +70,7 @@ class TenantRun {
   std::chrono::steady_clock::time_point started_;
   std::optional<std::optional<Version>> known_to_version_;  // set when state_ is not read back
   int busy_polls_ = 0;
+  int dirty_looks_ = 0;
   std::optional<std::chrono::steady_clock::time_point> busy_deadline_;
 };
 

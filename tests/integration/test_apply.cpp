@@ -183,7 +183,7 @@ TEST_CASE("error lines count characters, not bytes, before the failing statement
   }
 }
 
-TEST_CASE("--tx-mode tenant applies all or nothing", "[engine]") {
+TEST_CASE("flag --tx-mode tenant applies all or nothing", "[engine]") {
   const std::string db = create_database("txtenant");
   auto migrations = table_migrations(3);
   migrations.push_back(make_migration(4, "broken", "CREATE TABLE t4 (id int);\nSELECT 1/0;\n"));

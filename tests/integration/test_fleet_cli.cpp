@@ -117,7 +117,7 @@ TEST_CASE("a fleet apply migrates every good tenant and records each bad one", "
   }
 }
 
-TEST_CASE("--concurrency bounds the connections of a fleet run", "[fleet]") {
+TEST_CASE("flag --concurrency bounds the connections of a fleet run", "[fleet]") {
   Fleet fleet = make_fleet("fleetconc", 20, BadRows::none, 0.1);
   std::string output;
   ConnectionSampler sampler("fleetconc_t");

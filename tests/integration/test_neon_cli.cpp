@@ -97,9 +97,9 @@ json tenant_row(const std::string& id, const std::string& dsn) {
   return {{"id", id}, {"connection_string", dsn}};
 }
 
-std::string write_tenants(const Workspace& ws, const json& rows) {
+std::string write_tenants(const Workspace& ws, const std::vector<json>& rows) {
   const std::string path = ws.dir + "/tenants.json";
-  write_file(path, rows.dump(2));
+  write_file(path, json(rows).dump(2));
   return path;
 }
 
@@ -127,7 +127,8 @@ enum class NameMatch { exact, prefix };
 std::vector<json> branches_named(const NeonEmulator& emu, const std::string& name,
                                  NameMatch match = NameMatch::exact) {
   std::vector<json> out;
-  for (const auto& b : emu.state()["branches"]) {
+  const json state = emu.state();
+  for (const auto& b : state.at("branches")) {
     const std::string n = b["name"];
     if (match == NameMatch::exact ? n == name : n.rfind(name, 0) == 0) out.push_back(b);
   }
@@ -161,7 +162,7 @@ void require_branch_deleted(const NeonEmulator& emu, const std::string& run_dir)
   REQUIRE(neon.at("deleted") == true);
   const std::string id = neon.at("branch_id");
   REQUIRE(delete_requested(emu, id, 200));
-  const auto found = branches_named(emu, neon.at("branch_name"));
+  const auto found = branches_named(emu, neon.at("branch_name").get<std::string>());
   REQUIRE(found.size() == 1);
   CHECK(found[0]["id"] == id);
   CHECK(found[0]["deleted"] == true);
@@ -274,7 +275,7 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
   const std::string branch_id = neon.at("branch_id");
   REQUIRE_FALSE(branch_id.empty());
   REQUIRE_FALSE(delete_requested(emu, branch_id, 200));
-  auto found = branches_named(emu, neon.at("branch_name"));
+  auto found = branches_named(emu, neon.at("branch_name").get<std::string>());
   REQUIRE(found.size() == 1);
   REQUIRE(found[0]["deleted"] == false);
   REQUIRE(found[0]["cluster"]["running"] == true);
@@ -307,7 +308,7 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
   CHECK(cleanup.out.find(neon.at("branch_name").get<std::string>()) != std::string::npos);
   require_no_key(emu.api_key(), cleanup, ws.results("none"));
   REQUIRE(delete_requested(emu, branch_id, 200));
-  found = branches_named(emu, neon.at("branch_name"));
+  found = branches_named(emu, neon.at("branch_name").get<std::string>());
   REQUIRE(found.size() == 1);
   REQUIRE(found[0]["deleted"] == true);
   REQUIRE(found[0]["cluster"]["running"] == false);
@@ -426,7 +427,7 @@ TEST_CASE("neon-cli: SIGINT while a migration runs on the branch exits 130 and d
       if (b["deleted"] == true || b["cluster"].is_null() || b["cluster"]["running"] != true)
         continue;
       try {
-        sleeping = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"]),
+        sleeping = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"].get<std::string>()),
                             "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
                             "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") ==
                    "1";
@@ -503,7 +504,7 @@ TEST_CASE("neon-cli: a create whose operation fails exits 3 before any tenant; n
   const auto made = branches_named(emu, kPrefix, NameMatch::prefix);
   REQUIRE(made.size() == 1);
   REQUIRE(made[0]["deleted"] == true);
-  REQUIRE(delete_requested(emu, made[0]["id"], 200));
+  REQUIRE(delete_requested(emu, made[0]["id"].get<std::string>(), 200));
   require_no_key(emu.api_key(), run, ws.results("r"));
   const auto on_parent = watch.tenant_lines();
   INFO(joined(on_parent));

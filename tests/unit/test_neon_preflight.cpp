@@ -106,7 +106,7 @@ TEST_CASE("preflight makes one branch, rewrites parent tenants and skips the oth
   REQUIRE(rig.transport->count("DELETE") == deletes);
 }
 
-TEST_CASE("--neon-parent picks the parent branch by name or id", "[neon]") {
+TEST_CASE("flag --neon-parent picks the parent branch by name or id", "[neon]") {
   for (const char* parent : {"staging", "br-stage-1"}) {
     Rig rig;
     auto options = options_for("r2");
@@ -170,7 +170,7 @@ TEST_CASE("tenants without a project: usage error if none has one, skipped other
   REQUIRE(setup.skipped.at(0).tenant_id == "a");
 }
 
-TEST_CASE("--neon-keep-branch keeps the branch, otherwise the destructor deletes it", "[neon]") {
+TEST_CASE("flag --neon-keep-branch keeps the branch, otherwise the destructor deletes it", "[neon]") {
   Rig rig;
   auto options = options_for("keep");
   options.keep = KeepBranch::yes;

@@ -108,12 +108,16 @@ TEST_CASE("runner: drift and dirty tenants are not touched") {
   CHECK(out.status == TenantStatus::drift);
   CHECK(f.script->sent.size() == 1);
 
+  // A pending row of a run not seen alive is looked at again for ~2 s (a pooler can hide the
+  // run between statements), then the tenant is dirty; nothing is sent but the state reads.
   Fixture g;
-  g.script->expect(kReadState, state_rows({g.row(1, RowState::pending)}));
+  for (int read = 0; read < 9; ++read) {
+    g.script->expect(kReadState, state_rows({g.row(1, RowState::pending)}));
+  }
   out = g.apply();
   CHECK(out.status == TenantStatus::dirty);
   CHECK(out.reason.find("repair") != std::string::npos);
-  CHECK(g.script->sent.size() == 1);
+  CHECK(g.script->sent.size() == 9);
 }
 
 TEST_CASE("runner: the advisory lock is polled (PF001) without counting attempts") {

@@ -29,7 +29,7 @@ TEST_CASE("FNV-1a 64 matches its published test vectors") {
   CHECK(util::fnv1a_64("foobar") == 0x85944171f73967e8ULL);
 }
 
-TEST_CASE("--shard K/N is parsed with clear errors") {
+TEST_CASE("flag --shard K/N is parsed with clear errors") {
   const ShardSpec s = parse_shard("2/8");
   CHECK(s.index == 2);
   CHECK(s.count == 8);
@@ -63,7 +63,7 @@ TEST_CASE("every tenant is in exactly one shard, and stays there") {
   CHECK(shard_of("foobar", 1000) == 0x85944171f73967e8ULL % 1000);
 }
 
-TEST_CASE("--only and --exclude filter by id and report unknown --only ids") {
+TEST_CASE("flag --only and --exclude filter by id and report unknown --only ids") {
   const auto tenants = fleet(5);
   TenantSelection sel;
   sel.only = parse_id_list("tenant_1, tenant_3,,tenant_9 ");
