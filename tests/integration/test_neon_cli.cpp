@@ -68,15 +68,16 @@ class ParentWatch {
     enable_parent_connection_log(emu);
     start_ = fs::file_size(path_);
   }
-  // Log lines since the watch started that a tenant role (`app`) or pgfleet made: a connection,
-  // a failed login, a statement. The emulator's pg_basebackup (user postgres) is not one.
+  // Log lines since the watch started that a tenant role (`app`) or pgfleet (application_name
+  // pgfleet/<run id>) made: a connection, a failed login, a statement. The emulator's
+  // pg_basebackup (user postgres) is not one.
   std::vector<std::string> tenant_lines() const {
     std::vector<std::string> found;
     std::istringstream in(read_from(path_, start_));
     std::string line;
     while (std::getline(in, line)) {
       if (line.find("app@") != std::string::npos || line.find("user=app") != std::string::npos ||
-          line.find("pgfleet") != std::string::npos)
+          line.find("pgfleet/") != std::string::npos)
         found.push_back(line);
     }
     return found;
@@ -204,6 +205,16 @@ std::vector<nlohmann::json> tenant_lines_if_any(const std::string& run_dir) {
   return tenant_lines(run_dir);
 }
 
+// The tenants.jsonl lines of every run below `results` (none if it does not exist).
+std::vector<nlohmann::json> tenant_lines_if_any_run(const std::string& results) {
+  std::vector<nlohmann::json> lines;
+  if (!fs::exists(results)) return lines;
+  for (const auto& entry : fs::directory_iterator(results)) {
+    for (auto& line : tenant_lines_if_any(entry.path().string())) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 // A branch made directly through the API, without an endpoint (so no copy is made).
 void create_bare_branch(const NeonEmulator& emu, const std::string& name) {
   auto transport = neon::make_curl_transport();
@@ -244,9 +255,10 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
                          tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::pooler))});
   const ParentWatch watch(emu);
 
-  // plan: pending on the branch, and the branch is deleted afterwards.
-  const CliRun plan = run_cli(preflight_args("plan", emu, ws, tenants, ws.results("plan")), ws.dir,
-                              neon_env(emu));
+  // plan, keeping the branch: pending on the branch, and the copy is left as it was.
+  const CliRun plan = run_cli(
+      preflight_args("plan", emu, ws, tenants, ws.results("plan"), "--neon-keep-branch"), ws.dir,
+      neon_env(emu));
   INFO(plan.all());
   REQUIRE(plan.code == 0);
   const std::string plan_dir = only_run_dir(ws.results("plan"));
@@ -255,7 +267,20 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
     CHECK(record["status"] == "pending");
     CHECK(record["pending"] == json({1, 2}));
   }
-  require_branch_deleted(emu, plan_dir);
+  const json plan_neon = summary_of(plan_dir).at("neon");
+  INFO(plan_neon.dump());
+  REQUIRE(plan_neon.at("branch_name") == kPrefix + run_id_of(plan_dir));
+  REQUIRE(plan_neon.at("deleted") == false);
+  const auto plan_branch = branches_named(emu, plan_neon.at("branch_name").get<std::string>());
+  REQUIRE(plan_branch.size() == 1);
+  REQUIRE(plan_branch[0]["cluster"]["running"] == true);
+  const std::string plan_address = plan_branch[0]["cluster"]["host"];
+  for (const char* db : {"tenant_a", "tenant_b"}) {
+    INFO(db);
+    const std::string dsn = branch_dsn(emu, db, plan_address);
+    REQUIRE(emu.psql(dsn, "SELECT to_regnamespace('pgfleet') IS NULL") == "t");
+    REQUIRE(emu.psql(dsn, "SELECT string_agg(v, ',') FROM marker") == "parent");
+  }
   require_no_key(emu.api_key(), plan, ws.results("plan"));
 
   // apply, keeping the branch: the migrations are in the copy.
@@ -299,20 +324,25 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
   REQUIRE(on_parent.empty());
   require_parent_untouched(emu);
 
-  // The kept branch is left for `neon cleanup`.
+  // The kept branches are left for `neon cleanup`.
   const CliRun cleanup = run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()) +
                                      " --older-than 0",
                                  ws.dir, neon_env(emu));
   INFO(cleanup.all());
   REQUIRE(cleanup.code == 0);
-  CHECK(cleanup.out.find(neon.at("branch_name").get<std::string>()) != std::string::npos);
   require_no_key(emu.api_key(), cleanup, ws.results("none"));
-  REQUIRE(delete_requested(emu, branch_id, 200));
-  found = branches_named(emu, neon.at("branch_name").get<std::string>());
-  REQUIRE(found.size() == 1);
-  REQUIRE(found[0]["deleted"] == true);
-  REQUIRE(found[0]["cluster"]["running"] == false);
+  for (const json* kept : {&plan_neon, &neon}) {
+    const std::string name = kept->at("branch_name");
+    INFO(name);
+    CHECK(cleanup.out.find(name) != std::string::npos);
+    REQUIRE(delete_requested(emu, kept->at("branch_id").get<std::string>(), 200));
+    found = branches_named(emu, name);
+    REQUIRE(found.size() == 1);
+    REQUIRE(found[0]["deleted"] == true);
+    REQUIRE(found[0]["cluster"]["running"] == false);
+  }
   REQUIRE_THROWS(emu.psql(branch_dsn(emu, "tenant_a", address), "SELECT 1"));
+  REQUIRE_THROWS(emu.psql(branch_dsn(emu, "tenant_a", plan_address), "SELECT 1"));
 }
 
 TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipped, never reached",
@@ -402,17 +432,16 @@ TEST_CASE("neon-cli: a failing migration fails its tenant (exit 1) and the branc
   require_parent_untouched(emu);
 }
 
-TEST_CASE("neon-cli: SIGINT while a migration runs on the branch exits 130 and deletes the branch",
-          "[neon-cli]") {
-  NeonEmulator& emu = NeonEmulator::shared();
-  emu.reset();
-  const Workspace ws = make_workspace("neon_cli_sigint");
-  ws.migration("0001_sleep.up.sql", "SELECT pg_sleep(60);\n");
-  const std::string tenants =
-      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
-  const ParentWatch watch(emu);
-  // `sh` writes its pid and execs pgfleet, so the pid is pgfleet's. The signal is sent once the
-  // migration is seen sleeping on the branch, so it lands mid-run, not during the branch create.
+namespace {
+
+// When to signal a running preflight.
+enum class SignalAt { migration_sleeping, branch_creating };
+
+// Runs `pgfleet apply --neon-branch` with a 60 s migration and sends `signal` at `when`; returns
+// the run (the signal went out only if `sent` is true).
+CliRun interrupted_apply(const NeonEmulator& emu, const Workspace& ws, const std::string& tenants,
+                         int signal, SignalAt when, bool& sent) {
+  // `sh` writes its pid and execs pgfleet, so the pid is pgfleet's.
   const std::string pid_file = ws.dir + "/pgfleet.pid";
   const std::string env = neon_env(emu) + " sh -c " +
                           sh_quote("echo $$ > " + sh_quote(pid_file) + "; exec \"$@\"") + " sh";
@@ -420,33 +449,63 @@ TEST_CASE("neon-cli: SIGINT while a migration runs on the branch exits 130 and d
     return run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, env);
   });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  bool sleeping = false;
-  while (!sleeping && std::chrono::steady_clock::now() < deadline &&
-         pending.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < deadline &&
+         pending.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (when == SignalAt::branch_creating) {
+      ready = !emu.requests("create_branch").empty() && fs::exists(pid_file);
+      continue;
+    }
     for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) {
       if (b["deleted"] == true || b["cluster"].is_null() || b["cluster"]["running"] != true)
         continue;
       try {
-        sleeping = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"].get<std::string>()),
-                            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
-                            "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") ==
-                   "1";
+        ready = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"].get<std::string>()),
+                         "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+                         "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") ==
+                "1";
       } catch (const std::exception&) {
         // the copy may still be starting
       }
     }
   }
   const pid_t pid = static_cast<pid_t>(std::stol("0" + read_from(pid_file)));
-  REQUIRE(pid > 0);
-  ::kill(pid, sleeping ? SIGINT : SIGKILL);  // no hang when the migration was never seen
-  const CliRun run = pending.get();
+  if (pid > 0) ::kill(pid, ready ? signal : SIGKILL);  // no 60 s hang when never ready
+  sent = ready && pid > 0;
+  return pending.get();
+}
+
+}  // namespace
+
+TEST_CASE("neon-cli: SIGINT/SIGTERM mid-run exits 130/143 and deletes the branch", "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  const auto [signal, code, when] = GENERATE(
+      std::make_tuple(SIGINT, 130, SignalAt::migration_sleeping),
+      std::make_tuple(SIGTERM, 143, SignalAt::migration_sleeping),
+      std::make_tuple(SIGINT, 130, SignalAt::branch_creating));
+  INFO("signal " << signal << (when == SignalAt::branch_creating ? " during the create" : ""));
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_signal");
+  ws.migration("0001_sleep.up.sql", "SELECT pg_sleep(60);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const ParentWatch watch(emu);
+  bool sent = false;
+  const auto started = std::chrono::steady_clock::now();
+  const CliRun run = interrupted_apply(emu, ws, tenants, signal, when, sent);
   INFO(run.all());
-  REQUIRE(sleeping);
-  REQUIRE(run.code == 130);
+  REQUIRE(sent);
+  REQUIRE(run.code == code);
+  REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(45));
   const std::string run_dir = only_run_dir(ws.results("r"));
-  CHECK(tenant_record(run_dir, "a")["status"] == "cancelled");
   REQUIRE(summary_of(run_dir).value("interrupted", false) == true);
+  if (when == SignalAt::migration_sleeping) {
+    CHECK(tenant_record(run_dir, "a")["status"] == "cancelled");
+  } else {
+    CHECK(tenant_record(run_dir, "a")["status"] != "applied");
+  }
   require_branch_deleted(emu, run_dir);
+  for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) REQUIRE(b["deleted"] == true);
   require_no_key(emu.api_key(), run, ws.results("r"));
   const auto on_parent = watch.tenant_lines();
   INFO(joined(on_parent));
@@ -454,7 +513,7 @@ TEST_CASE("neon-cli: SIGINT while a migration runs on the branch exits 130 and d
   require_parent_untouched(emu);
 }
 
-TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exit 0",
+TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exit 0 (project per tenant)",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -462,10 +521,14 @@ TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exi
   emu.add_fault({{"route", "create_branch"}, {"status", 429}, {"retry_after", "1"}});
   const Workspace ws = make_workspace("neon_cli_retry");
   ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
-  const std::string tenants =
-      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
-  const CliRun run =
-      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+  // The project comes from the tenant row here, not from --neon-project.
+  json row = tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct));
+  row["neon_project_id"] = emu.project_id();
+  const std::string tenants = write_tenants(ws, {row});
+  const std::string args = replace_all(preflight_args("apply", emu, ws, tenants, ws.results("r")),
+                                       " --neon-project " + sh_quote(emu.project_id()), "");
+  REQUIRE(args.find("--neon-project") == std::string::npos);
+  const CliRun run = run_cli(args, ws.dir, neon_env(emu));
   INFO(run.all());
   REQUIRE(run.code == 0);
   const auto creates = emu.requests("create_branch");
@@ -626,4 +689,63 @@ TEST_CASE("neon-cli: without NEON_API_KEY, exit 2 with a clear message and no AP
   REQUIRE(cleanup.code == 2);
   REQUIRE(cleanup.err.find("NEON_API_KEY") != std::string::npos);
   REQUIRE(emu.requests().empty());
+}
+
+TEST_CASE("neon-cli: no project, an unknown project or an unknown parent branch", "[neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_project");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const ParentWatch watch(emu);
+  const std::string base = preflight_args("apply", emu, ws, tenants, ws.results("x"));
+  const std::string project_flag = " --neon-project " + sh_quote(emu.project_id());
+
+  // Neither --neon-project nor neon_project_id: a usage error.
+  const CliRun none = run_cli(replace_all(base, project_flag, ""), ws.dir, neon_env(emu));
+  INFO(none.all());
+  CHECK(none.code == 2);
+  // A project or parent branch the API does not know: exit 3 before any tenant.
+  const CliRun unknown = run_cli(replace_all(base, project_flag, " --neon-project no-such-project-1"),
+                                 ws.dir, neon_env(emu));
+  INFO(unknown.all());
+  CHECK(unknown.code == 3);
+  const CliRun parent = run_cli(base + " --neon-parent no-such-branch", ws.dir, neon_env(emu));
+  INFO(parent.all());
+  CHECK(parent.code == 3);
+  for (const CliRun* run : {&none, &unknown, &parent}) require_no_key(emu.api_key(), *run, ws.results("x"));
+  for (const auto& line : tenant_lines_if_any_run(ws.results("x"))) {
+    INFO(line.dump());
+    CHECK(line.value("status", "") != "applied");
+  }
+  REQUIRE(emu.requests("create_branch").empty());
+  REQUIRE(branches_named(emu, kPrefix, NameMatch::prefix).empty());
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE(on_parent.empty());
+}
+
+TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the parent",
+          "[neon-cli]") {
+  // The control for every "never connected to the parent" check above: the same tenants,
+  // without --neon-branch, do reach the parent, and the watch reports it.
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_control");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+  const ParentWatch watch(emu);
+  const CliRun plan = run_cli("plan --tenants " + sh_quote(tenants) + " --migrations " +
+                                  sh_quote(ws.migrations) + " --results-dir " +
+                                  sh_quote(ws.results("r")),
+                              ws.dir, emu.resolver_env());
+  INFO(plan.all());
+  REQUIRE(plan.code == 0);
+  const auto on_parent = watch.tenant_lines();
+  INFO(joined(on_parent));
+  REQUIRE_FALSE(on_parent.empty());
+  REQUIRE(joined(on_parent).find("pgfleet/" + run_id_of(only_run_dir(ws.results("r")))) !=
+          std::string::npos);
 }
