@@ -195,6 +195,7 @@ start=$(now)
 reset_fleet
 reset_seconds=$(elapsed "$start" "$(now)")
 echo "bench: $tenants tenant databases created from a template in ${reset_seconds}s"
+run_floor 8 # warm-up, not counted: the first run on a new cluster pays for cold caches
 
 # ---- throughput: the tools take turns, so that a change in machine load hits them alike
 for ((round = 1; round <= repeat; round++)); do
@@ -241,6 +242,7 @@ for tool in floor pgfleet psql; do
   report=$(through_proxy "rt_$tool")
   verify_fleet "$tool through the proxy"
   record roundtrips "$tool" "$rt_concurrency" "$tenants" 0 "$report"
+  echo "bench: round trips, $tool: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["totals"])' "$report")"
   if [[ $tool == pgfleet ]]; then
     report=$(through_proxy rt_pgfleet) # second run: every tenant is up to date
     record roundtrips pgfleet-noop "$rt_concurrency" "$tenants" 0 "$report"
