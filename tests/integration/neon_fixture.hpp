@@ -28,6 +28,8 @@ class NeonEmulator {
   const std::string& parent_pooler_host() const { return pooler_host_; }
   const std::string& hosts_file() const { return hosts_file_; }
   const std::string& pg_port() const { return pg_port_; }
+  // The password of role `app` (full of characters that need quoting).
+  const std::string& app_password() const { return app_password_; }
 
   // postgresql://app:<password>@<parent host>:<port>/<db> as a tenant row would hold it.
   std::string parent_dsn(const std::string& db, ParentHost form) const;

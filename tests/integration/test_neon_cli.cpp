@@ -184,6 +184,28 @@ void require_no_key(const std::string& key, const CliRun& run, const std::string
   }
 }
 
+// `value` quoted for a key=value connection string.
+std::string kv_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// A key=value connection string for `db` on `host` as role app, plus `extra`.
+std::string kv_dsn(const NeonEmulator& emu, const std::string& host, const std::string& db,
+                   const std::string& extra = "") {
+  return "host=" + host + " port=" + emu.pg_port() + " dbname=" + db +
+         " user=app password=" + kv_quote(emu.app_password()) + " connect_timeout=10" + extra;
+}
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 // A tenant database as it is on the branch copy at `address` (the copy's own loopback address).
 std::string branch_dsn(const NeonEmulator& emu, const std::string& db, const std::string& address) {
   return replace_all(emu.parent_dsn(db, ParentHost::direct), emu.parent_endpoint_host(), address);
@@ -353,12 +375,14 @@ TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipp
   ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
 
   SECTION("every tenant on the project: exit 0") {
-    const std::string tenants =
-        write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
-                           tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::pooler))});
+    // A key=value string with the host in capitals and a trailing dot is the same endpoint.
+    const std::string tenants = write_tenants(
+        ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
+             tenant_row("b", kv_dsn(emu, upper(emu.parent_pooler_host()) + ".", "tenant_b"))});
     const ParentWatch watch(emu);
+    // PGHOSTADDR would send every connection to the parent if pgfleet let libpq read it.
     const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("all")),
-                               ws.dir, neon_env(emu));
+                               ws.dir, neon_env(emu) + " PGHOSTADDR=127.0.0.1");
     INFO(run.all());
     REQUIRE(run.code == 0);
     const std::string run_dir = only_run_dir(ws.results("all"));
@@ -372,14 +396,23 @@ TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipp
     require_parent_untouched(emu);
   }
 
-  SECTION("the parent by its IP and a host of no project: skipped with the host, exit 1") {
+  SECTION("the parent by IP, hosts of no project, escape hatches: skipped, exit 1") {
     // 127.0.0.1:<port> IS the parent: only the rewrite's refusal keeps pgfleet away from it.
     const std::string literal = replace_all(emu.parent_dsn("tenant_b", ParentHost::direct),
                                             emu.parent_endpoint_host(), "127.0.0.1");
     const std::string tenants = write_tenants(
         ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
              tenant_row("by-ip", literal),
-             tenant_row("elsewhere", "postgresql://app:pw@db.prod.example.invalid:5432/tenant_a")});
+             tenant_row("elsewhere", "postgresql://app:pw@db.prod.example.invalid:5432/tenant_a"),
+             // Each of these names the parent's endpoint but could still reach 127.0.0.1.
+             tenant_row("hostaddr", kv_dsn(emu, emu.parent_endpoint_host(), "tenant_b",
+                                           " hostaddr=127.0.0.1")),
+             tenant_row("two-hosts", replace_all(emu.parent_dsn("tenant_b", ParentHost::direct),
+                                                 emu.parent_endpoint_host() + ":" + emu.pg_port(),
+                                                 emu.parent_endpoint_host() + ":" + emu.pg_port() +
+                                                     ",127.0.0.1:" + emu.pg_port())),
+             tenant_row("query-host",
+                        emu.parent_dsn("tenant_b", ParentHost::direct) + "&host=127.0.0.1")});
     const ParentWatch watch(emu);
     const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("skip")),
                                ws.dir, neon_env(emu));
@@ -393,6 +426,10 @@ TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipp
     const json elsewhere = tenant_record(run_dir, "elsewhere");
     CHECK(elsewhere["status"] == "skipped");
     CHECK(elsewhere.value("reason", "").find("db.prod.example.invalid") != std::string::npos);
+    for (const char* id : {"hostaddr", "two-hosts", "query-host"}) {
+      INFO(id);
+      CHECK(tenant_record(run_dir, id)["status"] == "skipped");
+    }
     require_branch_deleted(emu, run_dir);
     require_no_key(emu.api_key(), run, ws.results("skip"));
     const auto on_parent = watch.tenant_lines();
@@ -748,4 +785,45 @@ TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the p
   REQUIRE_FALSE(on_parent.empty());
   REQUIRE(joined(on_parent).find("pgfleet/" + run_id_of(only_run_dir(ws.results("r")))) !=
           std::string::npos);
+}
+
+// A branch left behind costs money until its TTL: the console should say so, not only
+// summary.json. Tagged [!mayfail] until pgfleet prints it (reported).
+TEST_CASE("neon-cli: a branch left behind (failed delete, --neon-keep-branch) is named on the console",
+          "[neon-cli][!mayfail]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("neon_cli_left");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
+
+  SECTION("the delete fails: summary.json has the error, and so does the console") {
+    emu.add_fault({{"route", "delete_branch"},
+                   {"operation",
+                    {{"action", "delete_timeline"}, {"status", "failed"}, {"error", "disk on fire"}}}});
+    const CliRun run =
+        run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+    INFO(run.all());
+    const std::string run_dir = only_run_dir(ws.results("r"));
+    const json neon = summary_of(run_dir).at("neon");
+    INFO(neon.dump());
+    REQUIRE(neon.at("deleted") == false);
+    REQUIRE(neon.value("delete_error", "").find("disk on fire") != std::string::npos);
+    require_no_key(emu.api_key(), run, ws.results("r"));
+    CHECK(run.err.find(neon.at("branch_name").get<std::string>()) != std::string::npos);
+    CHECK(run.err.find("disk on fire") != std::string::npos);
+  }
+
+  SECTION("--neon-keep-branch: the console names the kept branch") {
+    const CliRun run = run_cli(
+        preflight_args("apply", emu, ws, tenants, ws.results("k"), "--neon-keep-branch"), ws.dir,
+        neon_env(emu));
+    INFO(run.all());
+    REQUIRE(run.code == 0);
+    const json neon = summary_of(only_run_dir(ws.results("k"))).at("neon");
+    REQUIRE(neon.at("deleted") == false);
+    CHECK(run.all().find(neon.at("branch_name").get<std::string>()) != std::string::npos);
+  }
+  emu.reset();  // removes the branches left behind
 }
