@@ -139,7 +139,9 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   RunSummary done;
   done.exit_code = exit_code_for(result, stop);
   if (preflight) {
-    summary->set_neon(neon_summary(preflight->lease.release()));
+    const auto released = preflight->lease.release();
+    summary->set_neon(neon_summary(released));
+    report_branches(released, std::cerr);
     if (!preflight->skipped.empty() && done.exit_code == exit_ok)
       done.exit_code = exit_tenant_failed;
   }

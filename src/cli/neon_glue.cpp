@@ -1,6 +1,7 @@
 #include "pgfleet/cli/neon_glue.hpp"
 
 #include <cstdlib>
+#include <ostream>
 
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/neon/http_transport.hpp"
@@ -55,6 +56,26 @@ nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
   }
   // One project is the common case: keep the SPEC's flat shape then.
   return list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
+}
+
+void report_branches(const std::vector<neon::ReleasedBranch>& branches, std::ostream& out) {
+  for (const auto& b : branches) {
+    const std::string name =
+        b.branch.branch_name + " (" + b.branch.branch_id + ", project " + b.branch.project_id + ")";
+    switch (b.status) {
+      case neon::ReleaseStatus::deleted: out << "neon: deleted branch " << name << "\n"; break;
+      case neon::ReleaseStatus::kept:
+        out << "neon: kept branch " << name
+            << "; remove it with `pgfleet neon cleanup --neon-project " << b.branch.project_id
+            << "`\n";
+        break;
+      case neon::ReleaseStatus::failed:
+        out << "neon: FAILED to delete branch " << name << ": " << b.error
+            << "; it expires on its own, or run `pgfleet neon cleanup --neon-project "
+            << b.branch.project_id << " --older-than 0`\n";
+        break;
+    }
+  }
 }
 
 }  // namespace pgfleet::cli

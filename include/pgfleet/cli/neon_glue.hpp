@@ -3,6 +3,7 @@
 // before a run, and what summary.json records about the branches.
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <vector>
 
 #include "pgfleet/cli/options.hpp"
@@ -18,5 +19,8 @@ neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& r
                                           const std::vector<Tenant>& tenants);
 // The "neon" object of summary.json: project, branch id/name, deleted.
 nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches);
+// One console line per branch: deleted, kept, or left behind by a failed delete (it costs money
+// until its expiry, so this is printed even with --quiet).
+void report_branches(const std::vector<neon::ReleasedBranch>& branches, std::ostream& out);
 
 }  // namespace pgfleet::cli
