@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -111,12 +113,16 @@ std::string neon_env(const NeonEmulator& emu, const std::string& key) {
 }
 std::string neon_env(const NeonEmulator& emu) { return neon_env(emu, emu.api_key()); }
 
+// --concurrency 1: libnss_wrapper (1.1.12) reloads the hosts file through glibc's one global
+// hsearch table, so two threads resolving just after the emulator changed the file can double
+// free inside it (seen: SIGABRT in hdestroy_r under PQconnectdb). One tenant thread at a time
+// keeps name lookups single-threaded; pgfleet's concurrency is tested elsewhere.
 std::string preflight_args(const std::string& command, const NeonEmulator& emu,
                            const Workspace& ws, const std::string& tenants,
                            const std::string& results, const std::string& extra = "") {
   return command + " --neon-branch --neon-project " + sh_quote(emu.project_id()) + " --tenants " +
          sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(results) + " --yes --grace 1s " + extra;
+         sh_quote(results) + " --yes --grace 1s --concurrency 1 " + extra;
 }
 
 json summary_of(const std::string& run_dir) {
@@ -182,6 +188,14 @@ void require_no_key(const std::string& key, const CliRun& run, const std::string
     INFO(entry.path());
     REQUIRE(read_from(entry.path().string()).find(key) == std::string::npos);
   }
+}
+
+// Seconds since the epoch of an RFC 3339 UTC time ("2026-01-02T03:04:05Z").
+double epoch_seconds(const std::string& rfc3339) {
+  std::tm tm{};
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) || rfc3339.back() != 'Z')
+    throw std::runtime_error("not an RFC 3339 UTC time: " + rfc3339);
+  return static_cast<double>(timegm(&tm));
 }
 
 // `value` quoted for a key=value connection string.
@@ -452,8 +466,9 @@ TEST_CASE("neon-cli: a failing migration fails its tenant (exit 1) and the branc
       write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
                          tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::direct))});
   const ParentWatch watch(emu);
-  const CliRun run =
-      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
+  const CliRun run = run_cli(
+      preflight_args("apply", emu, ws, tenants, ws.results("r"), "--log-format json -v"), ws.dir,
+      neon_env(emu));
   INFO(run.all());
   REQUIRE(run.code == 1);
   const std::string run_dir = only_run_dir(ws.results("r"));
@@ -562,8 +577,11 @@ TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exi
   json row = tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct));
   row["neon_project_id"] = emu.project_id();
   const std::string tenants = write_tenants(ws, {row});
-  const std::string args = replace_all(preflight_args("apply", emu, ws, tenants, ws.results("r")),
-                                       " --neon-project " + sh_quote(emu.project_id()), "");
+  // -v -v: the retries are logged, and the key must not be.
+  const std::string args =
+      replace_all(preflight_args("apply", emu, ws, tenants, ws.results("r"),
+                                 "-v -v --neon-branch-ttl 90m"),
+                  " --neon-project " + sh_quote(emu.project_id()), "");
   REQUIRE(args.find("--neon-project") == std::string::npos);
   const CliRun run = run_cli(args, ws.dir, neon_env(emu));
   INFO(run.all());
@@ -572,6 +590,11 @@ TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exi
   INFO(creates.dump());
   REQUIRE(statuses_of(creates) == std::vector<int>{423, 429, 201});
   REQUIRE(creates[2]["time"].get<double>() - creates[1]["time"].get<double>() >= 0.95);
+  // One read_write endpoint, and expires_at = now + --neon-branch-ttl.
+  const json& body = creates[2]["body"];
+  REQUIRE(body["endpoints"] == json::parse(R"([{"type": "read_write"}])"));
+  const double expires = epoch_seconds(body["branch"]["expires_at"].get<std::string>());
+  CHECK(std::abs(expires - creates[2]["time"].get<double>() - 5400.0) < 60.0);
   const std::string run_dir = only_run_dir(ws.results("r"));
   CHECK(tenant_record(run_dir, "a")["status"] == "applied");
   require_branch_deleted(emu, run_dir);
@@ -752,12 +775,26 @@ TEST_CASE("neon-cli: no project, an unknown project or an unknown parent branch"
   INFO(parent.all());
   CHECK(parent.code == 3);
   for (const CliRun* run : {&none, &unknown, &parent}) require_no_key(emu.api_key(), *run, ws.results("x"));
+  REQUIRE(emu.requests("create_branch").empty());
+
+  // Two projects, the second unknown: the run stops with 3, and the first project's branch,
+  // if it was made, is deleted.
+  json lost = tenant_row("z", emu.parent_dsn("tenant_b", ParentHost::direct));
+  lost["neon_project_id"] = "zz-missing-project";
+  const std::string mixed =
+      write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)), lost});
+  const CliRun two = run_cli(preflight_args("apply", emu, ws, mixed, ws.results("x")), ws.dir,
+                             neon_env(emu));
+  INFO(two.all());
+  CHECK(two.code == 3);
+  for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) {
+    INFO(b.dump());
+    CHECK(b["deleted"] == true);
+  }
   for (const auto& line : tenant_lines_if_any_run(ws.results("x"))) {
     INFO(line.dump());
     CHECK(line.value("status", "") != "applied");
   }
-  REQUIRE(emu.requests("create_branch").empty());
-  REQUIRE(branches_named(emu, kPrefix, NameMatch::prefix).empty());
   const auto on_parent = watch.tenant_lines();
   INFO(joined(on_parent));
   REQUIRE(on_parent.empty());
@@ -776,7 +813,7 @@ TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the p
   const ParentWatch watch(emu);
   const CliRun plan = run_cli("plan --tenants " + sh_quote(tenants) + " --migrations " +
                                   sh_quote(ws.migrations) + " --results-dir " +
-                                  sh_quote(ws.results("r")),
+                                  sh_quote(ws.results("r")) + " --concurrency 1",
                               ws.dir, emu.resolver_env());
   INFO(plan.all());
   REQUIRE(plan.code == 0);

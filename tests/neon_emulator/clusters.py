@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 
 
 def _as_postgres(argv):
@@ -42,6 +43,7 @@ class HostsFile:
         self.path = path
         self.names = {}
         self.lock = threading.Lock()
+        self.mtime = 0
         self._write()
 
     def add(self, name, ip):
@@ -60,6 +62,12 @@ class HostsFile:
             for name, ip in sorted(self.names.items()):
                 out.write(f"{ip} {name}\n")
         os.chmod(tmp, 0o644)
+        # nss_wrapper reloads the file only when st_mtime, in whole seconds, differs from what it
+        # read: two writes within one second would leave a process with the older names. So
+        # every version gets its own, strictly increasing second (running ahead of the clock
+        # when writes come fast).
+        self.mtime = max(int(time.time()), self.mtime + 1)
+        os.utime(tmp, (self.mtime, self.mtime))
         os.rename(tmp, self.path)
 
 
