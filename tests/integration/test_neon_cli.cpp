@@ -279,7 +279,7 @@ void create_bare_branch(const NeonEmulator& emu, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch copy; parent untouched",
+TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branch copy and never touch the parent",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -381,7 +381,7 @@ TEST_CASE("neon-cli: plan, then apply with --neon-keep-branch on a real branch c
   REQUIRE_THROWS(emu.psql(branch_dsn(emu, "tenant_a", plan_address), "SELECT 1"));
 }
 
-TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipped, never reached",
+TEST_CASE("neon-cli: apply deletes its branch and skips tenants off the project without reaching them",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -400,6 +400,7 @@ TEST_CASE("neon-cli: apply deletes its branch; tenants off the project are skipp
     INFO(run.all());
     REQUIRE(run.code == 0);
     const std::string run_dir = only_run_dir(ws.results("all"));
+    CHECK(run.err.find("deleted branch " + kPrefix + run_id_of(run_dir)) != std::string::npos);
     CHECK(tenant_record(run_dir, "a")["status"] == "applied");
     CHECK(tenant_record(run_dir, "b")["status"] == "applied");
     require_branch_deleted(emu, run_dir);
@@ -565,7 +566,7 @@ TEST_CASE("neon-cli: SIGINT/SIGTERM mid-run exits 130/143 and deletes the branch
   require_parent_untouched(emu);
 }
 
-TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exit 0 (project per tenant)",
+TEST_CASE("neon-cli: 423 and 429 (Retry-After 1) on the create are retried and the run exits 0 (project per tenant)",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -601,7 +602,7 @@ TEST_CASE("neon-cli: 423 and 429 (Retry-After: 1) on the create are retried; exi
   require_no_key(emu.api_key(), run, ws.results("r"));
 }
 
-TEST_CASE("neon-cli: a create whose operation fails exits 3 before any tenant; no branch left",
+TEST_CASE("neon-cli: a create whose operation fails exits 3 before any tenant and leaves no branch",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -659,7 +660,7 @@ TEST_CASE("neon-cli: a create applied but answered 524 or dropped makes one bran
   }
 }
 
-TEST_CASE("neon-cli: neon cleanup removes pgfleet-preflight-* branches only, honouring --older-than",
+TEST_CASE("neon-cli: neon cleanup removes pgfleet-preflight-* branches only and honours --older-than",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -725,7 +726,7 @@ TEST_CASE("neon-cli: a wrong key exits 3 and is never echoed", "[neon-cli]") {
   require_no_key(wrong_key, cleanup, ws.results("r"));
 }
 
-TEST_CASE("neon-cli: without NEON_API_KEY, exit 2 with a clear message and no API call",
+TEST_CASE("neon-cli: without NEON_API_KEY the exit is 2 with a clear message and no API call",
           "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
@@ -751,7 +752,7 @@ TEST_CASE("neon-cli: without NEON_API_KEY, exit 2 with a clear message and no AP
   REQUIRE(emu.requests().empty());
 }
 
-TEST_CASE("neon-cli: no project, an unknown project or an unknown parent branch", "[neon-cli]") {
+TEST_CASE("neon-cli: no project or an unknown project or parent branch stops the run", "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_project");
@@ -824,10 +825,9 @@ TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the p
           std::string::npos);
 }
 
-// A branch left behind costs money until its TTL: the console should say so, not only
-// summary.json. Tagged [!mayfail] until pgfleet prints it (reported).
-TEST_CASE("neon-cli: a branch left behind (failed delete, --neon-keep-branch) is named on the console",
-          "[neon-cli][!mayfail]") {
+// A branch left behind costs money until its TTL: the console says so, not only summary.json.
+TEST_CASE("neon-cli: a branch left behind by a failed delete or --neon-keep-branch is named on the console",
+          "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_left");
