@@ -262,11 +262,11 @@ std::string NeonEmulator::parent_superuser_psql(const std::string& db,
                                                 const std::string& sql) const {
   std::string out;
   const std::string err = dir_ + "/psql-superuser.err";
-  const int status = run("PGPASSWORD=$(cat " + quote(dir_ + "/superuser.pw") + ") " + kPgBin +
-                             "/psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + pg_port_ +
-                             " -U postgres -d " + quote(db) + " -c " + quote(sql) + " 2>" +
-                             quote(err),
-                         out);
+  const int status =
+      run("PGPASSWORD=$(cat " + quote(dir_ + "/superuser.pw") + ") " + kPgBin +
+              "/psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + pg_port_ +
+              " -U postgres -d " + quote(db) + " -c " + quote(sql) + " 2>" + quote(err),
+          out);
   if (status != 0) throw std::runtime_error("psql (superuser) failed: " + read_file(err));
   return out;
 }

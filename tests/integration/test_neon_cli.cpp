@@ -50,8 +50,9 @@ void enable_parent_connection_log(const NeonEmulator& emu) {
   if (enabled) return;
   emu.parent_superuser_psql("postgres", "ALTER SYSTEM SET log_connections = on");
   emu.parent_superuser_psql("postgres", "SELECT pg_reload_conf()");
-  const std::string probe = replace_all(emu.parent_dsn("tenant_a", ParentHost::direct),
-                                        "application_name=neon-it", "application_name=pgfleet/probe");
+  const std::string probe =
+      replace_all(emu.parent_dsn("tenant_a", ParentHost::direct), "application_name=neon-it",
+                  "application_name=pgfleet/probe");
   const auto start = fs::file_size(emu.parent_log_path());
   for (int i = 0; i < 50 && !enabled; ++i) {
     emu.psql(probe, "SELECT 1");
@@ -117,9 +118,9 @@ std::string neon_env(const NeonEmulator& emu) { return neon_env(emu, emu.api_key
 // hsearch table, so two threads resolving just after the emulator changed the file can double
 // free inside it (seen: SIGABRT in hdestroy_r under PQconnectdb). One tenant thread at a time
 // keeps name lookups single-threaded; pgfleet's concurrency is tested elsewhere.
-std::string preflight_args(const std::string& command, const NeonEmulator& emu,
-                           const Workspace& ws, const std::string& tenants,
-                           const std::string& results, const std::string& extra = "") {
+std::string preflight_args(const std::string& command, const NeonEmulator& emu, const Workspace& ws,
+                           const std::string& tenants, const std::string& results,
+                           const std::string& extra = "") {
   return command + " --neon-branch --neon-project " + sh_quote(emu.project_id()) + " --tenants " +
          sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
          sh_quote(results) + " --yes --grace 1s --concurrency 1 " + extra;
@@ -151,8 +152,7 @@ std::vector<int> statuses_of(const json& requests) {
 bool delete_requested(const NeonEmulator& emu, const std::string& branch_id, int status) {
   for (const auto& r : emu.requests("delete_branch")) {
     const std::string path = r["path"];
-    if (r["method"] == "DELETE" && r["status"] == status &&
-        path.size() >= branch_id.size() &&
+    if (r["method"] == "DELETE" && r["status"] == status && path.size() >= branch_id.size() &&
         path.compare(path.size() - branch_id.size(), branch_id.size(), branch_id) == 0)
       return true;
   }
@@ -279,8 +279,10 @@ void create_bare_branch(const NeonEmulator& emu, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branch copy and never touch the parent",
-          "[neon-cli]") {
+TEST_CASE(
+    "neon-cli: plan and apply with --neon-keep-branch land on a real branch copy and never touch "
+    "the parent",
+    "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_keep");
@@ -292,9 +294,9 @@ TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branc
   const ParentWatch watch(emu);
 
   // plan, keeping the branch: pending on the branch, and the copy is left as it was.
-  const CliRun plan = run_cli(
-      preflight_args("plan", emu, ws, tenants, ws.results("plan"), "--neon-keep-branch"), ws.dir,
-      neon_env(emu));
+  const CliRun plan =
+      run_cli(preflight_args("plan", emu, ws, tenants, ws.results("plan"), "--neon-keep-branch"),
+              ws.dir, neon_env(emu));
   INFO(plan.all());
   REQUIRE(plan.code == 0);
   const std::string plan_dir = only_run_dir(ws.results("plan"));
@@ -346,10 +348,10 @@ TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branc
     INFO(db);
     const std::string dsn = branch_dsn(emu, db, address);
     REQUIRE(emu.psql(dsn, "SELECT host(inet_server_addr())") == address);
-    REQUIRE(emu.psql(dsn, "SELECT string_agg(version::text, ',' ORDER BY version) "
-                          "FROM pgfleet.schema_migrations") == "1,2");
-    REQUIRE(emu.psql(dsn, "SELECT string_agg(v, ',' ORDER BY v) FROM marker") ==
-            "migrated,parent");
+    REQUIRE(emu.psql(dsn,
+                     "SELECT string_agg(version::text, ',' ORDER BY version) "
+                     "FROM pgfleet.schema_migrations") == "1,2");
+    REQUIRE(emu.psql(dsn, "SELECT string_agg(v, ',' ORDER BY v) FROM marker") == "migrated,parent");
     REQUIRE(emu.psql(dsn, "SELECT to_regclass('public.items') IS NOT NULL") == "t");
   }
   require_no_key(emu.api_key(), apply, ws.results("apply"));
@@ -361,9 +363,9 @@ TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branc
   require_parent_untouched(emu);
 
   // The kept branches are left for `neon cleanup`.
-  const CliRun cleanup = run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()) +
-                                     " --older-than 0",
-                                 ws.dir, neon_env(emu));
+  const CliRun cleanup =
+      run_cli("neon cleanup --neon-project " + sh_quote(emu.project_id()) + " --older-than 0",
+              ws.dir, neon_env(emu));
   INFO(cleanup.all());
   REQUIRE(cleanup.code == 0);
   require_no_key(emu.api_key(), cleanup, ws.results("none"));
@@ -381,8 +383,9 @@ TEST_CASE("neon-cli: plan and apply with --neon-keep-branch land on a real branc
   REQUIRE_THROWS(emu.psql(branch_dsn(emu, "tenant_a", plan_address), "SELECT 1"));
 }
 
-TEST_CASE("neon-cli: apply deletes its branch and skips tenants off the project without reaching them",
-          "[neon-cli]") {
+TEST_CASE(
+    "neon-cli: apply deletes its branch and skips tenants off the project without reaching them",
+    "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_skip");
@@ -395,8 +398,8 @@ TEST_CASE("neon-cli: apply deletes its branch and skips tenants off the project 
              tenant_row("b", kv_dsn(emu, upper(emu.parent_pooler_host()) + ".", "tenant_b"))});
     const ParentWatch watch(emu);
     // PGHOSTADDR would send every connection to the parent if pgfleet let libpq read it.
-    const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("all")),
-                               ws.dir, neon_env(emu) + " PGHOSTADDR=127.0.0.1");
+    const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("all")), ws.dir,
+                               neon_env(emu) + " PGHOSTADDR=127.0.0.1");
     INFO(run.all());
     REQUIRE(run.code == 0);
     const std::string run_dir = only_run_dir(ws.results("all"));
@@ -420,8 +423,8 @@ TEST_CASE("neon-cli: apply deletes its branch and skips tenants off the project 
              tenant_row("by-ip", literal),
              tenant_row("elsewhere", "postgresql://app:pw@db.prod.example.invalid:5432/tenant_a"),
              // Each of these names the parent's endpoint but could still reach 127.0.0.1.
-             tenant_row("hostaddr", kv_dsn(emu, emu.parent_endpoint_host(), "tenant_b",
-                                           " hostaddr=127.0.0.1")),
+             tenant_row("hostaddr",
+                        kv_dsn(emu, emu.parent_endpoint_host(), "tenant_b", " hostaddr=127.0.0.1")),
              tenant_row("two-hosts", replace_all(emu.parent_dsn("tenant_b", ParentHost::direct),
                                                  emu.parent_endpoint_host() + ":" + emu.pg_port(),
                                                  emu.parent_endpoint_host() + ":" + emu.pg_port() +
@@ -467,9 +470,9 @@ TEST_CASE("neon-cli: a failing migration fails its tenant (exit 1) and the branc
       write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
                          tenant_row("b", emu.parent_dsn("tenant_b", ParentHost::direct))});
   const ParentWatch watch(emu);
-  const CliRun run = run_cli(
-      preflight_args("apply", emu, ws, tenants, ws.results("r"), "--log-format json -v"), ws.dir,
-      neon_env(emu));
+  const CliRun run =
+      run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r"), "--log-format json -v"),
+              ws.dir, neon_env(emu));
   INFO(run.all());
   REQUIRE(run.code == 1);
   const std::string run_dir = only_run_dir(ws.results("r"));
@@ -515,8 +518,7 @@ CliRun interrupted_apply(const NeonEmulator& emu, const Workspace& ws, const std
       try {
         ready = emu.psql(branch_dsn(emu, "tenant_a", b["cluster"]["host"].get<std::string>()),
                          "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
-                         "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") ==
-                "1";
+                         "'pgfleet/%' AND state = 'active' AND query LIKE '%pg_sleep(60)%'") == "1";
       } catch (const std::exception&) {
         // the copy may still be starting
       }
@@ -532,10 +534,10 @@ CliRun interrupted_apply(const NeonEmulator& emu, const Workspace& ws, const std
 
 TEST_CASE("neon-cli: SIGINT/SIGTERM mid-run exits 130/143 and deletes the branch", "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
-  const auto [signal, code, when] = GENERATE(
-      std::make_tuple(SIGINT, 130, SignalAt::migration_sleeping),
-      std::make_tuple(SIGTERM, 143, SignalAt::migration_sleeping),
-      std::make_tuple(SIGINT, 130, SignalAt::branch_creating));
+  const auto [signal, code, when] =
+      GENERATE(std::make_tuple(SIGINT, 130, SignalAt::migration_sleeping),
+               std::make_tuple(SIGTERM, 143, SignalAt::migration_sleeping),
+               std::make_tuple(SIGINT, 130, SignalAt::branch_creating));
   INFO("signal " << signal << (when == SignalAt::branch_creating ? " during the create" : ""));
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_signal");
@@ -558,7 +560,8 @@ TEST_CASE("neon-cli: SIGINT/SIGTERM mid-run exits 130/143 and deletes the branch
     CHECK(tenant_record(run_dir, "a")["status"] != "applied");
   }
   require_branch_deleted(emu, run_dir);
-  for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) REQUIRE(b["deleted"] == true);
+  for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix))
+    REQUIRE(b["deleted"] == true);
   require_no_key(emu.api_key(), run, ws.results("r"));
   const auto on_parent = watch.tenant_lines();
   INFO(joined(on_parent));
@@ -566,8 +569,10 @@ TEST_CASE("neon-cli: SIGINT/SIGTERM mid-run exits 130/143 and deletes the branch
   require_parent_untouched(emu);
 }
 
-TEST_CASE("neon-cli: 423 and 429 (Retry-After 1) on the create are retried and the run exits 0 (project per tenant)",
-          "[neon-cli]") {
+TEST_CASE(
+    "neon-cli: 423 and 429 (Retry-After 1) on the create are retried and the run exits 0 (project "
+    "per tenant)",
+    "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   emu.add_fault({{"route", "create_branch"}, {"status", 423}});
@@ -579,10 +584,9 @@ TEST_CASE("neon-cli: 423 and 429 (Retry-After 1) on the create are retried and t
   row["neon_project_id"] = emu.project_id();
   const std::string tenants = write_tenants(ws, {row});
   // -v -v: the retries are logged, and the key must not be.
-  const std::string args =
-      replace_all(preflight_args("apply", emu, ws, tenants, ws.results("r"),
-                                 "-v -v --neon-branch-ttl 90m"),
-                  " --neon-project " + sh_quote(emu.project_id()), "");
+  const std::string args = replace_all(
+      preflight_args("apply", emu, ws, tenants, ws.results("r"), "-v -v --neon-branch-ttl 90m"),
+      " --neon-project " + sh_quote(emu.project_id()), "");
   REQUIRE(args.find("--neon-project") == std::string::npos);
   const CliRun run = run_cli(args, ws.dir, neon_env(emu));
   INFO(run.all());
@@ -660,8 +664,9 @@ TEST_CASE("neon-cli: a create applied but answered 524 or dropped makes one bran
   }
 }
 
-TEST_CASE("neon-cli: neon cleanup removes pgfleet-preflight-* branches only and honours --older-than",
-          "[neon-cli]") {
+TEST_CASE(
+    "neon-cli: neon cleanup removes pgfleet-preflight-* branches only and honours --older-than",
+    "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const std::vector<std::string> ours = {kPrefix + "leftover-1", kPrefix + "leftover-2"};
@@ -752,7 +757,8 @@ TEST_CASE("neon-cli: without NEON_API_KEY the exit is 2 with a clear message and
   REQUIRE(emu.requests().empty());
 }
 
-TEST_CASE("neon-cli: no project or an unknown project or parent branch stops the run", "[neon-cli]") {
+TEST_CASE("neon-cli: no project or an unknown project or parent branch stops the run",
+          "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_project");
@@ -768,14 +774,15 @@ TEST_CASE("neon-cli: no project or an unknown project or parent branch stops the
   INFO(none.all());
   CHECK(none.code == 2);
   // A project or parent branch the API does not know: exit 3 before any tenant.
-  const CliRun unknown = run_cli(replace_all(base, project_flag, " --neon-project no-such-project-1"),
-                                 ws.dir, neon_env(emu));
+  const CliRun unknown = run_cli(
+      replace_all(base, project_flag, " --neon-project no-such-project-1"), ws.dir, neon_env(emu));
   INFO(unknown.all());
   CHECK(unknown.code == 3);
   const CliRun parent = run_cli(base + " --neon-parent no-such-branch", ws.dir, neon_env(emu));
   INFO(parent.all());
   CHECK(parent.code == 3);
-  for (const CliRun* run : {&none, &unknown, &parent}) require_no_key(emu.api_key(), *run, ws.results("x"));
+  for (const CliRun* run : {&none, &unknown, &parent})
+    require_no_key(emu.api_key(), *run, ws.results("x"));
   REQUIRE(emu.requests("create_branch").empty());
 
   // Two projects, the second unknown: the run stops with 3, and the first project's branch,
@@ -784,8 +791,8 @@ TEST_CASE("neon-cli: no project or an unknown project or parent branch stops the
   lost["neon_project_id"] = "zz-missing-project";
   const std::string mixed =
       write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)), lost});
-  const CliRun two = run_cli(preflight_args("apply", emu, ws, mixed, ws.results("x")), ws.dir,
-                             neon_env(emu));
+  const CliRun two =
+      run_cli(preflight_args("apply", emu, ws, mixed, ws.results("x")), ws.dir, neon_env(emu));
   INFO(two.all());
   CHECK(two.code == 3);
   for (const auto& b : branches_named(emu, kPrefix, NameMatch::prefix)) {
@@ -812,10 +819,10 @@ TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the p
   const std::string tenants =
       write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
   const ParentWatch watch(emu);
-  const CliRun plan = run_cli("plan --tenants " + sh_quote(tenants) + " --migrations " +
-                                  sh_quote(ws.migrations) + " --results-dir " +
-                                  sh_quote(ws.results("r")) + " --concurrency 1",
-                              ws.dir, emu.resolver_env());
+  const CliRun plan =
+      run_cli("plan --tenants " + sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) +
+                  " --results-dir " + sh_quote(ws.results("r")) + " --concurrency 1",
+              ws.dir, emu.resolver_env());
   INFO(plan.all());
   REQUIRE(plan.code == 0);
   const auto on_parent = watch.tenant_lines();
@@ -826,8 +833,10 @@ TEST_CASE("neon-cli: the parent watch sees pgfleet when it does connect to the p
 }
 
 // A branch left behind costs money until its TTL: the console says so, not only summary.json.
-TEST_CASE("neon-cli: a branch left behind by a failed delete or --neon-keep-branch is named on the console",
-          "[neon-cli]") {
+TEST_CASE(
+    "neon-cli: a branch left behind by a failed delete or --neon-keep-branch is named on the "
+    "console",
+    "[neon-cli]") {
   NeonEmulator& emu = NeonEmulator::shared();
   emu.reset();
   const Workspace ws = make_workspace("neon_cli_left");
@@ -836,9 +845,10 @@ TEST_CASE("neon-cli: a branch left behind by a failed delete or --neon-keep-bran
       write_tenants(ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct))});
 
   SECTION("the delete fails: summary.json has the error, and so does the console") {
-    emu.add_fault({{"route", "delete_branch"},
-                   {"operation",
-                    {{"action", "delete_timeline"}, {"status", "failed"}, {"error", "disk on fire"}}}});
+    emu.add_fault(
+        {{"route", "delete_branch"},
+         {"operation",
+          {{"action", "delete_timeline"}, {"status", "failed"}, {"error", "disk on fire"}}}});
     const CliRun run =
         run_cli(preflight_args("apply", emu, ws, tenants, ws.results("r")), ws.dir, neon_env(emu));
     INFO(run.all());
@@ -853,9 +863,9 @@ TEST_CASE("neon-cli: a branch left behind by a failed delete or --neon-keep-bran
   }
 
   SECTION("--neon-keep-branch: the console names the kept branch") {
-    const CliRun run = run_cli(
-        preflight_args("apply", emu, ws, tenants, ws.results("k"), "--neon-keep-branch"), ws.dir,
-        neon_env(emu));
+    const CliRun run =
+        run_cli(preflight_args("apply", emu, ws, tenants, ws.results("k"), "--neon-keep-branch"),
+                ws.dir, neon_env(emu));
     INFO(run.all());
     REQUIRE(run.code == 0);
     const json neon = summary_of(only_run_dir(ws.results("k"))).at("neon");
