@@ -1,6 +1,7 @@
 #include "pgfleet/cli/neon_glue.hpp"
 
 #include <cstdlib>
+#include <iostream>
 #include <ostream>
 
 #include "pgfleet/cli/usage_error.hpp"
@@ -18,7 +19,10 @@ std::shared_ptr<neon::NeonClient> make_neon_client(const Options& o) {
   options.api_base = neon::resolve_api_base(
       o.neon_api.empty() ? std::nullopt : std::optional<std::string>(o.neon_api));
   options.api_key = key;
-  return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport());
+  neon::NeonLog log;
+  if (o.verbose > 0) log = [](const std::string& line) { std::cerr << "neon: " << line << "\n"; };
+  return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport(),
+                                            std::make_shared<neon::SystemClock>(), log);
 }
 
 neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& run_id,
