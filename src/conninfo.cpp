@@ -6,6 +6,8 @@
 #include <set>
 #include <string_view>
 
+#include "pgfleet/util/percent_encoding.hpp"
+
 namespace pgfleet {
 namespace {
 
@@ -60,23 +62,6 @@ std::string percent_decode(std::string_view text) {
     }
     out += static_cast<char>(high * 16 + low);
     i += 2;
-  }
-  return out;
-}
-
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view text) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += digits[byte >> 4];
-      out += digits[byte & 0xF];
-    }
   }
   return out;
 }
@@ -274,7 +259,7 @@ void check_ports(const std::string& ports) {
 
 std::vector<std::string> make_secret_forms(const std::string& password,
                                            const std::string& as_written) {
-  std::vector<std::string> forms = {password, as_written, percent_encode(password),
+  std::vector<std::string> forms = {password, as_written, util::percent_encode(password),
                                     libpq_quote(password)};
   try {
     forms.push_back(percent_decode(password));

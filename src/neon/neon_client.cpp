@@ -8,27 +8,13 @@
 #include "json_reading.hpp"
 #include "pgfleet/neon/rfc3339.hpp"
 #include "pgfleet/util/backoff.hpp"
+#include "pgfleet/util/percent_encoding.hpp"
 
 namespace pgfleet::neon {
 namespace {
 
 using json = nlohmann::json;
 using std::chrono::milliseconds;
-
-std::string percent_encode(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 NeonErrorKind kind_for_status(int status) {
   if (status == 401 || status == 403) return NeonErrorKind::auth;
@@ -198,8 +184,8 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
   for (int page = 0; page < 10000; ++page) {
     std::string path =
         "/projects/" + project_id + "/branches?limit=" + std::to_string(options_.page_size);
-    if (!search.empty()) path += "&search=" + percent_encode(search);
-    if (!cursor.empty()) path += "&cursor=" + percent_encode(cursor);
+    if (!search.empty()) path += "&search=" + util::percent_encode(search);
+    if (!cursor.empty()) path += "&cursor=" + util::percent_encode(cursor);
     auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
     if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
     const json body = parse_body(response, "GET " + path);

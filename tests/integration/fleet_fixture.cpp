@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "pgfleet/util/percent_encoding.hpp"
 #include "test_env.hpp"
 
 namespace fs = std::filesystem;
@@ -14,20 +15,7 @@ namespace pgfleet::test {
 
 const char* const kCanaryPassword = "c@n:a/r%y#'pw d";
 
-std::string canary_password_encoded() {
-  std::string out;
-  const std::string unreserved = "-._~";
-  for (unsigned char c : std::string(kCanaryPassword)) {
-    if (std::isalnum(c) || unreserved.find(static_cast<char>(c)) != std::string::npos) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string canary_password_encoded() { return util::percent_encode(kCanaryPassword); }
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "pgfleet/neon/http_transport.hpp"
+#include "pgfleet/util/percent_encoding.hpp"
 
 namespace pgfleet::test {
 namespace {
@@ -38,21 +39,6 @@ std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-std::string encode(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // Runs a shell command; returns its exit status and captured stdout (stderr to `err_file`).
@@ -239,8 +225,8 @@ void NeonEmulator::stop() {
 
 std::string NeonEmulator::parent_dsn(const std::string& db, ParentHost form) const {
   const std::string& host = form == ParentHost::direct ? endpoint_host_ : pooler_host_;
-  return "postgresql://app:" + encode(app_password_) + "@" + host + ":" + pg_port_ + "/" + db +
-         "?connect_timeout=10&application_name=neon-it";
+  return "postgresql://app:" + util::percent_encode(app_password_) + "@" + host + ":" + pg_port_ +
+         "/" + db + "?connect_timeout=10&application_name=neon-it";
 }
 
 std::string NeonEmulator::resolver_env() const {

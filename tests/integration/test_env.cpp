@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pgfleet/conninfo.hpp"
+#include "pgfleet/util/percent_encoding.hpp"
 
 namespace pgfleet::test {
 namespace {
@@ -28,26 +29,10 @@ std::string required_env(const char* name) {
   return value;
 }
 
-std::string percent_encode(const std::string& text) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += digits[byte >> 4];
-      out += digits[byte & 0xF];
-    }
-  }
-  return out;
-}
-
 std::string uri(const std::string& port, const std::string& db) {
   const ClusterInfo& c = cluster();
-  return "postgres://" + percent_encode(c.user) + ":" + percent_encode(c.password) + "@" + c.host +
-         ":" + port + "/" + percent_encode(db) + "?connect_timeout=10";
+  return "postgres://" + util::percent_encode(c.user) + ":" + util::percent_encode(c.password) +
+         "@" + c.host + ":" + port + "/" + util::percent_encode(db) + "?connect_timeout=10";
 }
 
 std::string shell_quote(const std::string& text) {
