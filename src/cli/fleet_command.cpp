@@ -92,8 +92,6 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   auto junit = std::make_shared<JunitWriter>(dir->file("junit.xml"));
   std::shared_ptr<RollbackWriter> rollback;
   reporter.add(jsonl);
-  reporter.add(summary);
-  reporter.add(junit);
   if (job.command == "apply") {
     auto schemas = std::make_shared<std::map<std::string, std::optional<std::string>>>();
     for (const Tenant& t : tenants) (*schemas)[t.id] = t.schema;
@@ -102,8 +100,10 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
           const auto it = schemas->find(id);
           return it == schemas->end() ? std::nullopt : it->second;
         });
-    reporter.add(rollback);
+    reporter.add(rollback);  // before the summary: its scripts are on disk before summary.json
   }
+  reporter.add(summary);
+  reporter.add(junit);
 
   RunInfo info;
   info.run_id = run_id;

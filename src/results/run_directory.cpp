@@ -96,14 +96,17 @@ std::string RunDirectory::rollback_file(const std::string& tenant_id) const {
   return join(rollback_dir(), safe_file_name(tenant_id) + ".sql");
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void write_file_atomically(const std::string& path, const std::string& content,
+                           Durability durability) {
   static std::atomic<unsigned> counter{0};
   const std::string temp = fmt::format("{}.tmp-{}-{}", path, ::getpid(), counter++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw ResultsError("cannot create " + temp + ": " + errno_text(errno));
   try {
     write_all(fd, content, temp);
-    if (::fsync(fd) != 0) throw ResultsError("cannot fsync " + temp + ": " + errno_text(errno));
+    if (durability == Durability::synced && ::fsync(fd) != 0) {
+      throw ResultsError("cannot fsync " + temp + ": " + errno_text(errno));
+    }
   } catch (...) {
     ::close(fd);
     ::unlink(temp.c_str());
@@ -119,7 +122,16 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     ::unlink(temp.c_str());
     throw ResultsError("cannot rename " + temp + " to " + path + ": " + errno_text(err));
   }
-  fsync_directory_of(path);
+  if (durability == Durability::synced) fsync_directory_of(path);
+}
+
+void sync_filesystem_of(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ResultsError("cannot open " + path + ": " + errno_text(errno));
+  const int result = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (result != 0) throw ResultsError("cannot sync " + path + ": " + errno_text(err));
 }
 
 std::string safe_file_name(const std::string& tenant_id) {
