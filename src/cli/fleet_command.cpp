@@ -100,7 +100,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
           const auto it = schemas->find(id);
           return it == schemas->end() ? std::nullopt : it->second;
         });
-    reporter.add(rollback);  // before the summary: its scripts are on disk before summary.json
+    reporter.add(rollback);
   }
   reporter.add(summary);
   reporter.add(junit);

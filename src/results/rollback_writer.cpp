@@ -98,16 +98,7 @@ void RollbackWriter::tenant_finished(const TenantOutcome& outcome) {
     const std::string script =
         rollback_script(outcome, migrations_, schema, run_id, std::chrono::system_clock::now());
     const std::string path = rollback_dir_ + "/" + safe_file_name(outcome.tenant_id) + ".sql";
-    write_file_atomically(path, script, Durability::at_run_end);
-  } catch (const std::exception& e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!write_error_) write_error_ = e.what();
-  }
-}
-
-void RollbackWriter::run_finished(const RunSummary& /*summary*/) {
-  try {
-    sync_filesystem_of(rollback_dir_);
+    write_file_atomically(path, script, Durability::rename_only);
   } catch (const std::exception& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!write_error_) write_error_ = e.what();

@@ -125,15 +125,6 @@ void write_file_atomically(const std::string& path, const std::string& content,
   if (durability == Durability::synced) fsync_directory_of(path);
 }
 
-void sync_filesystem_of(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ResultsError("cannot open " + path + ": " + errno_text(errno));
-  const int result = ::syncfs(fd);
-  const int err = errno;
-  ::close(fd);
-  if (result != 0) throw ResultsError("cannot sync " + path + ": " + errno_text(err));
-}
-
 std::string safe_file_name(const std::string& tenant_id) {
   if (tenant_id.empty()) return "%empty";
   std::string out;

@@ -31,12 +31,10 @@ class RollbackWriter : public Reporter {
 
   // Remembers the run id; a run whose command is not "apply" writes no scripts.
   void run_started(const RunInfo& info) override;
-  // Writes rollback/<safe id>.sql atomically when the outcome lists applied migrations; the
-  // disk flush waits for run_finished (one syncfs instead of two fsyncs per tenant).
+  // Writes rollback/<safe id>.sql (temp name + rename, not fsynced: two fsyncs per tenant
+  // would cost more than its migrations) when the outcome lists applied migrations.
   // Never throws (worker thread): a failure is kept for write_error().
   void tenant_finished(const TenantOutcome& outcome) override;
-  // Flushes the scripts to disk. Never throws: a failure is kept for write_error().
-  void run_finished(const RunSummary& summary) override;
   // The first failure to write a script, if any.
   std::optional<std::string> write_error() const;
 

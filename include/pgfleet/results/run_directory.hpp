@@ -37,17 +37,15 @@ class RunDirectory {
   std::string run_id_;
 };
 
-// When a written file must be on disk: at once (two fsyncs, ~5 ms), or by one
-// sync_filesystem_of() at the end of the run (per-tenant files on a hot path).
-enum class Durability { synced, at_run_end };
+// Whether a written file is flushed to disk (two fsyncs, ~5 ms), or only renamed into place like
+// tenants.jsonl's lines (per-tenant files on the hot path; a crash may lose, never tear them).
+enum class Durability { synced, rename_only };
 
 // Writes `content` to a temporary file beside `path` (mode 0600), renames it over `path` (and
 // with Durability::synced fsyncs the file and the directory): readers see the old file or the
 // new one, never half of it. Throws ResultsError.
 void write_file_atomically(const std::string& path, const std::string& content,
                            Durability durability = Durability::synced);
-// Flushes everything written on the filesystem that holds `path` (syncfs). Throws ResultsError.
-void sync_filesystem_of(const std::string& path);
 
 // A file name (without extension) for a tenant id that cannot leave its directory and stays
 // unique: bytes outside [A-Za-z0-9_-.] are percent-encoded (%XX, '%' too), a leading '.' is
