@@ -171,8 +171,7 @@ TEST_CASE("cli: --tx-mode tenant leaves the tenant at version 0 when the 3rd mig
 
 // Reported to the lead: in --tx-mode tenant a runtime error (no error position: 22012, 23505,
 // 23502...) is not attributed to the migration that raised it.
-TEST_CASE("cli: --tx-mode tenant names the migration of an error without a position",
-          "[cli]") {
+TEST_CASE("cli: --tx-mode tenant names the migration of an error without a position", "[cli]") {
   const std::string db = create_database("cli_txversion");
   const Workspace ws = make_workspace("cli_txversion");
   ws.migration("0001_a.up.sql", "CREATE TABLE a (id int);\n");
@@ -211,8 +210,7 @@ TEST_CASE("cli: rollback --target 1 runs the .down files of 3 and 2", "[cli]") {
 
 // KNOWN BUG (reported to the lead): rollback --run sends the whole script in one transaction, so
 // the no-transaction .down (DROP INDEX CONCURRENTLY) fails with 25001.
-TEST_CASE("cli: rollback --run undoes a run that applied a no-transaction migration",
-          "[cli]") {
+TEST_CASE("cli: rollback --run undoes a run that applied a no-transaction migration", "[cli]") {
   const std::string db = create_database("cli_rbrun");
   const Workspace ws = make_workspace("cli_rbrun");
   write_standard_set(ws);
@@ -448,8 +446,7 @@ TEST_CASE("cli: pgfleet.json is read, PGFLEET_* env beats it, unknown keys are e
 
 // KNOWN BUG (reported): every subcommand binds the same Options and CLI11 fills the env values
 // of the subcommands that were NOT given too, overwriting the flag of the one that was.
-TEST_CASE("cli: a flag beats its PGFLEET_* environment variable (and pgfleet.json)",
-          "[cli]") {
+TEST_CASE("cli: a flag beats its PGFLEET_* environment variable (and pgfleet.json)", "[cli]") {
   const std::string db = create_database("cli_flagenv");
   const Workspace ws = make_workspace("cli_flagenv");
   write_standard_set(ws);

@@ -170,7 +170,8 @@ TEST_CASE("tenants without a project: usage error if none has one, skipped other
   REQUIRE(setup.skipped.at(0).tenant_id == "a");
 }
 
-TEST_CASE("flag --neon-keep-branch keeps the branch, otherwise the destructor deletes it", "[neon]") {
+TEST_CASE("flag --neon-keep-branch keeps the branch, otherwise the destructor deletes it",
+          "[neon]") {
   Rig rig;
   auto options = options_for("keep");
   options.keep = KeepBranch::yes;
