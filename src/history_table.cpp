@@ -148,16 +148,17 @@ std::string HistoryTable::fingerprint(const std::vector<HistoryRow>& rows) {
   return util::sha256_hex(text);
 }
 
-std::string HistoryTable::guard_sql(const std::string& expected_fingerprint) const {
-  return "DO $pgfleet$ BEGIN\n"
-         "  IF NOT pg_try_advisory_xact_lock(" +
-         std::to_string(lock_key_) +
+std::string HistoryTable::lock_or_raise_sql() const {
+  return "  IF NOT pg_try_advisory_xact_lock(" + std::to_string(lock_key_) +
          ") THEN\n"
          "    RAISE EXCEPTION 'pgfleet: another pgfleet run holds the lock on " +
          qualified_name_ +
          "' USING ERRCODE = 'PF001';\n"
-         "  END IF;\n"
-         "  IF " +
+         "  END IF;\n";
+}
+
+std::string HistoryTable::guard_sql(const std::string& expected_fingerprint) const {
+  return "DO $pgfleet$ BEGIN\n" + lock_or_raise_sql() + "  IF " +
          fingerprint_expression(qualified_name_) + " IS DISTINCT FROM " +
          sql_literal(expected_fingerprint) +
          " THEN\n"
@@ -168,14 +169,7 @@ std::string HistoryTable::guard_sql(const std::string& expected_fingerprint) con
 }
 
 std::string HistoryTable::guard_top_sql(Version expected_top) const {
-  return "DO $pgfleet$ DECLARE top bigint; pending bigint; BEGIN\n"
-         "  IF NOT pg_try_advisory_xact_lock(" +
-         std::to_string(lock_key_) +
-         ") THEN\n"
-         "    RAISE EXCEPTION 'pgfleet: another pgfleet run holds the lock on " +
-         qualified_name_ +
-         "' USING ERRCODE = 'PF001';\n"
-         "  END IF;\n"
+  return "DO $pgfleet$ DECLARE top bigint; pending bigint; BEGIN\n" + lock_or_raise_sql() +
          "  SELECT max(version) FILTER (WHERE state = 'applied'), count(*) FILTER (WHERE state = "
          "'pending') INTO top, pending FROM " +
          qualified_name_ +

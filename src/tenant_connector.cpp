@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "pgfleet/conninfo.hpp"
+#include "pgfleet/forwarding_session.hpp"
 #include "pgfleet/util/backoff.hpp"
 
 namespace pgfleet {
@@ -11,24 +12,15 @@ namespace {
 
 // Forwards to the real session and stays registered with StopControl while it is open, so that
 // a stop can cancel whatever query it is running.
-class TrackedSession : public Session {
+class TrackedSession : public ForwardingSession {
  public:
   TrackedSession(std::unique_ptr<Session> inner, StopControl& stop)
-      : inner_(std::move(inner)), stop_(stop) {
-    stop_.track(inner_.get());
+      : ForwardingSession(std::move(inner)), stop_(stop) {
+    stop_.track(&this->inner());
   }
-  ~TrackedSession() override { stop_.untrack(inner_.get()); }
-  QueryResult exec(const std::string& sql) override { return inner_->exec(sql); }
-  QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
-    return inner_->exec_with_param(sql, param);
-  }
-  void cancel() override { inner_->cancel(); }
-  std::string quote(const std::string& s) const override { return inner_->quote(s); }
-  std::string quote_name(const std::string& s) const override { return inner_->quote_name(s); }
-  long round_trips() const override { return inner_->round_trips(); }
+  ~TrackedSession() override { stop_.untrack(&inner()); }
 
  private:
-  std::unique_ptr<Session> inner_;
   StopControl& stop_;
 };
 

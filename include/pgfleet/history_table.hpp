@@ -69,6 +69,8 @@ class HistoryTable {
   std::string guard_top_sql(Version expected_top) const;
 
  private:
+  // The plpgsql lines that take the tenant lock with the try-variant or raise PF001.
+  std::string lock_or_raise_sql() const;
   std::optional<std::string> tenant_schema_;
   std::string schema_sql_;  // quoted schema name
   std::string qualified_name_;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../unit/migration_builders.hpp"
+#include "pgfleet/forwarding_session.hpp"
 #include "pgfleet/reporter.hpp"
 #include "pgfleet/run_options.hpp"
 #include "pgfleet/stop_control.hpp"
@@ -16,22 +17,13 @@
 namespace pgfleet::test {
 
 // Forwards to a real session and publishes its round-trip count when it is closed.
-class CountingSession : public Session {
+class CountingSession : public ForwardingSession {
  public:
   CountingSession(std::unique_ptr<Session> inner, std::shared_ptr<std::atomic<long>> total)
-      : inner_(std::move(inner)), total_(std::move(total)) {}
-  ~CountingSession() override { *total_ += inner_->round_trips(); }
-  QueryResult exec(const std::string& sql) override { return inner_->exec(sql); }
-  QueryResult exec_with_param(const std::string& sql, const std::string& p) override {
-    return inner_->exec_with_param(sql, p);
-  }
-  void cancel() override { inner_->cancel(); }
-  std::string quote(const std::string& s) const override { return inner_->quote(s); }
-  std::string quote_name(const std::string& s) const override { return inner_->quote_name(s); }
-  long round_trips() const override { return inner_->round_trips(); }
+      : ForwardingSession(std::move(inner)), total_(std::move(total)) {}
+  ~CountingSession() override { *total_ += inner().round_trips(); }
 
  private:
-  std::unique_ptr<Session> inner_;
   std::shared_ptr<std::atomic<long>> total_;
 };
 
