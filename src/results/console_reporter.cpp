@@ -49,12 +49,19 @@ std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t don
     case TenantStatus::up_to_date:
       line += "up to date at " + version_text(o.to_version ? o.to_version : o.from_version);
       break;
-    case TenantStatus::pending:
+    case TenantStatus::pending: {
       line += fmt::format(
           "pending {} ({} → {})", plural(static_cast<long>(o.pending.size()), "migration"),
           version_text(o.from_version),
           o.pending.empty() ? version_text(o.from_version) : std::to_string(o.pending.back()));
+      // The versions themselves, so an operator reading a plan sees what would run.
+      constexpr std::size_t kShown = 8;
+      for (std::size_t i = 0; i < o.pending.size() && i < kShown; ++i) {
+        line += (i == 0 ? ": " : ", ") + std::to_string(o.pending[i]);
+      }
+      if (o.pending.size() > kShown) line += ", …";
       break;
+    }
     default: {
       const std::string problem = describe_problem(o);
       line += to_string(o.status);

@@ -415,7 +415,10 @@ TEST_CASE("plain console lines say what happened to each tenant") {
   plan.status = TenantStatus::pending;
   plan.pending = {5};
   plan.from_version = 4;
-  CHECK(ConsoleReporter::tenant_line(plan, 1, 1) == "[1/1] p pending 1 migration (4 → 5) 0ms");
+  CHECK(ConsoleReporter::tenant_line(plan, 1, 1) == "[1/1] p pending 1 migration (4 → 5): 5 0ms");
+  plan.pending = {5, 6, 7, 8, 9, 10, 11, 12, 13};
+  CHECK(ConsoleReporter::tenant_line(plan, 1, 1) ==
+        "[1/1] p pending 9 migrations (4 → 13): 5, 6, 7, 8, 9, 10, 11, 12, … 0ms");
 }
 
 TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") {
