@@ -84,7 +84,7 @@ int cmd_status(const Options& o) {
         }
         return runner.plan(t, make_connector(t, connect, stop));
       },
-      [](const Tenant&) { return std::string(); });
+      tenant_host_port);
   if (o.log_format == "json") {
     std::cout << census.to_json(migrations.latest()).dump(2) << "\n";
   } else {

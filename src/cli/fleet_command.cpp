@@ -33,15 +33,6 @@ bool confirmed(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-std::string host_port_of(const Tenant& t) {
-  if (!t.invalid_reason.empty()) return "";
-  try {
-    return ConnInfo::parse(t.connection_string).host_port();
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
 int exit_code_for(const FleetResult& result, const StopControl& stop) {
   if (result.interrupted) return stop.signal_number() == SIGTERM ? exit_sigterm : exit_sigint;
   for (TenantStatus s : result.statuses) {
@@ -134,7 +125,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
         }
         return job.run(runner, t, make_connector(t, connect, stop));
       },
-      host_port_of);
+      tenant_host_port);
 
   RunSummary done;
   done.exit_code = exit_code_for(result, stop);

@@ -111,6 +111,15 @@ Version parse_version(const std::string& text, const std::string& flag) {
   return std::stoll(text);
 }
 
+std::string tenant_host_port(const Tenant& t) {
+  if (!t.invalid_reason.empty()) return "";
+  try {
+    return ConnInfo::parse(t.connection_string).host_port();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 std::string operator_name() {
   const char* user = std::getenv("USER");
   char host[256] = {};

@@ -26,6 +26,8 @@ FailurePolicy failure_policy(const Options& o);
 std::chrono::milliseconds grace_period(const Options& o);
 // A version given on the command line (1-18 digits).
 Version parse_version(const std::string& text, const std::string& flag);
+// "host:port" of a tenant for the --per-host cap; "" for an invalid tenant.
+std::string tenant_host_port(const Tenant& t);
 // "user@host" of the operator, recorded in history rows.
 std::string operator_name();
 
