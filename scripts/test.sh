@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds, checks formatting, starts a scratch
-# PostgreSQL 15 + PgBouncer, runs every ctest test and every tests/scripts/*.sh, and exits
-# non-zero if anything failed.
+# PostgreSQL 15 + PgBouncer, runs every ctest test and the layer check (scripts/check-layers.py),
+# and exits non-zero if anything failed.
 #
 #   PGFLEET_SKIP_DEPS=1   skip scripts/install-deps.sh (fast local iteration)
 #   CI=true               a formatting failure fails the run (locally it only warns)
@@ -52,25 +52,23 @@ else
   ctest_failed=1
 fi
 
-script_passed=0
-script_failed=0
-shopt -s nullglob
-for script in tests/scripts/*.sh; do
-  echo "=== $script"
-  if timeout 900 bash "$script"; then
-    echo "PASS $script"
-    script_passed=$((script_passed + 1))
+# The layer rule of ARCHITECTURE.md, and proof that its check can fail.
+check_passed=0
+check_failed=0
+for check in "scripts/check-layers.py" "scripts/check-layers.py --self-test"; do
+  # shellcheck disable=SC2086 # a command with its arguments
+  if python3 $check; then
+    check_passed=$((check_passed + 1))
   else
-    echo "FAIL $script (exit $?)"
-    script_failed=$((script_failed + 1))
+    echo "FAIL $check"
+    check_failed=$((check_failed + 1))
   fi
 done
-shopt -u nullglob
 
 scratch_pg_stop
 trap - EXIT INT TERM
 
-passed=$((ctest_passed + script_passed))
-failed=$((ctest_failed + script_failed + format_failed))
+passed=$((ctest_passed + check_passed))
+failed=$((ctest_failed + check_failed + format_failed))
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

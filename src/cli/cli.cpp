@@ -11,7 +11,7 @@
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/options.hpp"
 #include "pgfleet/cli/usage_error.hpp"
-#include "pgfleet/stop_control.hpp"
+#include "pgfleet/fleet/stop_control.hpp"
 
 namespace pgfleet::cli {
 namespace {

@@ -6,8 +6,8 @@
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
-#include "pgfleet/lint.hpp"
-#include "pgfleet/migration_scaffold.hpp"
+#include "pgfleet/migrations/lint.hpp"
+#include "pgfleet/migrations/scaffold.hpp"
 
 namespace pgfleet::cli {
 

@@ -8,10 +8,10 @@
 
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
-#include "pgfleet/fleet_runner.hpp"
+#include "pgfleet/engine/tenant_runner.hpp"
+#include "pgfleet/fleet/fleet_runner.hpp"
+#include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/results/outcome_json.hpp"
-#include "pgfleet/run_id.hpp"
-#include "pgfleet/tenant_runner.hpp"
 
 namespace pgfleet::cli {
 namespace {

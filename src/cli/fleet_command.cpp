@@ -10,8 +10,11 @@
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_glue.hpp"
 #include "pgfleet/cli/usage_error.hpp"
-#include "pgfleet/conninfo.hpp"
-#include "pgfleet/fleet_runner.hpp"
+#include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/fleet/fleet_runner.hpp"
+#include "pgfleet/fleet/run_id.hpp"
+#include "pgfleet/fleet/stop_control.hpp"
+#include "pgfleet/fleet/tenant_connector.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/json_log_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
@@ -19,9 +22,6 @@
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
 #include "pgfleet/results/tenants_jsonl_writer.hpp"
-#include "pgfleet/run_id.hpp"
-#include "pgfleet/stop_control.hpp"
-#include "pgfleet/tenant_connector.hpp"
 
 namespace pgfleet::cli {
 namespace {

@@ -8,10 +8,10 @@
 #include <set>
 
 #include "pgfleet/cli/usage_error.hpp"
-#include "pgfleet/conninfo.hpp"
-#include "pgfleet/session.hpp"
-#include "pgfleet/tenant_selection.hpp"
-#include "pgfleet/tenant_sources.hpp"
+#include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/db/session.hpp"
+#include "pgfleet/fleet/tenant_selection.hpp"
+#include "pgfleet/fleet/tenant_sources.hpp"
 #include "pgfleet/util/duration.hpp"
 
 namespace pgfleet::cli {

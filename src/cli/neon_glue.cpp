@@ -22,7 +22,7 @@ std::shared_ptr<neon::NeonClient> make_neon_client(const Options& o) {
   neon::NeonLog log;
   if (o.verbose > 0) log = [](const std::string& line) { std::cerr << "neon: " << line << "\n"; };
   return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport(),
-                                            std::make_shared<neon::SystemClock>(), log);
+                                            std::make_shared<util::SystemClock>(), log);
 }
 
 neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& run_id,

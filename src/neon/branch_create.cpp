@@ -4,8 +4,8 @@
 
 #include "json_reading.hpp"
 #include "pgfleet/neon/neon_client.hpp"
-#include "pgfleet/neon/rfc3339.hpp"
 #include "pgfleet/util/backoff.hpp"
+#include "pgfleet/util/rfc3339.hpp"
 
 namespace pgfleet::neon {
 
@@ -26,8 +26,9 @@ CreatedBranch NeonClient::adopt(const std::string& project_id, const Branch& bra
 CreatedBranch NeonClient::create_branch(const std::string& project_id, const std::string& name,
                                         const std::string& parent_id,
                                         std::chrono::system_clock::time_point expires_at) {
-  json request = {{"branch", {{"name", name}, {"expires_at", format_rfc3339(expires_at)}}},
-                  {"endpoints", json::array({{{"type", "read_write"}}})}};
+  json request = {
+      {"branch", {{"name", name}, {"expires_at", util::format_rfc3339_seconds(expires_at)}}},
+      {"endpoints", json::array({{{"type", "read_write"}}})}};
   if (!parent_id.empty()) request["branch"]["parent_id"] = parent_id;
   const std::string path = "/projects/" + project_id + "/branches";
   const std::string what = "POST " + path;

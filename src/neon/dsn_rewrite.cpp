@@ -4,7 +4,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "pgfleet/conninfo.hpp"
+#include "pgfleet/db/conninfo.hpp"
 
 namespace pgfleet::neon {
 namespace {

@@ -6,9 +6,9 @@
 #include <stdexcept>
 
 #include "json_reading.hpp"
-#include "pgfleet/neon/rfc3339.hpp"
 #include "pgfleet/util/backoff.hpp"
 #include "pgfleet/util/percent_encoding.hpp"
+#include "pgfleet/util/rfc3339.hpp"
 
 namespace pgfleet::neon {
 namespace {
@@ -64,7 +64,7 @@ std::string resolve_api_base(const std::optional<std::string>& flag) {
 }
 
 NeonClient::NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport> transport,
-                       std::shared_ptr<Clock> clock, NeonLog log)
+                       std::shared_ptr<util::Clock> clock, NeonLog log)
     : options_(std::move(options)),
       transport_(std::move(transport)),
       clock_(std::move(clock)),
@@ -163,7 +163,7 @@ milliseconds NeonClient::retry_after_delay(const std::string& value) const {
   if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) {
     return std::chrono::seconds(std::stoll(value.substr(0, 9)));
   }
-  if (auto when = parse_http_date(value)) {
+  if (auto when = util::parse_http_date(value)) {
     auto delta = std::chrono::duration_cast<milliseconds>(*when - clock_->wall_now());
     return delta.count() > 0 ? delta : milliseconds{0};
   }
@@ -294,7 +294,7 @@ DeletedBranch NeonClient::delete_branch(const std::string& project_id,
 
 std::unique_ptr<NeonClient> make_neon_client(NeonClientOptions options, NeonLog log) {
   return std::make_unique<NeonClient>(std::move(options), make_curl_transport(),
-                                      std::make_shared<SystemClock>(), std::move(log));
+                                      std::make_shared<util::SystemClock>(), std::move(log));
 }
 
 }  // namespace pgfleet::neon

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "pgfleet/neon/dsn_rewrite.hpp"
-#include "pgfleet/neon/rfc3339.hpp"
+#include "pgfleet/util/rfc3339.hpp"
 
 namespace pgfleet::neon {
 namespace {
@@ -153,7 +153,7 @@ CleanupResult cleanup_preflight_branches(NeonClient& client, const std::string& 
   const std::string prefix = kPreflightPrefix;
   for (auto& branch : client.list_branches(project_id, prefix)) {
     if (branch.name.compare(0, prefix.size(), prefix) != 0 || branch.is_default) continue;
-    const auto created = parse_rfc3339(branch.created_at);
+    const auto created = util::parse_rfc3339(branch.created_at);
     if (!created || *created > cutoff) {
       result.kept_too_young.push_back(branch);
       continue;

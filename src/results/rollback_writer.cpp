@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <exception>
 
-#include "pgfleet/history_table.hpp"
+#include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/util/rfc3339.hpp"
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "pgfleet/run_id.hpp"
+#include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/util/fnv1a.hpp"
 
 namespace pgfleet {

@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "../unit/migration_builders.hpp"
-#include "pgfleet/forwarding_session.hpp"
-#include "pgfleet/reporter.hpp"
-#include "pgfleet/run_options.hpp"
-#include "pgfleet/stop_control.hpp"
-#include "pgfleet/tenant_connector.hpp"
-#include "pgfleet/tenant_runner.hpp"
+#include "migration_builders.hpp"
+#include "pgfleet/db/forwarding_session.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/engine/run_settings.hpp"
+#include "pgfleet/engine/tenant_runner.hpp"
+#include "pgfleet/fleet/stop_control.hpp"
+#include "pgfleet/fleet/tenant_connector.hpp"
 #include "test_env.hpp"
 
 namespace pgfleet::test {

@@ -267,7 +267,7 @@ std::shared_ptr<neon::NeonClient> NeonEmulator::client(neon::NeonLog log) const 
   options.call_deadline = std::chrono::milliseconds(60000);
   options.operations_deadline = std::chrono::milliseconds(120000);
   return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport(),
-                                            std::make_shared<neon::SystemClock>(), std::move(log));
+                                            std::make_shared<util::SystemClock>(), std::move(log));
 }
 
 nlohmann::json NeonEmulator::control(const std::string& method, const std::string& path,

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine_support.hpp"
-#include "pgfleet/history_table.hpp"
+#include "pgfleet/engine/history_table.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;

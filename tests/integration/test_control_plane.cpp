@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "pgfleet/tenant_sources.hpp"
+#include "pgfleet/fleet/tenant_sources.hpp"
 #include "test_env.hpp"
 
 using namespace pgfleet;

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pgfleet/conninfo.hpp"
+#include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/util/percent_encoding.hpp"
 
 namespace pgfleet::test {

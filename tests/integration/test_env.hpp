@@ -3,7 +3,7 @@
 // Every function FAILS the test (throws) when the environment is missing: no silent skips.
 #include <string>
 
-#include "pgfleet/session.hpp"
+#include "pgfleet/db/session.hpp"
 
 namespace pgfleet::test {
 

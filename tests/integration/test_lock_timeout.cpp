@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "engine_support.hpp"
-#include "pgfleet/history_table.hpp"
+#include "pgfleet/engine/history_table.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "neon_fixture.hpp"
-#include "pgfleet/conninfo.hpp"
+#include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/neon/preflight.hpp"
 
 using namespace pgfleet;

@@ -9,8 +9,8 @@
 #include <iterator>
 #include <thread>
 
-#include "pgfleet/conninfo.hpp"
-#include "pgfleet/session.hpp"
+#include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/db/session.hpp"
 #include "test_env.hpp"
 
 using namespace pgfleet;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "pgfleet/conninfo.hpp"
+#include "pgfleet/db/conninfo.hpp"
 
 using pgfleet::ConnInfo;
 using pgfleet::ConnInfoError;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "pgfleet/directives.hpp"
+#include "pgfleet/migrations/directives.hpp"
 
 using namespace pgfleet;
 using std::chrono::milliseconds;

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "pgfleet/fleet_runner.hpp"
+#include "pgfleet/fleet/fleet_runner.hpp"
 
 using namespace pgfleet;
 

@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "pgfleet/directives.hpp"
-#include "pgfleet/lint.hpp"
+#include "pgfleet/migrations/directives.hpp"
+#include "pgfleet/migrations/lint.hpp"
 
 using namespace pgfleet;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "pgfleet/migration_filename.hpp"
+#include "pgfleet/migrations/filename.hpp"
 
 using namespace pgfleet;
 

@@ -4,8 +4,8 @@
 #include <random>
 #include <sstream>
 
-#include "pgfleet/migration_scaffold.hpp"
-#include "pgfleet/migration_set.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/migrations/scaffold.hpp"
 
 using namespace pgfleet;
 namespace fs = std::filesystem;

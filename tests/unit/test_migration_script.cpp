@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "migration_builders.hpp"
-#include "pgfleet/history_table.hpp"
-#include "pgfleet/migration_script.hpp"
-#include "pgfleet/sql_text.hpp"
+#include "pgfleet/engine/history_table.hpp"
+#include "pgfleet/engine/migration_script.hpp"
+#include "pgfleet/sql/quoting.hpp"
 #include "pgfleet/util/utf8.hpp"
 
 using namespace pgfleet;

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <random>
 
-#include "pgfleet/migration_set.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/util/sha256.hpp"
 
 using namespace pgfleet;

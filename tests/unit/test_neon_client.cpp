@@ -2,9 +2,9 @@
 // reconciliation, error texts.
 #include <catch2/catch.hpp>
 
+#include "neon_fakes.hpp"
 #include "pgfleet/neon/neon_client.hpp"
-#include "pgfleet/neon/rfc3339.hpp"
-#include "test_neon_fakes.hpp"
+#include "pgfleet/util/rfc3339.hpp"
 
 using namespace pgfleet::neon;
 using namespace pgfleet::neon::test;
@@ -74,7 +74,7 @@ TEST_CASE("requests carry the bearer key, JSON headers and the pgfleet user agen
   REQUIRE(body["branch"]["name"] == "pgfleet-preflight-r1");
   REQUIRE(body["branch"]["parent_id"] == "br-main-1");
   REQUIRE(body["branch"]["expires_at"] ==
-          format_rfc3339(rig.clock->wall_now() + std::chrono::hours(2)));
+          pgfleet::util::format_rfc3339_seconds(rig.clock->wall_now() + std::chrono::hours(2)));
   REQUIRE(body["endpoints"] == nlohmann::json::parse(R"([{"type":"read_write"}])"));
 }
 

@@ -1,10 +1,10 @@
 // start_preflight, BranchLease and cleanup against the in-memory fake Neon.
 #include <catch2/catch.hpp>
 
-#include "pgfleet/conninfo.hpp"
+#include "neon_fakes.hpp"
+#include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/neon/preflight.hpp"
-#include "pgfleet/neon/rfc3339.hpp"
-#include "test_neon_fakes.hpp"
+#include "pgfleet/util/rfc3339.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::neon;
@@ -76,7 +76,8 @@ TEST_CASE("preflight makes one branch, rewrites parent tenants and skips the oth
   REQUIRE(branch.endpoint_host.rfind("ep-new-", 0) == 0);
   const auto& created = rig.neon.branches.at(branch.branch_id).branch;
   REQUIRE(created["expires_at"] ==
-          format_rfc3339(rig.clock->wall_now() - rig.clock->slept() + std::chrono::hours(2)));
+          util::format_rfc3339_seconds(rig.clock->wall_now() - rig.clock->slept() +
+                                       std::chrono::hours(2)));
   // The operations were waited for before the tenants were handed back.
   for (const auto& [id, op] : rig.neon.operations) REQUIRE(op["status"] == "finished");
 
@@ -195,11 +196,11 @@ TEST_CASE("cleanup deletes only pgfleet-preflight-* branches older than the age"
   Rig rig;
   const auto now = rig.clock->wall_now();
   rig.neon.add_branch("br-old-1", "pgfleet-preflight-old", "br-main-1", false, "ep-o-1",
-                      format_rfc3339(now - std::chrono::hours(5)));
+                      util::format_rfc3339_seconds(now - std::chrono::hours(5)));
   rig.neon.add_branch("br-young-1", "pgfleet-preflight-young", "br-main-1", false, "ep-y-1",
-                      format_rfc3339(now - std::chrono::minutes(5)));
+                      util::format_rfc3339_seconds(now - std::chrono::minutes(5)));
   rig.neon.add_branch("br-other-1", "my-pgfleet-preflight-old", "br-main-1", false, "ep-x-1",
-                      format_rfc3339(now - std::chrono::hours(5)));
+                      util::format_rfc3339_seconds(now - std::chrono::hours(5)));
   auto dry = cleanup_preflight_branches(*rig.client, "proj-1", std::chrono::hours(1),
                                         CleanupMode::dry_run);
   REQUIRE(dry.deleted.size() == 1);

@@ -2,7 +2,7 @@
 // only the host changes, and anything that could reach another host is refused.
 #include <catch2/catch.hpp>
 
-#include "pgfleet/conninfo.hpp"
+#include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/neon/dsn_rewrite.hpp"
 
 using namespace pgfleet;

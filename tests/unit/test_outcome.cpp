@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "pgfleet/outcome.hpp"
+#include "pgfleet/engine/outcome.hpp"
 
 using namespace pgfleet;
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "migration_builders.hpp"
-#include "pgfleet/planner.hpp"
+#include "pgfleet/engine/planner.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;

@@ -8,9 +8,10 @@
 #include <sstream>
 #include <thread>
 
-#include "pgfleet/conninfo.hpp"
-#include "pgfleet/history_table.hpp"
-#include "pgfleet/migration_set.hpp"
+#include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/engine/history_table.hpp"
+#include "pgfleet/fleet/tenant_sources.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/json_log_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
@@ -18,7 +19,6 @@
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
 #include "pgfleet/results/tenants_jsonl_writer.hpp"
-#include "pgfleet/tenant_sources.hpp"
 
 using namespace pgfleet;
 using nlohmann::json;

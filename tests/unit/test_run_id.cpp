@@ -2,7 +2,7 @@
 #include <regex>
 #include <set>
 
-#include "pgfleet/run_id.hpp"
+#include "pgfleet/fleet/run_id.hpp"
 
 using namespace pgfleet;
 

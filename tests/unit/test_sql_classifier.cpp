@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "pgfleet/sql_classifier.hpp"
+#include "pgfleet/sql/classifier.hpp"
 
 using namespace pgfleet;
 

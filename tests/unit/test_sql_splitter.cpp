@@ -4,7 +4,7 @@
 #include <random>
 #include <sstream>
 
-#include "pgfleet/sql_splitter.hpp"
+#include "pgfleet/sql/splitter.hpp"
 
 using namespace pgfleet;
 namespace fs = std::filesystem;

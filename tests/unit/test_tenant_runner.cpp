@@ -5,7 +5,7 @@
 
 #include "fake_session.hpp"
 #include "migration_builders.hpp"
-#include "pgfleet/tenant_runner.hpp"
+#include "pgfleet/engine/tenant_runner.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
-#include "pgfleet/tenant_selection.hpp"
+#include "pgfleet/fleet/tenant_selection.hpp"
 #include "pgfleet/util/fnv1a.hpp"
 
 using namespace pgfleet;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "pgfleet/tenant_sources.hpp"
+#include "pgfleet/fleet/tenant_sources.hpp"
 
 using namespace pgfleet;
 

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "pgfleet/cli/options.hpp"
-#include "pgfleet/migration_set.hpp"
-#include "pgfleet/tenant.hpp"
-#include "pgfleet/tenant_runner.hpp"
+#include "pgfleet/engine/tenant.hpp"
+#include "pgfleet/engine/tenant_runner.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet::cli {
 

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "pgfleet/cli/options.hpp"
-#include "pgfleet/fleet_runner.hpp"
-#include "pgfleet/migration_set.hpp"
-#include "pgfleet/run_options.hpp"
-#include "pgfleet/tenant.hpp"
-#include "pgfleet/tenant_connector.hpp"
+#include "pgfleet/engine/run_settings.hpp"
+#include "pgfleet/engine/tenant.hpp"
+#include "pgfleet/fleet/fleet_runner.hpp"
+#include "pgfleet/fleet/tenant_connector.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet::cli {
 

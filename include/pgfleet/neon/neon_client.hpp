@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "pgfleet/neon/clock.hpp"
 #include "pgfleet/neon/http_transport.hpp"
 #include "pgfleet/neon/neon_error.hpp"
 #include "pgfleet/neon/neon_types.hpp"
+#include "pgfleet/util/clock.hpp"
 
 namespace pgfleet::neon {
 
@@ -46,7 +46,8 @@ class NeonClient {
  public:
   // Throws std::invalid_argument if the key is empty.
   NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport> transport,
-             std::shared_ptr<Clock> clock = std::make_shared<SystemClock>(), NeonLog log = {});
+             std::shared_ptr<util::Clock> clock = std::make_shared<util::SystemClock>(),
+             NeonLog log = {});
 
   // GET /projects/{p}. Throws NeonError.
   Project get_project(const std::string& project_id);
@@ -77,7 +78,7 @@ class NeonClient {
   // 200 = deleted, 204/404 = already gone. Throws NeonError.
   DeletedBranch delete_branch(const std::string& project_id, const std::string& branch_id);
 
-  Clock& clock() { return *clock_; }
+  util::Clock& clock() { return *clock_; }
   const NeonLog& log() const { return log_; }
 
  private:
@@ -93,7 +94,7 @@ class NeonClient {
 
   NeonClientOptions options_;
   std::unique_ptr<HttpTransport> transport_;
-  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<util::Clock> clock_;
   NeonLog log_;
 };
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/neon/branch_lease.hpp"
 #include "pgfleet/neon/neon_client.hpp"
-#include "pgfleet/tenant.hpp"
 
 namespace pgfleet::neon {
 

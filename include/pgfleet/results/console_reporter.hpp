@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pgfleet/reporter.hpp"
+#include "pgfleet/engine/reporter.hpp"
 
 namespace pgfleet {
 

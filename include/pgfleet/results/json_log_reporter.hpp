@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "pgfleet/reporter.hpp"
+#include "pgfleet/engine/reporter.hpp"
 
 namespace pgfleet {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "pgfleet/reporter.hpp"
+#include "pgfleet/engine/reporter.hpp"
 
 namespace pgfleet {
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "pgfleet/outcome.hpp"
+#include "pgfleet/engine/outcome.hpp"
 
 namespace pgfleet {
 

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "pgfleet/migration_set.hpp"
-#include "pgfleet/reporter.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "pgfleet/migration_set.hpp"
-#include "pgfleet/reporter.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet {
 

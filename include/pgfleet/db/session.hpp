@@ -1,0 +1,96 @@
+#pragma once
+// The seam to a tenant database: one connection, simple-query execution, structured errors.
+// Only src/db/pq_session.cpp talks to libpq/libpqxx.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgfleet {
+
+// The rows of the last statement of a query string, every value as text (NULL = nullopt).
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+
+  // Index of a column by name, or -1.
+  int column(const std::string& name) const;
+};
+
+// An error reported by the server; fields as in PostgreSQL's ErrorResponse.
+class DbError : public std::runtime_error {
+ public:
+  DbError(std::string sqlstate, std::string message, std::string detail = {}, std::string hint = {},
+          int position = 0);
+  const std::string& sqlstate() const { return sqlstate_; }
+  const std::string& message() const { return message_; }
+  const std::string& detail() const { return detail_; }
+  const std::string& hint() const { return hint_; }
+  // 1-based character offset into the query string, 0 if the server gave none.
+  int position() const { return position_; }
+  // The last `pgfleet-step <version>` NOTICE the server sent before this error in the same
+  // query (how a multi-migration transaction tells which file an error without a position came
+  // from); nullopt if none.
+  std::optional<long long> step() const { return step_; }
+  void set_step(std::optional<long long> step) { step_ = step; }
+
+ private:
+  std::string sqlstate_, message_, detail_, hint_;
+  int position_;
+  std::optional<long long> step_;
+};
+
+// The connection broke (before, during or after a query): the outcome of that query is unknown.
+class ConnectionLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Could not connect. `transient` errors (refused, timeout, 57P03, 53300, Neon compute waking)
+// are worth retrying; others (28P01, 3D000, TLS) are not.
+class ConnectError : public std::runtime_error {
+ public:
+  enum class Kind { transient, permanent };
+  ConnectError(Kind kind, std::string sqlstate, const std::string& message)
+      : std::runtime_error(message), kind_(kind), sqlstate_(std::move(sqlstate)) {}
+  Kind kind() const { return kind_; }
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  Kind kind_;
+  std::string sqlstate_;
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Sends `sql` (possibly several statements) as one simple query, one round trip; returns the
+  // last statement's rows. Throws DbError (the implicit transaction is then rolled back) or
+  // ConnectionLost.
+  virtual QueryResult exec(const std::string& sql) = 0;
+  // Same, with `$1` bound to `param` (extended protocol, a single statement only).
+  virtual QueryResult exec_with_param(const std::string& sql, const std::string& param) = 0;
+  // Asks the server to cancel the query now running (thread-safe, callable from another thread).
+  virtual void cancel() = 0;
+  // Quotes a string literal / identifier for this connection.
+  virtual std::string quote(const std::string& literal) const = 0;
+  virtual std::string quote_name(const std::string& identifier) const = 0;
+  // Round trips made so far (for tests and the benchmark).
+  virtual long round_trips() const = 0;
+};
+
+// Opens a session from a validated libpq connection string (application_name and
+// connect_timeout already set by the caller). Throws ConnectError; the message never contains
+// the password.
+using SessionFactory = std::function<std::unique_ptr<Session>(const std::string& conninfo)>;
+std::unique_ptr<Session> connect_postgres(const std::string& conninfo);
+
+// Opens a fresh session to the tenant being run (retries transient errors itself); throws
+// ConnectError. Called once at the start, and again only to find out what happened after a
+// connection was lost during COMMIT.
+using Connector = std::function<std::unique_ptr<Session>()>;
+
+}  // namespace pgfleet

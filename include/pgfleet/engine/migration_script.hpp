@@ -1,0 +1,97 @@
+#pragma once
+// The SQL text pgfleet sends for one step on a tenant: a whole migration transaction as ONE
+// query string (guard + timeouts + file text + history row), and the mapping from a server
+// error position back to (migration version, line in its file).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pgfleet/engine/history_table.hpp"
+#include "pgfleet/engine/run_settings.hpp"
+#include "pgfleet/migrations/migration.hpp"
+
+namespace pgfleet {
+
+// A query string under construction that remembers where each file's text sits in it.
+class MigrationScript {
+ public:
+  // Appends pgfleet's own SQL.
+  void add_sql(std::string_view sql);
+  // Appends a file's text followed by "\n;\n" (so that a last statement without ';' or a
+  // trailing -- comment cannot swallow what follows). `version` is nullopt for a rollback script.
+  void add_file(std::optional<Version> version, std::string_view text);
+
+  const std::string& sql() const { return sql_; }
+
+  struct Location {
+    bool in_file = false;            // the position falls in a file's text
+    std::optional<Version> version;  // that file's migration version
+    std::optional<int> line;         // 1-based line in that file
+  };
+  // Maps a server error position (1-based character offset into sql(), 0 = none) to a file.
+  Location locate(int position) const;
+  // The versions of the files added, in order.
+  std::vector<Version> versions() const;
+
+ private:
+  struct FilePart {
+    std::optional<Version> version;
+    std::size_t begin_char;  // 0-based character index of the file's first character
+    std::size_t chars;       // characters of the file text, without the appended "\n;\n"
+    std::size_t begin_byte;
+    std::size_t bytes;
+  };
+  std::string sql_;
+  std::size_t chars_ = 0;
+  std::vector<FilePart> files_;
+};
+
+enum class Direction { up, down };
+
+// The lock_timeout / statement_timeout a file runs with: directive > run settings > default
+// (statement timeout 0 = none).
+Millis effective_lock_timeout(const RunSettings& settings, const Directives& directives);
+Millis effective_statement_timeout(const RunSettings& settings, const Directives& directives);
+
+// Everything the SQL of a step depends on besides the migrations themselves.
+struct StepContext {
+  const HistoryTable& history;
+  const RunSettings& settings;
+  std::string expected_fingerprint;  // HistoryTable::fingerprint of the rows the plan used
+};
+
+// One transaction applying `migrations` (transactional files) in order: guard, then for each
+// file SET LOCAL timeouts (and search_path), its text, its `applied` history row; the last
+// statement returns (version, duration_ms) of the rows inserted.
+MigrationScript apply_transaction_script(const StepContext& ctx,
+                                         const std::vector<const Migration*>& migrations);
+// One transaction reverting `migration` with its (transactional) .down file and deleting its
+// row; returns the deleted version.
+MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration);
+
+// No-transaction step, first round trip: guard, claim the version (insert a `pending` row for
+// up, mark the row `pending` for down), and SET the file's timeouts at session level.
+std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& migration,
+                                     Direction direction);
+// No-transaction step, last round trip: mark the row applied (up) or delete it (down), RESET
+// the session settings; returns the affected version.
+std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
+                                      Direction direction, Millis duration);
+// RESETs what claim_no_transaction_sql SET at session level.
+std::string reset_session_settings_sql(const StepContext& ctx);
+// The file a no-transaction step runs statement by statement.
+const MigrationFile& step_file(const Migration& migration, Direction direction);
+
+// A rollback script written by an earlier run, in one transaction, guarded so that it runs only
+// while the highest applied version is `expected_top`; returns the new highest version.
+MigrationScript rollback_script_transaction(const HistoryTable& history,
+                                            const RunSettings& settings,
+                                            const std::string& script_sql, Version expected_top);
+// Inserts `applied` rows (checksums from the files) for `migrations`, under the guard.
+std::string baseline_sql(const StepContext& ctx, const std::vector<const Migration*>& migrations);
+// Marks the pending row of `version` applied, or deletes it, under the guard; returns the version.
+enum class RepairAction { mark_applied, remove };
+std::string repair_sql(const StepContext& ctx, Version version, RepairAction action);
+
+}  // namespace pgfleet

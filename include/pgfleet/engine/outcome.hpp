@@ -1,0 +1,65 @@
+#pragma once
+// What happened to one tenant in one run: the record written to tenants.jsonl (SPEC §5).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pgfleet/migrations/migration.hpp"
+
+namespace pgfleet {
+
+enum class TenantStatus {
+  applied,      // this run applied at least one migration (or rolled back, for rollback)
+  up_to_date,   // nothing to do
+  pending,      // plan only: there is something to apply
+  failed,       // a migration failed; the tenant is at from_version or the last applied one
+  drift,        // history disagrees with the files (checksum, missing file, out of order)
+  dirty,        // a pending row or an invalid index is left behind; needs `repair`
+  invalid,      // bad tenant row or connection string; never connected
+  unreachable,  // could not connect
+  skipped,      // not started (failure policy, canary, preflight host not on the branch)
+  cancelled,    // interrupted by SIGINT/SIGTERM
+};
+
+// Lower-case name as written in results, e.g. "up_to_date".
+const char* to_string(TenantStatus s);
+// True for statuses that count as success for the exit code (applied, up_to_date, pending).
+bool is_ok(TenantStatus s);
+
+// A failure, as precise as the server let us be.
+struct ErrorInfo {
+  std::optional<Version> version;  // migration being run, if any
+  std::string sqlstate;            // five characters, empty if not from the server
+  std::string message;
+  std::string detail;
+  std::string hint;
+  std::optional<int> statement_line;  // 1-based line in the migration file
+};
+
+// One migration this run applied (or reverted) on this tenant.
+struct MigrationResult {
+  Version version = 0;
+  std::string name;
+  long duration_ms = 0;
+  int attempts = 1;
+};
+
+struct TenantOutcome {
+  std::string tenant_id;
+  TenantStatus status = TenantStatus::skipped;
+  std::optional<Version> from_version;  // highest applied version before the run
+  std::optional<Version> to_version;    // highest applied version after the run
+  std::vector<MigrationResult> migrations;
+  std::vector<Version> pending;  // plan: versions that would be applied
+  std::optional<ErrorInfo> error;
+  std::string reason;  // human text for drift/dirty/skipped/invalid, e.g. "checksum differs for 3"
+  std::string host;    // host:port, never a password
+  std::chrono::system_clock::time_point started_at{};
+  long duration_ms = 0;
+};
+
+// The outcome of a tenant pgfleet did not run (invalid, skipped, cancelled, refused), started now.
+TenantOutcome not_run(const std::string& tenant_id, TenantStatus status, const std::string& reason);
+
+}  // namespace pgfleet

@@ -1,0 +1,52 @@
+#pragma once
+// Runs one command on ONE tenant: plan, apply, rollback to a version, or a rollback script.
+// Never throws: every failure ends up in the returned TenantOutcome (SPEC §4, STYLE "Errors").
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pgfleet/db/session.hpp"
+#include "pgfleet/engine/outcome.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/engine/run_settings.hpp"
+#include "pgfleet/engine/tenant.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
+
+namespace pgfleet {
+
+class TenantRunner {
+ public:
+  // `stop` becomes true on SIGINT/SIGTERM: a query cancelled after that is `cancelled`, not
+  // `failed` (a 57014 without it is a statement timeout).
+  TenantRunner(const MigrationSet& migrations, const RunSettings& settings, Reporter& reporter,
+               const std::atomic<bool>& stop);
+
+  // What would apply: status pending / up_to_date / drift / dirty, `pending` filled. No writes.
+  TenantOutcome plan(const Tenant& tenant, const Connector& connect);
+  // Applies pending migrations up to settings.target.
+  TenantOutcome apply(const Tenant& tenant, const Connector& connect);
+  // Runs .down files, newest first, until the tenant is at `target` (history rows deleted).
+  // With `expected_top`, refuses unless the tenant's highest applied version is exactly that
+  // (rollback --run, when the run's script has .down files that cannot share a transaction).
+  TenantOutcome rollback_to(const Tenant& tenant, const Connector& connect, Version target,
+                            std::optional<Version> expected_top = std::nullopt);
+  // Runs a rollback script written by an earlier run, if the tenant's highest applied version
+  // is still `expected_top`; the script deletes its own history rows.
+  TenantOutcome run_script(const Tenant& tenant, const Connector& connect,
+                           const std::string& script_sql, Version expected_top);
+  // Records versions up to `version` as applied without running them (baseline).
+  TenantOutcome baseline(const Tenant& tenant, const Connector& connect, Version version);
+  // Resolves a dirty row: marks `version` applied, or removes its row.
+  enum class RepairMark { applied, removed };
+  TenantOutcome repair(const Tenant& tenant, const Connector& connect, Version version,
+                       RepairMark mark);
+
+ private:
+  const MigrationSet& migrations_;
+  const RunSettings& settings_;
+  Reporter& reporter_;
+  const std::atomic<bool>& stop_;
+};
+
+}  // namespace pgfleet

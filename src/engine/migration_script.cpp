@@ -1,0 +1,235 @@
+#include "pgfleet/engine/migration_script.hpp"
+
+#include <algorithm>
+
+#include "pgfleet/sql/quoting.hpp"
+#include "pgfleet/util/utf8.hpp"
+
+namespace pgfleet {
+namespace {
+
+constexpr std::string_view kFileTerminator = "\n;\n";
+
+std::string ms(Millis m) { return sql_literal(std::to_string(m.count()) + "ms"); }
+
+// SET [LOCAL] for the file's timeouts and, schema-per-tenant, its search_path.
+enum class SetScope { transaction, session };
+std::string settings_sql(const StepContext& ctx, const Directives& directives, SetScope scope) {
+  const std::string set = scope == SetScope::transaction ? "SET LOCAL " : "SET ";
+  std::string sql =
+      set + "lock_timeout = " + ms(effective_lock_timeout(ctx.settings, directives)) + ";\n" + set +
+      "statement_timeout = " + ms(effective_statement_timeout(ctx.settings, directives)) + ";\n";
+  if (ctx.history.tenant_schema()) {
+    sql += set + "search_path = " + sql_identifier(*ctx.history.tenant_schema()) + ";\n";
+  }
+  return sql;
+}
+
+// The run's lock timeout for pgfleet's own statements, then the guard.
+std::string guard_with_lock_timeout(const StepContext& ctx) {
+  return "SET LOCAL lock_timeout = " + ms(ctx.settings.lock_timeout) + ";\n" +
+         ctx.history.guard_sql(ctx.expected_fingerprint);
+}
+
+std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState state,
+                            const std::string& duration_expression) {
+  return "INSERT INTO " + ctx.history.qualified_name() +
+         " (version, name, checksum, state, applied_at, duration_ms, run_id, applied_by) VALUES (" +
+         std::to_string(m.version) + ", " + sql_literal(m.name) + ", " + sql_literal(m.checksum) +
+         ", " + (state == RowState::applied ? "'applied'" : "'pending'") + ", now(), " +
+         duration_expression + ", " + sql_literal(ctx.settings.run_id) + ", " +
+         sql_literal(ctx.settings.applied_by) + ");\n";
+}
+
+std::string version_list(const std::vector<const Migration*>& migrations) {
+  std::string list;
+  for (const Migration* m : migrations) {
+    list += (list.empty() ? "" : ", ") + std::to_string(m->version);
+  }
+  return list;
+}
+
+}  // namespace
+
+void MigrationScript::add_sql(std::string_view sql) {
+  sql_.append(sql);
+  chars_ += util::count_code_points(sql);
+}
+
+void MigrationScript::add_file(std::optional<Version> version, std::string_view text) {
+  const std::size_t chars = util::count_code_points(text);
+  files_.push_back(FilePart{version, chars_, chars, sql_.size(), text.size()});
+  sql_.append(text);
+  chars_ += chars;
+  add_sql(kFileTerminator);
+}
+
+MigrationScript::Location MigrationScript::locate(int position) const {
+  Location where;
+  if (position <= 0) return where;
+  const std::size_t index = static_cast<std::size_t>(position - 1);
+  for (const FilePart& part : files_) {
+    // The terminator belongs to the file: "syntax error at end of input" points at it.
+    const std::size_t end = part.begin_char + part.chars + kFileTerminator.size();
+    if (index < part.begin_char || index >= end) continue;
+    const std::string_view text(sql_.data() + part.begin_byte, part.bytes);
+    const std::size_t char_in_file = std::min(index - part.begin_char, part.chars);
+    std::size_t byte = util::byte_offset_of_char(text, char_in_file);
+    // Past the end: report the last line that has text on it.
+    if (byte >= text.size()) {
+      byte = text.size();
+      while (byte > 0 && (text[byte - 1] == '\n' || text[byte - 1] == ' ' ||
+                          text[byte - 1] == '\t' || text[byte - 1] == '\r')) {
+        --byte;
+      }
+      if (byte > 0) --byte;
+    }
+    where.in_file = true;
+    where.version = part.version;
+    where.line = util::line_at_byte(text, byte);
+    return where;
+  }
+  return where;
+}
+
+std::vector<Version> MigrationScript::versions() const {
+  std::vector<Version> out;
+  for (const FilePart& part : files_) {
+    if (part.version) out.push_back(*part.version);
+  }
+  return out;
+}
+
+Millis effective_lock_timeout(const RunSettings& settings, const Directives& directives) {
+  return directives.lock_timeout.value_or(settings.lock_timeout);
+}
+
+Millis effective_statement_timeout(const RunSettings& settings, const Directives& directives) {
+  if (directives.statement_timeout) return *directives.statement_timeout;
+  return settings.statement_timeout.value_or(Millis(0));
+}
+
+MigrationScript apply_transaction_script(const StepContext& ctx,
+                                         const std::vector<const Migration*>& migrations) {
+  MigrationScript script;
+  const std::string duration =
+      "(extract(epoch FROM clock_timestamp() - "
+      "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
+  const bool several = migrations.size() > 1;
+  for (const Migration* m : migrations) {
+    // The first file's timeouts come before the guard, so that reading the history cannot
+    // wait on a lock forever either.
+    script.add_sql(settings_sql(ctx, m->up.directives, SetScope::transaction));
+    if (m == migrations.front()) {
+      script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
+      if (several) script.add_sql("SET LOCAL client_min_messages = notice;\n");
+    }
+    // An error without a position (a constraint violation in a backfill, say) is named by the
+    // last marker the server sent before it.
+    if (several) {
+      script.add_sql("DO $pgfleet_step$BEGIN RAISE NOTICE 'pgfleet-step %', " +
+                     std::to_string(m->version) + "; END$pgfleet_step$;\n");
+    }
+    script.add_sql("SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n");
+    script.add_file(m->version, m->up.sql);
+    script.add_sql(history_row_sql(ctx, *m, RowState::applied, duration));
+  }
+  script.add_sql("SELECT version::text AS version, duration_ms FROM " +
+                 ctx.history.qualified_name() + " WHERE version IN (" + version_list(migrations) +
+                 ") ORDER BY version");
+  return script;
+}
+
+MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration) {
+  MigrationScript script;
+  const MigrationFile& down = step_file(migration, Direction::down);
+  script.add_sql(settings_sql(ctx, down.directives, SetScope::transaction));
+  script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
+  script.add_file(migration.version, down.sql);
+  script.add_sql("DELETE FROM " + ctx.history.qualified_name() + " WHERE version = " +
+                 std::to_string(migration.version) + " RETURNING version::text AS version");
+  return script;
+}
+
+std::string reset_session_settings_sql(const StepContext& ctx) {
+  std::string sql = "RESET lock_timeout;\nRESET statement_timeout;\n";
+  if (ctx.history.tenant_schema()) sql += "RESET search_path;\n";
+  return sql;
+}
+
+const MigrationFile& step_file(const Migration& migration, Direction direction) {
+  if (direction == Direction::down && migration.down) return *migration.down;
+  return migration.up;
+}
+
+std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& migration,
+                                     Direction direction) {
+  std::string sql = guard_with_lock_timeout(ctx);
+  if (direction == Direction::up) {
+    sql += history_row_sql(ctx, migration, RowState::pending, "NULL");
+  } else {
+    sql += "UPDATE " + ctx.history.qualified_name() +
+           " SET state = 'pending', run_id = " + sql_literal(ctx.settings.run_id) +
+           " WHERE version = " + std::to_string(migration.version) + ";\n";
+  }
+  // Session-level SETs made in a committed transaction stay for the statements that follow.
+  sql += settings_sql(ctx, step_file(migration, direction).directives, SetScope::session);
+  return sql;
+}
+
+std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
+                                      Direction direction, Millis duration) {
+  std::string sql = reset_session_settings_sql(ctx);
+  const std::string where =
+      " WHERE version = " + std::to_string(migration.version) +
+      " AND state = 'pending' AND run_id = " + sql_literal(ctx.settings.run_id);
+  if (direction == Direction::up) {
+    sql += "UPDATE " + ctx.history.qualified_name() +
+           " SET state = 'applied', applied_at = now(), duration_ms = " +
+           std::to_string(duration.count()) + where + " RETURNING version::text AS version";
+  } else {
+    sql += "DELETE FROM " + ctx.history.qualified_name() + where +
+           " RETURNING version::text AS version";
+  }
+  return sql;
+}
+
+MigrationScript rollback_script_transaction(const HistoryTable& history,
+                                            const RunSettings& settings,
+                                            const std::string& script_sql, Version expected_top) {
+  MigrationScript script;
+  script.add_sql("SET LOCAL lock_timeout = " + ms(settings.lock_timeout) +
+                 ";\nSET LOCAL statement_timeout = " +
+                 ms(settings.statement_timeout.value_or(Millis(0))) + ";\n");
+  if (history.tenant_schema()) {
+    script.add_sql("SET LOCAL search_path = " + sql_identifier(*history.tenant_schema()) + ";\n");
+  }
+  script.add_sql(history.guard_top_sql(expected_top));
+  script.add_file(std::nullopt, script_sql);
+  script.add_sql("SELECT max(version)::text AS version FROM " + history.qualified_name() +
+                 " WHERE state = 'applied'");
+  return script;
+}
+
+std::string baseline_sql(const StepContext& ctx, const std::vector<const Migration*>& migrations) {
+  std::string sql = guard_with_lock_timeout(ctx);
+  for (const Migration* m : migrations) sql += history_row_sql(ctx, *m, RowState::applied, "0");
+  sql += "SELECT count(*)::text AS recorded FROM " + ctx.history.qualified_name();
+  return sql;
+}
+
+std::string repair_sql(const StepContext& ctx, Version version, RepairAction action) {
+  std::string sql = guard_with_lock_timeout(ctx);
+  const std::string where =
+      " WHERE version = " + std::to_string(version) + " AND state = 'pending'";
+  if (action == RepairAction::mark_applied) {
+    sql += "UPDATE " + ctx.history.qualified_name() +
+           " SET state = 'applied', applied_at = now(), applied_by = " +
+           sql_literal(ctx.settings.applied_by) + where;
+  } else {
+    sql += "DELETE FROM " + ctx.history.qualified_name() + where;
+  }
+  return sql + " RETURNING version::text AS version";
+}
+
+}  // namespace pgfleet

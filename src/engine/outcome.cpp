@@ -1,0 +1,35 @@
+#include "pgfleet/engine/outcome.hpp"
+
+namespace pgfleet {
+
+const char* to_string(TenantStatus s) {
+  switch (s) {
+    case TenantStatus::applied: return "applied";
+    case TenantStatus::up_to_date: return "up_to_date";
+    case TenantStatus::pending: return "pending";
+    case TenantStatus::failed: return "failed";
+    case TenantStatus::drift: return "drift";
+    case TenantStatus::dirty: return "dirty";
+    case TenantStatus::invalid: return "invalid";
+    case TenantStatus::unreachable: return "unreachable";
+    case TenantStatus::skipped: return "skipped";
+    case TenantStatus::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+bool is_ok(TenantStatus s) {
+  return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
+}
+
+TenantOutcome not_run(const std::string& tenant_id, TenantStatus status,
+                      const std::string& reason) {
+  TenantOutcome o;
+  o.tenant_id = tenant_id;
+  o.status = status;
+  o.reason = reason;
+  o.started_at = std::chrono::system_clock::now();
+  return o;
+}
+
+}  // namespace pgfleet

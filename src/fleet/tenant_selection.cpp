@@ -1,0 +1,83 @@
+#include "pgfleet/fleet/tenant_selection.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "pgfleet/util/fnv1a.hpp"
+
+namespace pgfleet {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// Parses a decimal number with no sign; nullopt when it is not one or overflows.
+std::optional<std::uint64_t> parse_count(const std::string& s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+ShardSpec parse_shard(const std::string& text) {
+  const std::string expected =
+      "--shard expects K/N with 0 <= K < N (0-based, e.g. 0/4), got '" + text + "'";
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw std::invalid_argument(expected);
+  const auto index = parse_count(trim(text.substr(0, slash)));
+  const auto count = parse_count(trim(text.substr(slash + 1)));
+  if (!index || !count) throw std::invalid_argument(expected);
+  if (*count == 0) throw std::invalid_argument("--shard: N must be at least 1, got '" + text + "'");
+  if (*index >= *count) {
+    throw std::invalid_argument("--shard: K must be less than N (K is 0-based), got '" + text +
+                                "'");
+  }
+  return ShardSpec{*index, *count};
+}
+
+std::vector<std::string> parse_id_list(const std::string& text) {
+  std::vector<std::string> ids;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string id = trim(text.substr(start, comma - start));
+    if (!id.empty()) ids.push_back(std::move(id));
+    start = comma + 1;
+  }
+  return ids;
+}
+
+std::uint64_t shard_of(const std::string& tenant_id, std::uint64_t shard_count) {
+  if (shard_count == 0) return 0;
+  return util::fnv1a_64(tenant_id) % shard_count;
+}
+
+SelectedTenants select_tenants(std::vector<Tenant> tenants, const TenantSelection& selection) {
+  const std::unordered_set<std::string> only(selection.only.begin(), selection.only.end());
+  const std::unordered_set<std::string> exclude(selection.exclude.begin(), selection.exclude.end());
+  std::unordered_set<std::string> seen;
+  SelectedTenants out;
+  for (auto& t : tenants) {
+    seen.insert(t.id);
+    if (!only.empty() && only.count(t.id) == 0) continue;
+    if (exclude.count(t.id) != 0) continue;
+    if (selection.shard && shard_of(t.id, selection.shard->count) != selection.shard->index)
+      continue;
+    out.tenants.push_back(std::move(t));
+  }
+  for (const auto& id : selection.only) {
+    if (seen.count(id) == 0) out.unknown_only_ids.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace pgfleet

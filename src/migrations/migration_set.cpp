@@ -1,0 +1,233 @@
+#include "pgfleet/migrations/migration_set.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "pgfleet/migrations/directives.hpp"
+#include "pgfleet/migrations/filename.hpp"
+#include "pgfleet/sql/classifier.hpp"
+#include "pgfleet/sql/splitter.hpp"
+#include "pgfleet/util/sha256.hpp"
+#include "pgfleet/util/utf8.hpp"
+
+namespace pgfleet {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string describe(const std::vector<FileProblem>& problems) {
+  std::string text;
+  for (const FileProblem& p : problems) {
+    if (!text.empty()) text += '\n';
+    text += p.file + ": " + p.message;
+  }
+  return text;
+}
+
+// The text as sent to the server and checksummed: leading BOM removed, CRLF read as LF.
+std::string normalise_migration_text(std::string_view raw) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (raw.substr(0, kBom.size()) == kBom) raw.remove_prefix(kBom.size());
+  std::string text;
+  text.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') continue;
+    text.push_back(raw[i]);
+  }
+  return text;
+}
+
+// A migration file found in the directory, read and checked on its own.
+struct FoundFile {
+  std::string filename;  // the bare name, e.g. 0001_users.up.sql
+  MigrationFilename name;
+  MigrationFile file;
+};
+
+// Collects problems while the directory is read, so that all of them are reported at once.
+class SetLoader {
+ public:
+  explicit SetLoader(std::string dir) : dir_(std::move(dir)) {}
+
+  MigrationSet load() {
+    for (const fs::directory_entry& entry : sorted_entries()) visit(entry);
+    pair_up_and_down();
+    if (!problems_.empty()) {
+      std::stable_sort(problems_.begin(), problems_.end(),
+                       [](const FileProblem& a, const FileProblem& b) { return a.file < b.file; });
+      throw MigrationSetError(std::move(problems_));
+    }
+    return MigrationSet(std::move(migrations_));
+  }
+
+ private:
+  std::vector<fs::directory_entry> sorted_entries() const {
+    std::error_code ec;
+    if (!fs::is_directory(dir_, ec)) {
+      throw std::runtime_error("migrations directory '" + dir_ +
+                               "' does not exist or is not a directory");
+    }
+    std::vector<fs::directory_entry> entries;
+    fs::directory_iterator it(dir_, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
+    if (ec)
+      throw std::runtime_error("cannot read migrations directory '" + dir_ + "': " + ec.message());
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return a.path().filename() < b.path().filename();
+    });
+    return entries;
+  }
+
+  std::string path_of(const std::string& filename) const {
+    return (fs::path(dir_) / filename).string();
+  }
+
+  void problem(const std::string& filename, std::string message) {
+    problems_.push_back(FileProblem{path_of(filename), std::move(message)});
+  }
+
+  void visit(const fs::directory_entry& entry) {
+    const std::string filename = entry.path().filename().string();
+    if (!filename.empty() && filename.front() == '.') return;  // dotfiles and dot-directories
+    std::error_code ec;
+    if (entry.is_directory(ec)) {
+      problem(filename, "subdirectories are not allowed in the migrations directory");
+      return;
+    }
+    if (is_ignored_name(filename)) return;
+    if (!entry.is_regular_file(ec)) {
+      problem(filename, "not a regular file");
+      return;
+    }
+    MigrationFilename name;
+    try {
+      name = parse_migration_filename(filename);
+    } catch (const std::invalid_argument& e) {
+      problem(filename, e.what());
+      return;
+    }
+    FoundFile found{filename, name, MigrationFile{path_of(filename), "", Directives{}}};
+    read_and_check(found);
+    auto& bucket = name.direction == MigrationDirection::up ? ups_ : downs_;
+    bucket[name.version].push_back(std::move(found));
+  }
+
+  // Reads the text, normalises it and checks what can be checked in one file alone.
+  void read_and_check(FoundFile& found) {
+    std::ifstream in(found.file.path, std::ios::binary);
+    std::ostringstream raw;
+    raw << in.rdbuf();
+    if (!in) {
+      problem(found.filename, "cannot read the file");
+      return;
+    }
+    const std::string bytes = raw.str();
+    if (const auto bad = util::first_invalid_utf8_byte(bytes)) {
+      problem(found.filename, "invalid UTF-8 at byte offset " + std::to_string(*bad));
+      return;
+    }
+    found.file.sql = normalise_migration_text(bytes);
+    try {
+      found.file.directives = parse_directives(found.file.sql);
+    } catch (const DirectiveError& e) {
+      problem(found.filename, e.what());
+      return;
+    }
+    const std::vector<SqlStatement> statements = split_sql(found.file.sql);
+    if (found.name.direction == MigrationDirection::up && statements.empty()) {
+      problem(found.filename,
+              "empty migration: the .up file has no SQL statement, only blanks or comments");
+    }
+    if (found.file.directives.tx == TxKind::transactional) {
+      for (const TransactionConflict& c : find_transaction_conflicts(statements)) {
+        problem(found.filename, conflict_message(c));
+      }
+    }
+  }
+
+  static std::string conflict_message(const TransactionConflict& c) {
+    const std::string where = "line " + std::to_string(c.line) + ": ";
+    if (c.kind == StatementConflict::transaction_control) {
+      return where + c.what +
+             " is transaction control, but pgfleet runs this file in its own transaction; remove "
+             "it, or add `-- pgfleet: no-transaction` at the top of the file";
+    }
+    return where + c.what +
+           " cannot run inside a transaction block; add `-- pgfleet: no-transaction` at the top of "
+           "the file";
+  }
+
+  void pair_up_and_down() {
+    for (auto& [version, files] : ups_) report_duplicates(version, files);
+    for (auto& [version, files] : downs_) {
+      report_duplicates(version, files);
+      const auto up = ups_.find(version);
+      for (const FoundFile& down : files) {
+        if (up == ups_.end()) {
+          problem(down.filename, ".down file without a matching .up file (version " +
+                                     std::to_string(version) + ")");
+        } else if (up->second.front().name.slug != down.name.slug) {
+          problem(down.filename, "name does not match its .up file " + up->second.front().filename);
+        }
+      }
+    }
+    for (auto& [version, files] : ups_) {
+      FoundFile& up = files.front();
+      Migration migration;
+      migration.version = version;
+      migration.name = up.name.slug;
+      migration.checksum = util::sha256_hex(up.file.sql);
+      migration.up = std::move(up.file);
+      const auto down = downs_.find(version);
+      if (down != downs_.end()) migration.down = std::move(down->second.front().file);
+      migrations_.push_back(std::move(migration));
+    }
+  }
+
+  void report_duplicates(Version version, const std::vector<FoundFile>& files) {
+    if (files.size() < 2) return;
+    for (const FoundFile& file : files) {
+      std::string others;
+      for (const FoundFile& other : files) {
+        if (&other == &file) continue;
+        others += (others.empty() ? "" : ", ") + other.filename;
+      }
+      problem(file.filename,
+              "duplicate version " + std::to_string(version) + " (also " + others + ")");
+    }
+  }
+
+  std::string dir_;
+  std::map<Version, std::vector<FoundFile>> ups_;
+  std::map<Version, std::vector<FoundFile>> downs_;
+  std::vector<Migration> migrations_;
+  std::vector<FileProblem> problems_;
+};
+
+}  // namespace
+
+MigrationSetError::MigrationSetError(std::vector<FileProblem> problems)
+    : std::runtime_error(describe(problems)), problems_(std::move(problems)) {}
+
+MigrationSet::MigrationSet(std::vector<Migration> migrations) : migrations_(std::move(migrations)) {
+  std::sort(migrations_.begin(), migrations_.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+}
+
+MigrationSet MigrationSet::load(const std::string& dir) { return SetLoader(dir).load(); }
+
+const Migration* MigrationSet::find(Version v) const {
+  const auto it =
+      std::lower_bound(migrations_.begin(), migrations_.end(), v,
+                       [](const Migration& m, Version version) { return m.version < version; });
+  return it != migrations_.end() && it->version == v ? &*it : nullptr;
+}
+
+Version MigrationSet::latest() const {
+  return migrations_.empty() ? 0 : migrations_.back().version;
+}
+
+}  // namespace pgfleet
