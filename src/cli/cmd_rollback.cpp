@@ -117,7 +117,7 @@ int rollback_run(const Options& o) {
                 << " is not in the fleet any more; not rolled back\n";
   }
   FleetJob job;
-  job.command = "rollback";
+  job.command = Command::rollback;
   job.effect = Effect::changes_tenants;
   job.confirm_question = fmt::format("Run the rollback scripts of run {} on {} tenant(s)?",
                                      o.rollback_run, tenants.size());
@@ -137,7 +137,7 @@ int rollback_to_target(const Options& o) {
   const Version target = parse_version(o.target, "target");
   std::vector<Tenant> tenants = load_fleet(o);
   FleetJob job;
-  job.command = "rollback";
+  job.command = Command::rollback;
   job.effect = Effect::changes_tenants;
   job.confirm_question =
       fmt::format("Roll {} tenant(s) back to version {} with .down files?", tenants.size(), target);

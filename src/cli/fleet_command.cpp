@@ -83,7 +83,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   auto junit = std::make_shared<JunitWriter>(dir->file("junit.xml"));
   std::shared_ptr<RollbackWriter> rollback;
   reporter.add(jsonl);
-  if (job.command == "apply") {
+  if (job.command == Command::apply) {
     auto schemas = std::make_shared<std::map<std::string, std::optional<std::string>>>();
     for (const Tenant& t : tenants) (*schemas)[t.id] = t.schema;
     rollback = std::make_shared<RollbackWriter>(

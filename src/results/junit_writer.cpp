@@ -147,7 +147,7 @@ std::string JunitWriter::to_xml(const RunSummary& summary) const {
   const auto elapsed = summary.finished_at - info_.started_at;
   total_ms =
       static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
-  const std::string command = xml_escape(info_.command.empty() ? "run" : info_.command);
+  const std::string command = xml_escape(to_string(info_.command));
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<testsuites>\n<testsuite name=\"pgfleet-{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "

@@ -89,7 +89,7 @@ void RollbackWriter::tenant_finished(const TenantOutcome& outcome) {
   std::string run_id;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!command_.empty() && command_ != "apply") return;
+    if (command_ != Command::apply) return;
     run_id = run_id_;
   }
   try {

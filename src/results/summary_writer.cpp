@@ -68,7 +68,7 @@ nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
   }
   json doc{
       {"run_id", info_.run_id},
-      {"command", info_.command},
+      {"command", to_string(info_.command)},
       {"pgfleet_version", PGFLEET_VERSION},
       {"started_at", util::format_rfc3339_utc(info_.started_at)},
       {"finished_at", util::format_rfc3339_utc(summary.finished_at)},

@@ -29,7 +29,7 @@ class RollbackWriter : public Reporter {
   // writer; `schema_of` is called from worker threads.
   RollbackWriter(std::string rollback_dir, const MigrationSet& migrations, SchemaLookup schema_of);
 
-  // Remembers the run id; a run whose command is not "apply" writes no scripts.
+  // Remembers the run id; a run whose command is not apply writes no scripts.
   void run_started(const RunInfo& info) override;
   // Writes rollback/<safe id>.sql (temp name + rename, not fsynced: two fsyncs per tenant
   // would cost more than its migrations) when the outcome lists applied migrations.
@@ -44,7 +44,7 @@ class RollbackWriter : public Reporter {
   const MigrationSet& migrations_;
   SchemaLookup schema_of_;
   std::string run_id_;
-  std::string command_;
+  Command command_ = Command::apply;  // until run_started says otherwise
   std::optional<std::string> write_error_;
 };
 
