@@ -177,17 +177,9 @@ std::string JunitWriter::to_xml(const RunSummary& summary) const {
 
 void JunitWriter::run_finished(const RunSummary& summary) {
   const std::string xml = to_xml(summary);
-  try {
-    write_file_atomically(path_, xml);
-  } catch (const ResultsError& e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    write_error_ = e.what();
-  }
+  write_error_.write_atomically(path_, xml);
 }
 
-std::optional<std::string> JunitWriter::write_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return write_error_;
-}
+std::optional<std::string> JunitWriter::write_error() const { return write_error_.get(); }
 
 }  // namespace pgfleet

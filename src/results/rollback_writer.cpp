@@ -92,22 +92,16 @@ void RollbackWriter::tenant_finished(const TenantOutcome& outcome) {
     if (command_ != Command::apply) return;
     run_id = run_id_;
   }
-  try {
+  write_error_.attempt([&] {
     const std::optional<std::string> schema =
         schema_of_ ? schema_of_(outcome.tenant_id) : std::nullopt;
     const std::string script =
         rollback_script(outcome, migrations_, schema, run_id, std::chrono::system_clock::now());
     const std::string path = rollback_dir_ + "/" + safe_file_name(outcome.tenant_id) + ".sql";
     write_file_atomically(path, script, Durability::rename_only);
-  } catch (const std::exception& e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!write_error_) write_error_ = e.what();
-  }
+  });
 }
 
-std::optional<std::string> RollbackWriter::write_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return write_error_;
-}
+std::optional<std::string> RollbackWriter::write_error() const { return write_error_.get(); }
 
 }  // namespace pgfleet

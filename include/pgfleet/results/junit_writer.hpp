@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -40,7 +41,7 @@ class JunitWriter : public Reporter {
   std::string path_;
   RunInfo info_;
   std::vector<Case> cases_;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

@@ -9,6 +9,7 @@
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -39,13 +40,13 @@ class RollbackWriter : public Reporter {
   std::optional<std::string> write_error() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // guards run_id_ and command_
   std::string rollback_dir_;
   const MigrationSet& migrations_;
   SchemaLookup schema_of_;
   std::string run_id_;
   Command command_ = Command::apply;  // until run_started says otherwise
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

@@ -10,6 +10,7 @@
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -46,7 +47,7 @@ class SummaryWriter : public Reporter {
   std::optional<nlohmann::json> neon_;
   std::map<TenantStatus, long> counts_;
   std::vector<long> durations_ms_;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -24,10 +25,10 @@ class TenantsJsonlWriter : public Reporter {
   std::optional<std::string> write_error() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // one write(2) at a time
   std::string path_;
   int fd_ = -1;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet
