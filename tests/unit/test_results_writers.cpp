@@ -15,6 +15,7 @@
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/json_log_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/rollback_script.hpp"
 #include "pgfleet/results/rollback_writer.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
@@ -313,8 +314,8 @@ TEST_CASE("a rollback script lists the run's downs newest first, each with its h
   auto o = applied_outcome("acme", {2, 3, 4}, 10);
   std::reverse(o.migrations.begin(), o.migrations.end());  // order given must not matter
   std::reverse(o.migrations.begin(), o.migrations.end());
-  const std::string script = rollback_script(o, set, std::nullopt, kRunId,
-                                             std::chrono::system_clock::from_time_t(1795496767));
+  const std::string script = format_rollback_script(
+      o, set, std::nullopt, kRunId, std::chrono::system_clock::from_time_t(1795496767));
   const auto header_end = script.find("\n\n");
   REQUIRE(header_end != std::string::npos);
   const std::string header = script.substr(0, header_end);
@@ -347,8 +348,8 @@ TEST_CASE("a rollback script lists the run's downs newest first, each with its h
 TEST_CASE("a transactional rollback script for a schema tenant deletes from its schema's table") {
   const MigrationSet set = sample_set();
   const std::string script =
-      rollback_script(applied_outcome("acme", {1, 2}, 10), set, std::string("Acme_1"), kRunId,
-                      std::chrono::system_clock::now());
+      format_rollback_script(applied_outcome("acme", {1, 2}, 10), set, std::string("Acme_1"),
+                             kRunId, std::chrono::system_clock::now());
   CHECK(script.find("no-transaction") == std::string::npos);
   CHECK(script.find("missing-down") == std::string::npos);
   CHECK_THAT(script, Catch::Contains(

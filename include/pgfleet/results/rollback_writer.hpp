@@ -1,7 +1,6 @@
 #pragma once
-// rollback/<tenant>.sql (SPEC §5): for each tenant this run changed, the `.down` of every version
-// it applied, newest first, each followed by the delete of its history row.
-#include <chrono>
+// The listener that writes rollback/<tenant>.sql (format: rollback_script.hpp) for each tenant an
+// apply run changed.
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -15,14 +14,6 @@ namespace pgfleet {
 
 // The tenant's schema in schema-per-tenant mode, nullopt otherwise.
 using SchemaLookup = std::function<std::optional<std::string>(const std::string& tenant_id)>;
-
-// The rollback script for one tenant's outcome. Its leading comment block names the tenant, run,
-// time and versions, and holds `-- pgfleet: no-transaction` when any `.down` used has that
-// directive. A version without `.down` gets `-- pgfleet: missing-down <version>` in its place
-// (rollback --run refuses such a tenant). Control characters in the id are replaced.
-std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& migrations,
-                            const std::optional<std::string>& schema, const std::string& run_id,
-                            std::chrono::system_clock::time_point generated_at);
 
 class RollbackWriter : public Reporter {
  public:
