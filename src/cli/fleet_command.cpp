@@ -8,7 +8,7 @@
 
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
-#include "pgfleet/cli/neon_glue.hpp"
+#include "pgfleet/cli/neon_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"

@@ -1,4 +1,4 @@
-#include "pgfleet/cli/neon_glue.hpp"
+#include "pgfleet/cli/neon_setup.hpp"
 
 #include <cstdlib>
 #include <iostream>
