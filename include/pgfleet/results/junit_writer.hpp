@@ -1,6 +1,6 @@
 #pragma once
-// junit.xml (SPEC §5): one testsuite `pgfleet-<command>`, one testcase per tenant, written
-// atomically when the run finishes. Keeps one small record per tenant.
+// junit.xml (README.md, "Results"): one testsuite `pgfleet-<command>`, one testcase per tenant,
+// written atomically when the run finishes. Keeps one small record per tenant.
 #include <mutex>
 #include <optional>
 #include <string>

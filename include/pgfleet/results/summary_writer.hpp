@@ -1,6 +1,6 @@
 #pragma once
-// summary.json (SPEC §5): the run as a whole, written atomically when the run finishes.
-// Keeps only counts and one duration per tenant, so memory stays small on big fleets.
+// summary.json (README.md, "Results"): the run as a whole, written atomically when the run
+// finishes. Keeps only counts and one duration per tenant, so memory stays small on big fleets.
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>

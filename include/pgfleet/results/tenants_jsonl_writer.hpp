@@ -1,6 +1,6 @@
 #pragma once
-// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (SPEC §5), so
-// the file is useful while the run is going and after a crash.
+// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (README.md,
+// "Results"), so the file is useful while the run is going and after a crash.
 #include <mutex>
 #include <optional>
 #include <string>
