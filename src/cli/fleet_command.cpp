@@ -4,7 +4,6 @@
 
 #include <csignal>
 #include <iostream>
-#include <memory>
 
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
