@@ -10,7 +10,7 @@ namespace pgfleet::cli {
 int cmd_plan(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
   FleetJob job;
-  job.command = "plan";
+  job.command = Command::plan;
   job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
   return run_fleet(o, migrations, load_fleet(o), job);
 }
@@ -19,7 +19,7 @@ int cmd_apply(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
   std::vector<Tenant> tenants = load_fleet(o);
   FleetJob job;
-  job.command = "apply";
+  job.command = Command::apply;
   job.effect = Effect::changes_tenants;
   const std::string target = o.target.empty()
                                  ? fmt::format("the latest version ({})", migrations.latest())

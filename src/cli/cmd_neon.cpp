@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "pgfleet/cli/commands.hpp"
-#include "pgfleet/cli/neon_glue.hpp"
+#include "pgfleet/cli/neon_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/neon/neon_error.hpp"
 #include "pgfleet/util/duration.hpp"

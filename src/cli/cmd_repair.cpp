@@ -19,7 +19,7 @@ int cmd_repair(const Options& o) {
   const auto mark =
       o.mark == "applied" ? TenantRunner::RepairMark::applied : TenantRunner::RepairMark::removed;
   FleetJob job;
-  job.command = "repair";
+  job.command = Command::repair;
   job.effect = Effect::changes_tenants;
   job.confirm_question =
       fmt::format("Mark version {} of tenant {} as {}?", version, o.tenant, o.mark);
@@ -34,7 +34,7 @@ int cmd_baseline(const Options& o) {
   const Version version = parse_version(o.version, "version");
   std::vector<Tenant> tenants = load_fleet(o);
   FleetJob job;
-  job.command = "baseline";
+  job.command = Command::baseline;
   job.effect = Effect::changes_tenants;
   job.confirm_question =
       fmt::format("Record versions up to {} as applied (without running them) on {} tenant(s)?",

@@ -142,8 +142,7 @@ void ConsoleReporter::draw_progress(Clock::time_point now) {
   for (const auto& [status, n] : counts_) {
     if (!is_ok(status) && status != TenantStatus::skipped) not_ok += n;
   }
-  std::string line =
-      fmt::format("[{}/{}] {}", done_, total, info_.command.empty() ? "run" : info_.command);
+  std::string line = fmt::format("[{}/{}] {}", done_, total, to_string(info_.command));
   if (count(TenantStatus::applied))
     line += fmt::format("  applied {}", count(TenantStatus::applied));
   if (count(TenantStatus::pending))
@@ -190,8 +189,8 @@ void ConsoleReporter::print_summary(const RunSummary& summary) {
     if (it == counts_.end() || it->second == 0) continue;
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", it->second, to_string(s));
   }
-  out_ << fmt::format("{} finished in {}: {}{}\n", info_.command.empty() ? "run" : info_.command,
-                      human_ms(elapsed_ms), plural(static_cast<long>(done_), "tenant"),
+  out_ << fmt::format("{} finished in {}: {}{}\n", to_string(info_.command), human_ms(elapsed_ms),
+                      plural(static_cast<long>(done_), "tenant"),
                       counts.empty() ? "" : " (" + counts + ")");
   if (!summary.stop_reason.empty()) out_ << "stopped early: " << summary.stop_reason << '\n';
   if (!slowest_.empty()) {

@@ -19,7 +19,7 @@ void JsonLogReporter::emit(const std::string& event, json fields) {
 
 void JsonLogReporter::run_started(const RunInfo& info) {
   emit("run_started", json{{"run_id", info.run_id},
-                           {"command", info.command},
+                           {"command", to_string(info.command)},
                            {"target", info.target ? json(*info.target) : json(nullptr)},
                            {"tenant_count", info.tenant_count},
                            {"started_at", util::format_rfc3339_utc(info.started_at)}});

@@ -147,7 +147,7 @@ std::string JunitWriter::to_xml(const RunSummary& summary) const {
   const auto elapsed = summary.finished_at - info_.started_at;
   total_ms =
       static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
-  const std::string command = xml_escape(info_.command.empty() ? "run" : info_.command);
+  const std::string command = xml_escape(to_string(info_.command));
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<testsuites>\n<testsuite name=\"pgfleet-{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
@@ -177,17 +177,9 @@ std::string JunitWriter::to_xml(const RunSummary& summary) const {
 
 void JunitWriter::run_finished(const RunSummary& summary) {
   const std::string xml = to_xml(summary);
-  try {
-    write_file_atomically(path_, xml);
-  } catch (const ResultsError& e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    write_error_ = e.what();
-  }
+  write_error_.write_atomically(path_, xml);
 }
 
-std::optional<std::string> JunitWriter::write_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return write_error_;
-}
+std::optional<std::string> JunitWriter::write_error() const { return write_error_.get(); }
 
 }  // namespace pgfleet

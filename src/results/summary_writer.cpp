@@ -68,7 +68,7 @@ nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
   }
   json doc{
       {"run_id", info_.run_id},
-      {"command", info_.command},
+      {"command", to_string(info_.command)},
       {"pgfleet_version", PGFLEET_VERSION},
       {"started_at", util::format_rfc3339_utc(info_.started_at)},
       {"finished_at", util::format_rfc3339_utc(summary.finished_at)},
@@ -88,17 +88,9 @@ nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
 void SummaryWriter::run_finished(const RunSummary& summary) {
   const std::string text =
       to_json(summary).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  try {
-    write_file_atomically(path_, text);
-  } catch (const ResultsError& e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    write_error_ = e.what();
-  }
+  write_error_.write_atomically(path_, text);
 }
 
-std::optional<std::string> SummaryWriter::write_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return write_error_;
-}
+std::optional<std::string> SummaryWriter::write_error() const { return write_error_.get(); }
 
 }  // namespace pgfleet

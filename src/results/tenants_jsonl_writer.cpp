@@ -28,16 +28,13 @@ void TenantsJsonlWriter::tenant_finished(const TenantOutcome& outcome) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (!write_error_) write_error_ = "cannot append to " + path_ + ": " + std::strerror(errno);
+      write_error_.keep("cannot append to " + path_ + ": " + std::strerror(errno));
       return;
     }
     done += static_cast<std::size_t>(n);
   }
 }
 
-std::optional<std::string> TenantsJsonlWriter::write_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return write_error_;
-}
+std::optional<std::string> TenantsJsonlWriter::write_error() const { return write_error_.get(); }
 
 }  // namespace pgfleet

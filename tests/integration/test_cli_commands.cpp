@@ -276,6 +276,26 @@ TEST_CASE("cli: rollback --run refuses a tenant whose run applied a version with
   CHECK(table_exists(db, "b"));
 }
 
+TEST_CASE("cli: rollback --run refuses a tenant whose rollback script was damaged", "[cli]") {
+  const std::string db = create_database("cli_rbdamaged");
+  const Workspace ws = make_workspace("cli_rbdamaged");
+  ws.migration("0001_a.up.sql", "CREATE TABLE a (id int);\n");
+  ws.migration("0001_a.down.sql", "DROP TABLE a;\n");
+  const std::string dsn = dsn_for(db);
+  const std::string results = ws.results("run");
+  REQUIRE(run_cli("apply " + flags(ws, results, dsn)).code == 0);
+  const std::string run_dir = only_run_dir(results);
+  // The header is gone: nothing says which versions the rest would undo.
+  write_file(run_dir + "/rollback/" + db + ".sql", "DROP TABLE a;\n");
+
+  CliRun rollback = run_cli("rollback --run " + run_id_of(run_dir) + " " + flags(ws, results, dsn));
+  INFO(rollback.all());
+  CHECK(rollback.code == 1);
+  CHECK(rollback.all().find("not a pgfleet rollback script") != std::string::npos);
+  CHECK(history_versions(db) == Versions{1});
+  CHECK(table_exists(db, "a"));
+}
+
 TEST_CASE("cli: baseline --version 2 records 1 and 2, and apply then runs only 3 and 4", "[cli]") {
   const std::string db = create_database("cli_baseline");
   const Workspace ws = make_workspace("cli_baseline");

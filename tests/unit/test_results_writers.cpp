@@ -15,6 +15,7 @@
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/json_log_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/rollback_script.hpp"
 #include "pgfleet/results/rollback_writer.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
@@ -105,7 +106,7 @@ TenantOutcome failed_outcome(const std::string& id, long ms) {
   return o;
 }
 
-RunInfo run_info(const std::string& command, std::size_t tenants) {
+RunInfo run_info(Command command, std::size_t tenants) {
   RunInfo info;
   info.run_id = kRunId;
   info.command = command;
@@ -212,7 +213,7 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
   TempRun run;
   const MigrationSet set = sample_set();
   SummaryWriter writer(run.dir->file("summary.json"), set);
-  writer.run_started(run_info("apply", 101));
+  writer.run_started(run_info(Command::apply, 101));
   for (long ms = 1; ms <= 100; ++ms)
     writer.tenant_finished(applied_outcome("t" + std::to_string(ms), {1}, ms));
   writer.tenant_finished(failed_outcome("bad", 1000));
@@ -249,7 +250,7 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
 TEST_CASE("summary.json of an empty run has null percentiles and no neon key") {
   TempRun run;
   SummaryWriter writer(run.dir->file("summary.json"), MigrationSet{});
-  writer.run_started(run_info("plan", 0));
+  writer.run_started(run_info(Command::plan, 0));
   writer.run_finished(run_summary(0));
   const json doc = json::parse(slurp(run.dir->file("summary.json")));
   CHECK(doc["duration_ms"]["p50"].is_null());
@@ -261,7 +262,7 @@ TEST_CASE("summary.json of an empty run has null percentiles and no neon key") {
 TEST_CASE("junit.xml is one well-formed testsuite with escaped text") {
   TempRun run;
   JunitWriter writer(run.dir->file("junit.xml"));
-  writer.run_started(run_info("apply", 4));
+  writer.run_started(run_info(Command::apply, 4));
   writer.tenant_finished(applied_outcome("ok_<1>", {1}, 1500));
   auto f = failed_outcome("a&\"b'", 20);
   f.error->message = "bad \x01 char <x> & \"y\"";
@@ -313,8 +314,8 @@ TEST_CASE("a rollback script lists the run's downs newest first, each with its h
   auto o = applied_outcome("acme", {2, 3, 4}, 10);
   std::reverse(o.migrations.begin(), o.migrations.end());  // order given must not matter
   std::reverse(o.migrations.begin(), o.migrations.end());
-  const std::string script = rollback_script(o, set, std::nullopt, kRunId,
-                                             std::chrono::system_clock::from_time_t(1795496767));
+  const std::string script = format_rollback_script(
+      o, set, std::nullopt, kRunId, std::chrono::system_clock::from_time_t(1795496767));
   const auto header_end = script.find("\n\n");
   REQUIRE(header_end != std::string::npos);
   const std::string header = script.substr(0, header_end);
@@ -347,8 +348,8 @@ TEST_CASE("a rollback script lists the run's downs newest first, each with its h
 TEST_CASE("a transactional rollback script for a schema tenant deletes from its schema's table") {
   const MigrationSet set = sample_set();
   const std::string script =
-      rollback_script(applied_outcome("acme", {1, 2}, 10), set, std::string("Acme_1"), kRunId,
-                      std::chrono::system_clock::now());
+      format_rollback_script(applied_outcome("acme", {1, 2}, 10), set, std::string("Acme_1"),
+                             kRunId, std::chrono::system_clock::now());
   CHECK(script.find("no-transaction") == std::string::npos);
   CHECK(script.find("missing-down") == std::string::npos);
   CHECK_THAT(script, Catch::Contains(
@@ -364,7 +365,7 @@ TEST_CASE("the rollback writer writes one file per changed tenant, only for appl
     RollbackWriter writer(run.dir->rollback_dir(), set, [](const std::string& id) {
       return id == "s1" ? std::optional<std::string>("s1") : std::nullopt;
     });
-    writer.run_started(run_info("apply", 4));
+    writer.run_started(run_info(Command::apply, 4));
     writer.tenant_finished(applied_outcome("t1", {1, 2}, 1));
     writer.tenant_finished(applied_outcome("s1", {2}, 1));
     writer.tenant_finished(applied_outcome("../../evil\nDROP TABLE x;", {1}, 1));
@@ -395,7 +396,7 @@ TEST_CASE("the rollback writer writes one file per changed tenant, only for appl
 
   TempRun other;
   RollbackWriter rollback_run(other.dir->rollback_dir(), set, nullptr);
-  rollback_run.run_started(run_info("rollback", 1));
+  rollback_run.run_started(run_info(Command::rollback, 1));
   rollback_run.tenant_finished(applied_outcome("t1", {1}, 1));
   CHECK_FALSE(fs::exists(other.dir->rollback_file("t1")));
 }
@@ -426,7 +427,7 @@ TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") 
   auto clock = ConsoleReporter::Clock::time_point{};
   ConsoleReporter console(out, ConsoleOptions{ConsoleMode::plain, Verbosity::normal, "/r/run1"},
                           [&clock] { return clock; });
-  console.run_started(run_info("apply", 8));
+  console.run_started(run_info(Command::apply, 8));
   for (int i = 0; i < 6; ++i)
     console.tenant_finished(applied_outcome("ok" + std::to_string(i), {1}, 100 * i));
   console.tenant_finished(failed_outcome("bad1", 5));
@@ -453,7 +454,7 @@ TEST_CASE("console: tty mode rewrites one progress line, throttled") {
   auto clock = ConsoleReporter::Clock::time_point{};
   ConsoleReporter console(out, ConsoleOptions{ConsoleMode::tty, Verbosity::verbose, ""},
                           [&clock] { return clock; });
-  console.run_started(run_info("apply", 100));
+  console.run_started(run_info(Command::apply, 100));
   const auto draws = [&out] {
     const std::string s = out.str();
     return std::count(s.begin(), s.end(), '\r');
@@ -475,7 +476,7 @@ TEST_CASE("console: tty mode rewrites one progress line, throttled") {
 TEST_CASE("console: quiet mode is silent unless something failed") {
   std::ostringstream ok_out;
   ConsoleReporter ok(ok_out, ConsoleOptions{ConsoleMode::quiet, Verbosity::verbose, "/r"});
-  ok.run_started(run_info("apply", 1));
+  ok.run_started(run_info(Command::apply, 1));
   ok.tenant_finished(applied_outcome("t1", {1}, 1));
   ok.log("x");
   ok.run_finished(run_summary(0));
@@ -483,7 +484,7 @@ TEST_CASE("console: quiet mode is silent unless something failed") {
 
   std::ostringstream bad_out;
   ConsoleReporter bad(bad_out, ConsoleOptions{ConsoleMode::quiet, Verbosity::normal, "/r"});
-  bad.run_started(run_info("apply", 1));
+  bad.run_started(run_info(Command::apply, 1));
   bad.tenant_finished(failed_outcome("t1", 1));
   bad.run_finished(run_summary(1));
   CHECK_THAT(bad_out.str(), Catch::Contains("1 × failed: 42P01"));
@@ -492,7 +493,7 @@ TEST_CASE("console: quiet mode is silent unless something failed") {
 TEST_CASE("the JSON log has one parseable object per event") {
   std::ostringstream out;
   JsonLogReporter log(out);
-  log.run_started(run_info("apply", 1));
+  log.run_started(run_info(Command::apply, 1));
   log.tenant_started("t1");
   log.migration_finished("t1", MigrationResult{1, "create_users", 5, 1});
   log.tenant_finished(applied_outcome("t1", {1}, 9));
@@ -536,7 +537,7 @@ TEST_CASE("a connection-string password never reaches any result file or output"
   fanout.add(std::make_shared<ConsoleReporter>(
       console_out, ConsoleOptions{ConsoleMode::plain, Verbosity::verbose, run.dir->path()}));
   fanout.add(std::make_shared<JsonLogReporter>(json_out));
-  fanout.run_started(run_info("apply", tenants.size()));
+  fanout.run_started(run_info(Command::apply, tenants.size()));
   for (const Tenant& t : tenants) {
     TenantOutcome o;
     o.tenant_id = t.id;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "pgfleet/results/first_write_error.hpp"
 #include "pgfleet/results/run_directory.hpp"
 
 using namespace pgfleet;
@@ -123,5 +124,25 @@ TEST_CASE("a hostile tenant id cannot write outside the rollback directory") {
     CHECK(canonical.parent_path() == fs::weakly_canonical(dir.rollback_dir()));
   }
   CHECK_FALSE(fs::exists(base + "/x"));
+  fs::remove_all(base);
+}
+
+TEST_CASE("a result writer keeps its first write failure and throws none") {
+  const std::string base = fresh_dir();
+  FirstWriteError error;
+  error.write_atomically(base + "/ok.json", "{}\n");
+  CHECK_FALSE(error.get());
+  CHECK(slurp(base + "/ok.json") == "{}\n");
+
+  error.write_atomically(base + "/no-such-dir/first.json", "{}\n");
+  REQUIRE(error.get());
+  CHECK_THAT(*error.get(), Catch::Contains("no-such-dir/first.json"));
+  error.attempt([] { throw ResultsError("second"); });
+  error.keep("third");
+  CHECK_THAT(*error.get(), Catch::Contains("first.json"));
+
+  FirstWriteError from_attempt;
+  from_attempt.attempt([] { throw std::invalid_argument("bad schema"); });
+  CHECK(from_attempt.get() == std::optional<std::string>("bad schema"));
   fs::remove_all(base);
 }

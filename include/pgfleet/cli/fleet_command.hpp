@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pgfleet/cli/options.hpp"
+#include "pgfleet/engine/command.hpp"
 #include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
@@ -15,7 +16,7 @@ namespace pgfleet::cli {
 enum class Effect { read_only, changes_tenants };
 
 struct FleetJob {
-  std::string command;  // "apply", "plan", ...
+  Command command = Command::plan;
   Effect effect = Effect::read_only;
   std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
   // The work for one valid tenant.

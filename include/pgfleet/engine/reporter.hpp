@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "pgfleet/engine/command.hpp"
 #include "pgfleet/engine/outcome.hpp"
 #include "pgfleet/migrations/migration.hpp"
 
@@ -12,7 +13,7 @@ namespace pgfleet {
 
 struct RunInfo {
   std::string run_id;
-  std::string command;  // "apply", "plan", "rollback", ...
+  Command command = Command::plan;
   std::optional<Version> target;
   std::size_t tenant_count = 0;
   std::chrono::system_clock::time_point started_at{};

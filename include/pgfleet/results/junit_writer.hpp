@@ -1,12 +1,13 @@
 #pragma once
-// junit.xml (SPEC §5): one testsuite `pgfleet-<command>`, one testcase per tenant, written
-// atomically when the run finishes. Keeps one small record per tenant.
+// junit.xml (README.md, "Results"): one testsuite `pgfleet-<command>`, one testcase per tenant,
+// written atomically when the run finishes. Keeps one small record per tenant.
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -40,7 +41,7 @@ class JunitWriter : public Reporter {
   std::string path_;
   RunInfo info_;
   std::vector<Case> cases_;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

@@ -1,7 +1,6 @@
 #pragma once
-// rollback/<tenant>.sql (SPEC §5): for each tenant this run changed, the `.down` of every version
-// it applied, newest first, each followed by the delete of its history row.
-#include <chrono>
+// The listener that writes rollback/<tenant>.sql (format: rollback_script.hpp) for each tenant an
+// apply run changed.
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -9,19 +8,12 @@
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
 // The tenant's schema in schema-per-tenant mode, nullopt otherwise.
 using SchemaLookup = std::function<std::optional<std::string>(const std::string& tenant_id)>;
-
-// The rollback script for one tenant's outcome. Its leading comment block names the tenant, run,
-// time and versions, and holds `-- pgfleet: no-transaction` when any `.down` used has that
-// directive. A version without `.down` gets `-- pgfleet: missing-down <version>` in its place
-// (rollback --run refuses such a tenant). Control characters in the id are replaced.
-std::string rollback_script(const TenantOutcome& outcome, const MigrationSet& migrations,
-                            const std::optional<std::string>& schema, const std::string& run_id,
-                            std::chrono::system_clock::time_point generated_at);
 
 class RollbackWriter : public Reporter {
  public:
@@ -29,7 +21,7 @@ class RollbackWriter : public Reporter {
   // writer; `schema_of` is called from worker threads.
   RollbackWriter(std::string rollback_dir, const MigrationSet& migrations, SchemaLookup schema_of);
 
-  // Remembers the run id; a run whose command is not "apply" writes no scripts.
+  // Remembers the run id; a run whose command is not apply writes no scripts.
   void run_started(const RunInfo& info) override;
   // Writes rollback/<safe id>.sql (temp name + rename, not fsynced: two fsyncs per tenant
   // would cost more than its migrations) when the outcome lists applied migrations.
@@ -39,13 +31,13 @@ class RollbackWriter : public Reporter {
   std::optional<std::string> write_error() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // guards run_id_ and command_
   std::string rollback_dir_;
   const MigrationSet& migrations_;
   SchemaLookup schema_of_;
   std::string run_id_;
-  std::string command_;
-  std::optional<std::string> write_error_;
+  Command command_ = Command::apply;  // until run_started says otherwise
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

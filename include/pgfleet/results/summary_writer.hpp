@@ -1,6 +1,6 @@
 #pragma once
-// summary.json (SPEC §5): the run as a whole, written atomically when the run finishes.
-// Keeps only counts and one duration per tenant, so memory stays small on big fleets.
+// summary.json (README.md, "Results"): the run as a whole, written atomically when the run
+// finishes. Keeps only counts and one duration per tenant, so memory stays small on big fleets.
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -46,7 +47,7 @@ class SummaryWriter : public Reporter {
   std::optional<nlohmann::json> neon_;
   std::map<TenantStatus, long> counts_;
   std::vector<long> durations_ms_;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

@@ -1,11 +1,12 @@
 #pragma once
-// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (SPEC §5), so
-// the file is useful while the run is going and after a crash.
+// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (README.md,
+// "Results"), so the file is useful while the run is going and after a crash.
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/first_write_error.hpp"
 
 namespace pgfleet {
 
@@ -24,10 +25,10 @@ class TenantsJsonlWriter : public Reporter {
   std::optional<std::string> write_error() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // one write(2) at a time
   std::string path_;
   int fd_ = -1;
-  std::optional<std::string> write_error_;
+  FirstWriteError write_error_;
 };
 
 }  // namespace pgfleet

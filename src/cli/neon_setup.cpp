@@ -1,4 +1,4 @@
-#include "pgfleet/cli/neon_glue.hpp"
+#include "pgfleet/cli/neon_setup.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -58,7 +58,7 @@ nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
     if (b.status == neon::ReleaseStatus::failed) j["delete_error"] = b.error;
     list.push_back(j);
   }
-  // One project is the common case: keep the SPEC's flat shape then.
+  // One project is the common case: keep the flat `neon` object of docs/NEON.md then.
   return list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
 }
 

@@ -1,0 +1,59 @@
+#pragma once
+// Every output of one fleet run, built and owned together (README.md, "Results"): progress on
+// the terminal (console or JSON log) and, in the run directory, tenants.jsonl, summary.json,
+// junit.xml and, for apply, the rollback scripts.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pgfleet/engine/command.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/engine/tenant.hpp"
+#include "pgfleet/migrations/migration_set.hpp"
+#include "pgfleet/results/console_reporter.hpp"
+#include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/rollback_writer.hpp"
+#include "pgfleet/results/run_directory.hpp"
+#include "pgfleet/results/summary_writer.hpp"
+#include "pgfleet/results/tenants_jsonl_writer.hpp"
+
+namespace pgfleet {
+
+// --log-format: human progress, or one JSON object per event.
+enum class LogFormat { text, json };
+
+// What the terminal shows while the run goes.
+struct TerminalOutput {
+  LogFormat format = LogFormat::text;
+  ConsoleMode mode = ConsoleMode::plain;    // text only
+  Verbosity verbosity = Verbosity::normal;  // text only
+};
+
+class RunOutputs {
+ public:
+  // The listeners of a `command` run over `tenants` (their schemas name the history table in
+  // rollback scripts), writing into `dir` and to `terminal`. `migrations` and `terminal` must
+  // outlive this. Throws ResultsError when tenants.jsonl cannot be opened.
+  RunOutputs(const RunDirectory& dir, Command command, const MigrationSet& migrations,
+             const std::vector<Tenant>& tenants, const TerminalOutput& output,
+             std::ostream& terminal);
+
+  // Forwards every event to each output: terminal, tenants.jsonl, rollback scripts, summary.json,
+  // junit.xml, in that order.
+  Reporter& reporter() { return fanout_; }
+  // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
+  void set_neon(nlohmann::json neon);
+  // After run_finished: one message per result file that could not be written.
+  std::vector<std::string> write_errors() const;
+
+ private:
+  ReporterFanout fanout_;
+  std::shared_ptr<TenantsJsonlWriter> jsonl_;
+  std::shared_ptr<RollbackWriter> rollback_;  // apply only
+  std::shared_ptr<SummaryWriter> summary_;
+  std::shared_ptr<JunitWriter> junit_;
+};
+
+}  // namespace pgfleet

@@ -1,0 +1,93 @@
+#include "command_table.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "pgfleet/cli/commands.hpp"
+
+namespace pgfleet::cli {
+namespace {
+
+// Flags of every command that runs over the fleet.
+void fleet_flags(CLI::App& cmd, Options& o) {
+  add_output_flags(cmd, o);
+  add_tenant_flags(cmd, o);
+  add_run_flags(cmd, o);
+}
+
+void plan_or_apply_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("--target", o.target, "Apply up to this version (default: latest)");
+  add_neon_flags(cmd, o);
+}
+
+void rollback_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  auto* run = cmd.add_option("--run", o.rollback_run, "Run id whose rollback scripts to run");
+  auto* target = cmd.add_option("--target", o.target, "Version to roll back to");
+  run->excludes(target);
+}
+
+void repair_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("--tenant", o.tenant, "Tenant id")->required();
+  cmd.add_option("--version", o.version, "The dirty version")->required();
+  cmd.add_option("--mark", o.mark, "applied | removed")
+      ->required()
+      ->check(CLI::IsMember({"applied", "removed"}));
+}
+
+void baseline_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("--version", o.version, "Highest version to record as applied")->required();
+}
+
+void new_flags(CLI::App& cmd, Options& o) {
+  add_output_flags(cmd, o);
+  cmd.add_option("name", o.name, "Slug: [A-Za-z0-9_-]+")->required();
+}
+
+void neon_cleanup_flags(CLI::App& cmd, Options& o) {
+  cmd.add_option("--neon-project", o.neon_project, "Neon project id")->required();
+  cmd.add_option("--older-than", o.older_than,
+                 "Only branches created longer ago than this; younger ones may belong to a "
+                 "preflight still running (0 = all)")
+      ->capture_default_str();
+  cmd.add_option("--neon-api", o.neon_api, "Neon API base URL")->envname("NEON_API_HOST");
+  cmd.add_flag("-q,--quiet", o.quiet, "Only errors");
+}
+
+}  // namespace
+
+const std::vector<CommandEntry>& command_table() {
+  static const std::vector<CommandEntry> table = {
+      {Command::plan,
+       "Show, per tenant, the current version, pending migrations and drift; changes nothing",
+       "pgfleet plan --control-plane \"$CP_URL\" --target 0012", plan_or_apply_flags, cmd_plan,
+       ConfigFile::read},
+      {Command::apply, "Apply pending migrations up to --target (default: latest)",
+       "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes",
+       plan_or_apply_flags, cmd_apply, ConfigFile::read},
+      {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
+       "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read},
+      {Command::rollback,
+       "Run a run's rollback scripts (--run) or apply .down files until --target",
+       "pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes",
+       rollback_flags, cmd_rollback, ConfigFile::read},
+      {Command::repair, "Resolve a dirty (pending) history row after a human looked",
+       "pgfleet repair --tenant acme --version 0007 --mark removed --control-plane \"$CP_URL\"",
+       repair_flags, cmd_repair, ConfigFile::read},
+      {Command::baseline, "Record --version V (and all before it) as applied without running them",
+       "pgfleet baseline --version 0003 --dsn postgres://app@db1/acme", baseline_flags,
+       cmd_baseline, ConfigFile::read},
+      {Command::lint, "Check the migrations directory: names, pairs, directives, dangerous DDL",
+       "pgfleet lint --migrations ./migrations", add_output_flags, cmd_lint, ConfigFile::read},
+      {Command::new_migration, "Write the next <version>_NAME.up.sql / .down.sql pair",
+       "pgfleet new add_invoices_index", new_flags, cmd_new, ConfigFile::read},
+      {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",
+       "pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h", neon_cleanup_flags,
+       cmd_neon_cleanup, ConfigFile::ignored},
+  };
+  return table;
+}
+
+}  // namespace pgfleet::cli

@@ -1,0 +1,58 @@
+#include "pgfleet/results/run_outputs.hpp"
+
+#include <map>
+#include <optional>
+
+#include "pgfleet/results/json_log_reporter.hpp"
+
+namespace pgfleet {
+namespace {
+
+std::shared_ptr<Reporter> terminal_reporter(const TerminalOutput& output, std::ostream& terminal,
+                                            const std::string& results_path) {
+  if (output.format == LogFormat::json) return std::make_shared<JsonLogReporter>(terminal);
+  return std::make_shared<ConsoleReporter>(
+      terminal, ConsoleOptions{output.mode, output.verbosity, results_path});
+}
+
+// Each tenant's schema, looked up from worker threads (a copy: the caller's list may change).
+SchemaLookup schemas_of(const std::vector<Tenant>& tenants) {
+  auto schemas = std::make_shared<std::map<std::string, std::optional<std::string>>>();
+  for (const Tenant& t : tenants) (*schemas)[t.id] = t.schema;
+  return [schemas](const std::string& id) {
+    const auto it = schemas->find(id);
+    return it == schemas->end() ? std::nullopt : it->second;
+  };
+}
+
+}  // namespace
+
+RunOutputs::RunOutputs(const RunDirectory& dir, Command command, const MigrationSet& migrations,
+                       const std::vector<Tenant>& tenants, const TerminalOutput& output,
+                       std::ostream& terminal)
+    : jsonl_(std::make_shared<TenantsJsonlWriter>(dir.file("tenants.jsonl"))),
+      summary_(std::make_shared<SummaryWriter>(dir.file("summary.json"), migrations)),
+      junit_(std::make_shared<JunitWriter>(dir.file("junit.xml"))) {
+  fanout_.add(terminal_reporter(output, terminal, dir.path()));
+  fanout_.add(jsonl_);
+  if (command == Command::apply) {
+    rollback_ =
+        std::make_shared<RollbackWriter>(dir.rollback_dir(), migrations, schemas_of(tenants));
+    fanout_.add(rollback_);
+  }
+  fanout_.add(summary_);
+  fanout_.add(junit_);
+}
+
+void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
+
+std::vector<std::string> RunOutputs::write_errors() const {
+  std::vector<std::string> errors;
+  for (const auto& error : {jsonl_->write_error(), summary_->write_error(), junit_->write_error(),
+                            rollback_ ? rollback_->write_error() : std::nullopt}) {
+    if (error) errors.push_back(*error);
+  }
+  return errors;
+}
+
+}  // namespace pgfleet
