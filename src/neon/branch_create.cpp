@@ -26,12 +26,8 @@ json create_request(const std::string& name, const std::string& parent_id,
 CreatedBranch read_created(const json& answer) {
   CreatedBranch created;
   created.branch = read_branch(answer.at("branch"));
-  for (const auto& item : answer.value("endpoints", json::array())) {
-    created.endpoints.push_back(read_endpoint(item));
-  }
-  for (const auto& item : answer.value("operations", json::array())) {
-    created.operations.push_back(read_operation(item));
-  }
+  created.endpoints = read_items(answer, "endpoints", read_endpoint);
+  created.operations = read_items(answer, "operations", read_operation);
   return created;
 }
 

@@ -85,6 +85,8 @@ class NeonClient {
   enum class RetryPolicy { idempotent, create };
   HttpResponse call(HttpMethod method, const std::string& path, const std::string& body,
                     RetryPolicy policy);
+  // GET with retries; a status other than 2xx is thrown as NeonError.
+  HttpResponse get_success(const std::string& path);
   HttpResponse send_once(HttpMethod method, const std::string& path, const std::string& body);
   std::chrono::milliseconds retry_after_delay(const std::string& value) const;
   struct CreateAttempt;
