@@ -58,7 +58,7 @@ nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
     if (b.status == neon::ReleaseStatus::failed) j["delete_error"] = b.error;
     list.push_back(j);
   }
-  // One project is the common case: keep the SPEC's flat shape then.
+  // One project is the common case: keep the flat shape docs/NEON.md shows for `neon` then.
   return list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
 }
 

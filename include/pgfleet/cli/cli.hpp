@@ -3,7 +3,7 @@
 
 namespace pgfleet::cli {
 
-// Exit codes of SPEC §5.
+// Exit codes, as README "Results" lists them.
 enum ExitCode : int {
   exit_ok = 0,
   exit_tenant_failed = 1,

@@ -1,6 +1,6 @@
 #pragma once
-// One function per pgfleet command; each returns the process exit code (SPEC §5) and throws
-// UsageError (exit 2) or RunError (exit 3) for problems found before any tenant ran.
+// One function per pgfleet command; each returns the process exit code (README "Results") and
+// throws UsageError (exit 2) or RunError (exit 3) for problems found before any tenant ran.
 #include "pgfleet/cli/options.hpp"
 
 namespace pgfleet::cli {

@@ -1,6 +1,7 @@
 #pragma once
-// Every setting a command can take, as given by flags, env or pgfleet.json (SPEC §3), before
-// interpretation. Strings stay strings here; fleet_setup.hpp turns them into typed settings.
+// Every setting a command can take, as given by flags, env or pgfleet.json (README
+// "Configuration"), before interpretation. Strings stay strings here; fleet_setup.hpp turns
+// them into typed settings.
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,14 +13,14 @@ class App;
 namespace pgfleet::cli {
 
 struct Options {
-  // Where tenants come from (SPEC §2).
+  // Where tenants come from (README "Tenants").
   std::string control_plane;
   std::string tenant_query;
   std::string tenants_file;
   std::vector<std::string> dsns;
   std::vector<std::string> only, exclude;
   std::string shard;
-  // Common flags (SPEC §3).
+  // Common flags (`pgfleet <command> --help`).
   std::string config;
   std::string migrations_dir = "./migrations";
   std::string results_dir = "./pgfleet-results";
@@ -47,7 +48,7 @@ struct Options {
   std::string version;
   std::string mark;
   std::string name;  // new NAME
-  // Neon preflight (SPEC §6).
+  // Neon preflight (docs/NEON.md).
   bool neon_branch = false;
   std::string neon_project;
   std::string neon_parent;

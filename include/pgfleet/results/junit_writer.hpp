@@ -1,5 +1,5 @@
 #pragma once
-// junit.xml (SPEC §5): one testsuite `pgfleet-<command>`, one testcase per tenant, written
+// junit.xml (README "Results"): one testsuite `pgfleet-<command>`, one testcase per tenant, written
 // atomically when the run finishes. Keeps one small record per tenant.
 #include <mutex>
 #include <optional>

@@ -15,7 +15,7 @@ inline constexpr std::array<TenantStatus, 10> kAllTenantStatuses = {
     TenantStatus::invalid,  TenantStatus::unreachable, TenantStatus::skipped,
     TenantStatus::cancelled};
 
-// The tenants.jsonl record of SPEC §5: tenant_id, status, from_version, to_version, migrations,
+// The tenants.jsonl record: tenant_id, status, from_version, to_version, migrations,
 // error, host, started_at, duration_ms; plus `pending` (plan) and `reason` when set.
 nlohmann::json outcome_to_json(const TenantOutcome& outcome);
 

@@ -1,6 +1,6 @@
 #pragma once
-// rollback/<tenant>.sql (SPEC §5): for each tenant this run changed, the `.down` of every version
-// it applied, newest first, each followed by the delete of its history row.
+// rollback/<tenant>.sql (README "Results"): for each tenant this run changed, the `.down` of
+// every version it applied, newest first, each followed by the delete of its history row.
 #include <chrono>
 #include <functional>
 #include <mutex>

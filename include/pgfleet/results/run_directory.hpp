@@ -1,6 +1,6 @@
 #pragma once
-// The results directory of one run, `<results-dir>/<run_id>/` (SPEC §5): private permissions,
-// atomic file writes, and file names derived safely from tenant ids.
+// The results directory of one run, `<results-dir>/<run_id>/` (README "Results"): private
+// permissions, atomic file writes, and file names derived safely from tenant ids.
 #include <stdexcept>
 #include <string>
 

@@ -1,5 +1,5 @@
 #pragma once
-// summary.json (SPEC §5): the run as a whole, written atomically when the run finishes.
+// summary.json (README "Results"): the run as a whole, written atomically when the run finishes.
 // Keeps only counts and one duration per tenant, so memory stays small on big fleets.
 #include <map>
 #include <mutex>

@@ -1,5 +1,5 @@
 #pragma once
-// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once (SPEC §5), so
+// tenants.jsonl: one JSON line per finished tenant, appended and flushed at once, so
 // the file is useful while the run is going and after a crash.
 #include <mutex>
 #include <optional>
