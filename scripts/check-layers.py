@@ -5,8 +5,9 @@
 
 A folder may include its own headers and those of folders to its right; never one to its left
 (up) or beside it (sideways: results↔neon, migrations↔db). Also: libpq/libpqxx only in
-src/db/pq_session.cpp, curl only in src/neon/curl_transport.cpp, and a private header
-(`#include "x.hpp"`) must sit beside the file that includes it.
+src/db/pq_session.cpp, curl only in src/neon/curl_transport.cpp, CLI11 never in a public header
+(CMakeLists.txt links it PRIVATE), and a private header (`#include "x.hpp"`) must sit beside the
+file that includes it.
 
     scripts/check-layers.py              check the tree; exit 1 and list every violation
     scripts/check-layers.py --self-test  prove the check fails on injected bad includes
@@ -25,6 +26,8 @@ SEAMS = {  # header prefix -> the only file allowed to include it
     "pqxx/": "src/db/pq_session.cpp",
     "curl/": "src/neon/curl_transport.cpp",
 }
+# Header prefixes no public header may include: pgfleet_core links these PRIVATE.
+NOT_PUBLIC = ("CLI/",)
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 
@@ -74,6 +77,8 @@ def check(root):
                         for prefix, owner in SEAMS.items():
                             if target.startswith(prefix) and rel != owner:
                                 problems.append(f"{where}: <{target}> only in {owner}")
+                        if top == "include" and target.startswith(NOT_PUBLIC):
+                            problems.append(f"{where}: <{target}> never in a public header")
                         if kind == "<":
                             continue
                         if target.startswith("pgfleet/"):
@@ -96,6 +101,7 @@ def self_test(root):
         ("src/results/summary_writer.cpp", '#include "pgfleet/neon/preflight.hpp"', "results → neon"),
         ("src/db/conninfo.cpp", '#include "pgfleet/migrations/migration.hpp"', "db → migrations"),
         ("src/engine/planner.cpp", "#include <pqxx/pqxx>", "only in src/db/pq_session.cpp"),
+        ("include/pgfleet/cli/options.hpp", "#include <CLI/CLI.hpp>", "never in a public header"),
     ]
     failures = 0
     if check(root):

@@ -65,7 +65,157 @@ class Batch {
   bool closed_ = false;
 };
 
+// The reason given to tenants a signal kept from starting.
+constexpr const char* kInterruptedBeforeStart = "interrupted before it started";
+
 }  // namespace
+
+// One call of FleetRunner::run: the statuses so far, the failure counts and, once the failure
+// policy says stop, why. Workers record their outcomes under one mutex.
+class FleetRunner::Run {
+ public:
+  Run(const FleetRunner& runner, const std::vector<Tenant>& tenants, const Job& job,
+      const HostOf& host_of)
+      : runner_(runner), tenants_(tenants), job_(job) {
+    result_.statuses.assign(tenants.size(), TenantStatus::skipped);
+    hosts_.reserve(tenants.size());
+    for (const Tenant& t : tenants) hosts_.push_back(host_of(t));
+  }
+
+  // The canary tenants first, then the rest unless the policy or a signal stopped the run.
+  FleetResult run_all() {
+    std::vector<std::size_t> canaries, rest;
+    for (std::size_t i = 0; i < tenants_.size(); ++i) {
+      (static_cast<int>(i) < runner_.policy_.canary ? canaries : rest).push_back(i);
+    }
+    if (!canaries.empty()) {
+      run_batch(canaries);
+      if (!all_ok(canaries) && policy_stop_.empty()) policy_stop_ = "canary failed";
+    }
+    if (policy_stop_.empty() && !runner_.stop_.stop_requested()) {
+      run_batch(rest);
+    } else {
+      report_never_started(rest);
+    }
+    result_.interrupted = runner_.stop_.stop_requested();
+    result_.stop_reason = result_.interrupted ? "interrupted" : policy_stop_;
+    return std::move(result_);
+  }
+
+ private:
+  void run_batch(std::vector<std::size_t> indexes) {
+    Batch batch(tenants_, std::move(indexes), hosts_, runner_.limits_.per_host);
+    const int workers = std::max(1, runner_.limits_.concurrency);
+    std::vector<std::thread> threads;
+    std::atomic<int> active{workers};
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([&] {
+        work(batch);
+        --active;
+      });
+    }
+    watch_for_stop(batch, active);
+    for (auto& t : threads) t.join();
+  }
+
+  // One worker thread: runs the batch's tenants until none is left to start.
+  void work(Batch& batch) {
+    while (auto index = batch.take()) {
+      const Tenant& tenant = tenants_[*index];
+      runner_.reporter_.tenant_started(tenant.id);
+      TenantOutcome outcome = job_(tenant);
+      batch.done(*index);
+      record(batch, *index, outcome);
+    }
+  }
+
+  // Keeps a finished tenant's outcome; once the failure policy says stop, closes the batch and
+  // reports its waiting tenants as skipped.
+  void record(Batch& batch, std::size_t index, const TenantOutcome& outcome) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    result_.statuses[index] = outcome.status;
+    ++finished_;
+    if (!is_ok(outcome.status)) ++failed_;
+    runner_.reporter_.tenant_finished(outcome);
+    if (!policy_stop_.empty()) return;
+    policy_stop_ = over_policy();
+    if (policy_stop_.empty()) return;
+    for (std::size_t i : batch.close()) {
+      runner_.reporter_.tenant_finished(
+          not_run(tenants_[i].id, TenantStatus::skipped, policy_stop_));
+    }
+  }
+
+  // Why the failure policy stops the run, "" while it does not.
+  std::string over_policy() const {
+    const FailurePolicy& policy = runner_.policy_;
+    if (policy.max_failures && failed_ >= *policy.max_failures) {
+      return "max-failures reached (" + std::to_string(failed_) + " failed)";
+    }
+    if (policy.max_failure_rate && finished_ > 0 &&
+        100.0 * failed_ / finished_ > *policy.max_failure_rate) {
+      return "max-failure-rate exceeded (" + std::to_string(failed_) + " of " +
+             std::to_string(finished_) + " failed)";
+    }
+    return {};
+  }
+
+  // Watches for signals while the workers run: stops starting tenants at once, cancels running
+  // queries after the grace period (or at once on a second SIGINT).
+  void watch_for_stop(Batch& batch, const std::atomic<int>& active) {
+    StopControl& stop = runner_.stop_;
+    std::optional<std::chrono::steady_clock::time_point> stop_seen;
+    bool cancelled = false;
+    while (active.load() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!stop.stop_requested()) continue;
+      if (!stop_seen) {
+        stop_seen = std::chrono::steady_clock::now();
+        cancel_not_started(batch);
+      }
+      const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= runner_.grace_;
+      if ((grace_over || stop.cancel_now()) && !cancelled) {
+        stop.cancel_running();
+        cancelled = true;
+      }
+    }
+  }
+
+  void cancel_not_started(Batch& batch) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    for (std::size_t i : batch.close()) {
+      result_.statuses[i] = TenantStatus::cancelled;
+      runner_.reporter_.tenant_finished(
+          not_run(tenants_[i].id, TenantStatus::cancelled, kInterruptedBeforeStart));
+    }
+  }
+
+  // The tenants of a batch that never runs: cancelled after a signal, else skipped by the policy.
+  void report_never_started(const std::vector<std::size_t>& indexes) {
+    const bool by_signal = runner_.stop_.stop_requested();
+    for (std::size_t i : indexes) {
+      const TenantStatus status = by_signal ? TenantStatus::cancelled : TenantStatus::skipped;
+      result_.statuses[i] = status;
+      runner_.reporter_.tenant_finished(
+          not_run(tenants_[i].id, status, by_signal ? kInterruptedBeforeStart : policy_stop_));
+    }
+  }
+
+  bool all_ok(const std::vector<std::size_t>& indexes) const {
+    return std::all_of(indexes.begin(), indexes.end(),
+                       [&](std::size_t i) { return is_ok(result_.statuses[i]); });
+  }
+
+  const FleetRunner& runner_;
+  const std::vector<Tenant>& tenants_;
+  const Job& job_;
+  std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap
+  FleetResult result_;
+  std::mutex outcome_mutex_;  // guards result_, the counts and policy_stop_ while workers run
+  int finished_ = 0;
+  int failed_ = 0;
+  std::string policy_stop_;  // set once the failure policy says stop
+};
 
 FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::milliseconds grace,
                          Reporter& reporter, StopControl& stop)
@@ -73,107 +223,7 @@ FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::m
 
 FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
                              const HostOf& host_of) {
-  FleetResult result;
-  result.statuses.assign(tenants.size(), TenantStatus::skipped);
-  std::vector<std::string> hosts;
-  hosts.reserve(tenants.size());
-  for (const Tenant& t : tenants) hosts.push_back(host_of(t));
-
-  std::mutex outcome_mutex;
-  int finished = 0, failed = 0;
-  std::string policy_stop;  // set once the failure policy says stop
-
-  const auto over_policy = [&]() -> std::string {
-    if (policy_.max_failures && failed >= *policy_.max_failures) {
-      return "max-failures reached (" + std::to_string(failed) + " failed)";
-    }
-    if (policy_.max_failure_rate && finished > 0 &&
-        100.0 * failed / finished > *policy_.max_failure_rate) {
-      return "max-failure-rate exceeded (" + std::to_string(failed) + " of " +
-             std::to_string(finished) + " failed)";
-    }
-    return {};
-  };
-
-  const auto run_batch = [&](std::vector<std::size_t> indexes) {
-    Batch batch(tenants, std::move(indexes), hosts, limits_.per_host);
-    const int workers = std::max(1, limits_.concurrency);
-    std::vector<std::thread> threads;
-    std::atomic<int> active{workers};
-    for (int w = 0; w < workers; ++w) {
-      threads.emplace_back([&] {
-        while (auto index = batch.take()) {
-          const Tenant& tenant = tenants[*index];
-          reporter_.tenant_started(tenant.id);
-          TenantOutcome outcome = job(tenant);
-          batch.done(*index);
-          std::lock_guard<std::mutex> lock(outcome_mutex);
-          result.statuses[*index] = outcome.status;
-          ++finished;
-          if (!is_ok(outcome.status)) ++failed;
-          reporter_.tenant_finished(outcome);
-          if (policy_stop.empty()) {
-            policy_stop = over_policy();
-            if (!policy_stop.empty()) {
-              for (std::size_t i : batch.close()) {
-                TenantOutcome skip = not_run(tenants[i].id, TenantStatus::skipped, policy_stop);
-                reporter_.tenant_finished(skip);
-              }
-            }
-          }
-        }
-        --active;
-      });
-    }
-    // Watch for signals while the workers run: stop starting tenants at once, cancel running
-    // queries after the grace period (or at once on a second SIGINT).
-    std::optional<std::chrono::steady_clock::time_point> stop_seen;
-    bool cancelled = false;
-    while (active.load() > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (!stop_.stop_requested()) continue;
-      if (!stop_seen) {
-        stop_seen = std::chrono::steady_clock::now();
-        std::lock_guard<std::mutex> lock(outcome_mutex);
-        for (std::size_t i : batch.close()) {
-          result.statuses[i] = TenantStatus::cancelled;
-          reporter_.tenant_finished(
-              not_run(tenants[i].id, TenantStatus::cancelled, "interrupted before it started"));
-        }
-      }
-      const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= grace_;
-      if ((grace_over || stop_.cancel_now()) && !cancelled) {
-        stop_.cancel_running();
-        cancelled = true;
-      }
-    }
-    for (auto& t : threads) t.join();
-  };
-
-  std::vector<std::size_t> first, rest;
-  for (std::size_t i = 0; i < tenants.size(); ++i) {
-    (static_cast<int>(i) < policy_.canary ? first : rest).push_back(i);
-  }
-  if (!first.empty()) {
-    run_batch(first);
-    bool canary_ok = true;
-    for (std::size_t i : first) canary_ok = canary_ok && is_ok(result.statuses[i]);
-    if (!canary_ok && policy_stop.empty()) policy_stop = "canary failed";
-  }
-  if (policy_stop.empty() && !stop_.stop_requested()) {
-    run_batch(rest);
-  } else {
-    const bool by_signal = stop_.stop_requested();
-    for (std::size_t i : rest) {
-      const TenantStatus status = by_signal ? TenantStatus::cancelled : TenantStatus::skipped;
-      result.statuses[i] = status;
-      reporter_.tenant_finished(not_run(tenants[i].id, status,
-                                        by_signal ? "interrupted before it started" : policy_stop));
-    }
-  }
-  result.interrupted = stop_.stop_requested();
-  result.stop_reason = result.interrupted ? "interrupted" : policy_stop;
-  return result;
+  return Run(*this, tenants, job, host_of).run_all();
 }
 
 }  // namespace pgfleet

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "pgfleet/util/ascii_text.hpp"
 #include "pgfleet/util/fnv1a.hpp"
 
 namespace pgfleet {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
 
 // Parses a decimal number with no sign; nullopt when it is not one or overflows.
 std::optional<std::uint64_t> parse_count(const std::string& s) {
@@ -32,8 +27,8 @@ ShardSpec parse_shard(const std::string& text) {
       "--shard expects K/N with 0 <= K < N (0-based, e.g. 0/4), got '" + text + "'";
   const auto slash = text.find('/');
   if (slash == std::string::npos) throw std::invalid_argument(expected);
-  const auto index = parse_count(trim(text.substr(0, slash)));
-  const auto count = parse_count(trim(text.substr(slash + 1)));
+  const auto index = parse_count(util::trim(text.substr(0, slash), util::kSpacesAndTabs));
+  const auto count = parse_count(util::trim(text.substr(slash + 1), util::kSpacesAndTabs));
   if (!index || !count) throw std::invalid_argument(expected);
   if (*count == 0) throw std::invalid_argument("--shard: N must be at least 1, got '" + text + "'");
   if (*index >= *count) {
@@ -49,7 +44,7 @@ std::vector<std::string> parse_id_list(const std::string& text) {
   while (start <= text.size()) {
     auto comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
-    std::string id = trim(text.substr(start, comma - start));
+    std::string id = util::trim(text.substr(start, comma - start), util::kSpacesAndTabs);
     if (!id.empty()) ids.push_back(std::move(id));
     start = comma + 1;
   }

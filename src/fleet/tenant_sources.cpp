@@ -6,18 +6,13 @@
 #include <unordered_map>
 
 #include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/util/ascii_text.hpp"
+#include "pgfleet/util/utf8.hpp"
 
 namespace pgfleet {
 namespace {
 
 using nlohmann::json;
-
-std::string trimmed(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
 
 bool has_control_character(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -83,12 +78,6 @@ Tenant tenant_from_object(const json& obj) {
   return t;
 }
 
-int line_of_byte(const std::string& text, std::size_t byte) {
-  byte = std::min(byte, text.size());
-  return 1 +
-         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(byte), '\n'));
-}
-
 std::vector<Tenant> tenants_from_array(const std::string& text, const std::string& source) {
   json doc;
   try {
@@ -96,7 +85,7 @@ std::vector<Tenant> tenants_from_array(const std::string& text, const std::strin
   } catch (const json::parse_error& e) {
     // e.byte is 1-based and points just past the offending character.
     const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
-    throw TenantSourceError(source + ":" + std::to_string(line_of_byte(text, at)) +
+    throw TenantSourceError(source + ":" + std::to_string(util::line_at_byte(text, at)) +
                             ": not valid JSON: " + describe_parse_error(e.what()));
   }
   std::vector<Tenant> tenants;
@@ -122,7 +111,7 @@ std::vector<Tenant> tenants_from_lines(const std::string& text, const std::strin
     const std::string line = text.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (trimmed(line).empty()) continue;
+    if (util::trim(line, util::kWhitespace).empty()) continue;
     const std::string where = source + ":" + std::to_string(line_number);
     json obj;
     try {
@@ -138,12 +127,12 @@ std::vector<Tenant> tenants_from_lines(const std::string& text, const std::strin
 
 // Why this row cannot run, or "" when it can. `copies` is how often its id occurs.
 std::string problem_with(const Tenant& t, int copies) {
-  if (trimmed(t.id).empty()) return "empty id";
+  if (util::trim(t.id, util::kWhitespace).empty()) return "empty id";
   if (has_control_character(t.id)) return "id contains a control character";
   if (copies > 1) {
     return "duplicate id: appears " + std::to_string(copies) + " times in the tenant list";
   }
-  if (trimmed(t.connection_string).empty()) return "empty connection string";
+  if (util::trim(t.connection_string, util::kWhitespace).empty()) return "empty connection string";
   try {
     (void)ConnInfo::parse(t.connection_string);
   } catch (const ConnInfoError& e) {

@@ -9,7 +9,69 @@
 
 namespace pgfleet::neon {
 
+namespace {
+
 using json = nlohmann::json;
+
+// The body of POST /projects/{p}/branches: the branch and one read_write endpoint.
+json create_request(const std::string& name, const std::string& parent_id,
+                    std::chrono::system_clock::time_point expires_at) {
+  json request = {
+      {"branch", {{"name", name}, {"expires_at", util::format_rfc3339_seconds(expires_at)}}},
+      {"endpoints", json::array({{{"type", "read_write"}}})}};
+  if (!parent_id.empty()) request["branch"]["parent_id"] = parent_id;
+  return request;
+}
+
+CreatedBranch read_created(const json& answer) {
+  CreatedBranch created;
+  created.branch = read_branch(answer.at("branch"));
+  created.endpoints = read_items(answer, "endpoints", read_endpoint);
+  created.operations = read_items(answer, "operations", read_operation);
+  return created;
+}
+
+}  // namespace
+
+// What one POST of a create came to.
+struct NeonClient::CreateAttempt {
+  std::optional<CreatedBranch> created;  // the server answered with the branch
+  bool retry = false;                    // worth another try (false: a final error answer)
+  bool maybe_applied = false;            // the branch may exist though the answer does not say
+  int status = 0;                        // the HTTP status, 0 after a transport error
+  std::string body;
+  std::string problem;  // why it is retried
+};
+
+NeonClient::CreateAttempt NeonClient::post_create(const std::string& path,
+                                                  const std::string& request) {
+  CreateAttempt tried;
+  try {
+    HttpResponse response = call(HttpMethod::post, path, request, RetryPolicy::create);
+    tried.status = response.status;
+    tried.body = response.body;
+    if (tried.status == 200 || tried.status == 201) {
+      const json answer = json::parse(response.body, nullptr, false);
+      if (answer.is_discarded() || !answer.contains("branch")) {
+        tried.retry = true;
+        tried.maybe_applied = true;  // created, but we cannot read it: look it up
+        tried.problem = "unreadable answer";
+      } else {
+        tried.created = read_created(answer);
+      }
+    } else if (tried.status >= 500) {
+      tried.retry = true;
+      tried.maybe_applied = true;
+      tried.problem = "HTTP " + std::to_string(tried.status);
+    }
+  } catch (const TransportError& error) {
+    tried.retry = true;
+    tried.maybe_applied = error.kind() != TransportErrorKind::connect;
+    tried.problem = scrub(error.what());
+    tried.status = 0;
+  }
+  return tried;
+}
 
 CreatedBranch NeonClient::adopt(const std::string& project_id, const Branch& branch) {
   CreatedBranch adopted;
@@ -26,10 +88,7 @@ CreatedBranch NeonClient::adopt(const std::string& project_id, const Branch& bra
 CreatedBranch NeonClient::create_branch(const std::string& project_id, const std::string& name,
                                         const std::string& parent_id,
                                         std::chrono::system_clock::time_point expires_at) {
-  json request = {
-      {"branch", {{"name", name}, {"expires_at", util::format_rfc3339_seconds(expires_at)}}},
-      {"endpoints", json::array({{{"type", "read_write"}}})}};
-  if (!parent_id.empty()) request["branch"]["parent_id"] = parent_id;
+  const std::string request = create_request(name, parent_id, expires_at).dump();
   const std::string path = "/projects/" + project_id + "/branches";
   const std::string what = "POST " + path;
   const auto deadline = clock_->now() + options_.call_deadline;
@@ -41,59 +100,31 @@ CreatedBranch NeonClient::create_branch(const std::string& project_id, const std
         return adopt(project_id, *existing);
       }
     }
-    std::string problem;
-    int status = 0;
-    std::string body;
-    try {
-      HttpResponse response = call(HttpMethod::post, path, request.dump(), RetryPolicy::create);
-      status = response.status;
-      body = response.body;
-      if (status == 200 || status == 201) {
-        const json answer = json::parse(response.body, nullptr, false);
-        if (answer.is_discarded() || !answer.contains("branch")) {
-          maybe_applied = true;  // created, but we cannot read it: look it up
-          problem = "unreadable answer";
-        } else {
-          CreatedBranch created;
-          created.branch = read_branch(answer.at("branch"));
-          for (const auto& item : answer.value("endpoints", json::array())) {
-            created.endpoints.push_back(read_endpoint(item));
-          }
-          for (const auto& item : answer.value("operations", json::array())) {
-            created.operations.push_back(read_operation(item));
-          }
-          return created;
-        }
-      } else if (status == 409 && maybe_applied) {
+    CreateAttempt tried = post_create(path, request);
+    if (tried.created) return std::move(*tried.created);
+    if (!tried.retry) {
+      if (tried.status == 409 && maybe_applied) {
         // Our earlier attempt landed after the lookup: look again right away.
         if (auto existing = find_branch_by_name(project_id, name)) {
           note("neon: branch " + name + " appeared after an unclear answer; adopting " +
                existing->id);
           return adopt(project_id, *existing);
         }
-        fail(status, body, what);
-      } else if (status >= 500) {
-        maybe_applied = true;
-        problem = "HTTP " + std::to_string(status);
-      } else {
-        fail(status, body, what);
       }
-    } catch (const TransportError& error) {
-      if (error.kind() != TransportErrorKind::connect) maybe_applied = true;
-      problem = scrub(error.what());
-      status = 0;
+      fail(tried.status, tried.body, what);
     }
+    if (tried.maybe_applied) maybe_applied = true;
     const auto delay = util::backoff_delay(attempt, options_.backoff_base, options_.backoff_cap);
     if (clock_->now() + delay > deadline) {
       if (maybe_applied) {
         if (auto existing = find_branch_by_name(project_id, name))
           return adopt(project_id, *existing);
       }
-      if (status != 0) fail(status, body, what + " (gave up retrying)");
+      if (tried.status != 0) fail(tried.status, tried.body, what + " (gave up retrying)");
       throw NeonError(NeonErrorKind::transport, 0,
-                      scrub("Neon API " + what + ": " + problem + " (gave up retrying)"));
+                      scrub("Neon API " + what + ": " + tried.problem + " (gave up retrying)"));
     }
-    note("neon: " + what + ": " + problem + ", checking by name and retrying in " +
+    note("neon: " + what + ": " + tried.problem + ", checking by name and retrying in " +
          std::to_string(delay.count()) + "ms");
     clock_->sleep_for(delay);
   }

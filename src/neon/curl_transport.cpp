@@ -1,12 +1,11 @@
 // The only file that includes curl.
 #include <curl/curl.h>
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 #include <mutex>
 
 #include "pgfleet/neon/http_transport.hpp"
+#include "pgfleet/util/ascii_text.hpp"
 
 namespace pgfleet::neon {
 namespace {
@@ -26,9 +25,7 @@ size_t collect_header(char* data, size_t size, size_t count, void* target) {
   }
   const auto colon = line.find(':');
   if (colon == std::string::npos) return size * count;
-  std::string name = line.substr(0, colon);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string name = util::to_lower(line.substr(0, colon));
   std::string value = line.substr(colon + 1);
   const auto first = value.find_first_not_of(" \t");
   const auto last = value.find_last_not_of(" \t\r\n");

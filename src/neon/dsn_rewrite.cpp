@@ -1,18 +1,17 @@
 #include "pgfleet/neon/dsn_rewrite.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <sstream>
 
 #include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/util/ascii_text.hpp"
 
 namespace pgfleet::neon {
 namespace {
 
 // Host names compare case-insensitively, and "name." is "name".
-std::string normalized_host(std::string host) {
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+std::string normalized_host(const std::string& name) {
+  std::string host = util::to_lower(name);
   while (!host.empty() && host.back() == '.') host.pop_back();
   return host;
 }

@@ -1,7 +1,6 @@
 #include "pgfleet/neon/http_transport.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "pgfleet/util/ascii_text.hpp"
 
 namespace pgfleet::neon {
 
@@ -16,10 +15,7 @@ const char* to_string(HttpMethod method) {
 }
 
 std::optional<std::string> HttpResponse::header(const std::string& name) const {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  auto found = headers.find(lower);
+  auto found = headers.find(util::to_lower(name));
   if (found == headers.end()) return std::nullopt;
   return found->second;
 }

@@ -41,6 +41,11 @@ json parse_body(const HttpResponse& response, const std::string& what) {
   }
 }
 
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 std::string describe(const std::vector<Operation>& operations) {
   std::string text;
   for (const auto& op : operations) {
@@ -59,8 +64,7 @@ std::string resolve_api_base(const std::optional<std::string>& flag) {
   } else if (const char* env = std::getenv("NEON_API_HOST"); env != nullptr && *env != '\0') {
     base = env;
   }
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base;
+  return without_trailing_slashes(base);
 }
 
 NeonClient::NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport> transport,
@@ -70,8 +74,7 @@ NeonClient::NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport>
       clock_(std::move(clock)),
       log_(std::move(log)) {
   if (options_.api_key.empty()) throw std::invalid_argument("NEON_API_KEY is not set");
-  while (!options_.api_base.empty() && options_.api_base.back() == '/')
-    options_.api_base.pop_back();
+  options_.api_base = without_trailing_slashes(options_.api_base);
 }
 
 std::string NeonClient::scrub(std::string text) const {
@@ -159,6 +162,12 @@ HttpResponse NeonClient::call(HttpMethod method, const std::string& path, const 
   }
 }
 
+HttpResponse NeonClient::get_success(const std::string& path) {
+  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
+  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
+  return response;
+}
+
 milliseconds NeonClient::retry_after_delay(const std::string& value) const {
   if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) {
     return std::chrono::seconds(std::stoll(value.substr(0, 9)));
@@ -172,9 +181,7 @@ milliseconds NeonClient::retry_after_delay(const std::string& value) const {
 
 Project NeonClient::get_project(const std::string& project_id) {
   const std::string path = "/projects/" + project_id;
-  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_project(parse_body(response, "GET " + path).at("project"));
+  return read_project(parse_body(get_success(path), "GET " + path).at("project"));
 }
 
 std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
@@ -186,11 +193,9 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
         "/projects/" + project_id + "/branches?limit=" + std::to_string(options_.page_size);
     if (!search.empty()) path += "&search=" + util::percent_encode(search);
     if (!cursor.empty()) path += "&cursor=" + util::percent_encode(cursor);
-    auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-    if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-    const json body = parse_body(response, "GET " + path);
-    for (const auto& item : body.value("branches", json::array())) {
-      branches.push_back(read_branch(item));
+    const json body = parse_body(get_success(path), "GET " + path);
+    for (auto& branch : read_items(body, "branches", read_branch)) {
+      branches.push_back(std::move(branch));
     }
     std::string next;
     if (body.contains("pagination") && body["pagination"].is_object()) {
@@ -204,9 +209,7 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
 
 Branch NeonClient::get_branch(const std::string& project_id, const std::string& branch_id) {
   const std::string path = "/projects/" + project_id + "/branches/" + branch_id;
-  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_branch(parse_body(response, "GET " + path).at("branch"));
+  return read_branch(parse_body(get_success(path), "GET " + path).at("branch"));
 }
 
 std::optional<Branch> NeonClient::find_branch_by_name(const std::string& project_id,
@@ -220,32 +223,18 @@ std::optional<Branch> NeonClient::find_branch_by_name(const std::string& project
 std::vector<Endpoint> NeonClient::list_endpoints(const std::string& project_id,
                                                  const std::string& branch_id) {
   const std::string path = "/projects/" + project_id + "/branches/" + branch_id + "/endpoints";
-  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  std::vector<Endpoint> endpoints;
-  for (const auto& item : parse_body(response, "GET " + path).value("endpoints", json::array())) {
-    endpoints.push_back(read_endpoint(item));
-  }
-  return endpoints;
+  return read_items(parse_body(get_success(path), "GET " + path), "endpoints", read_endpoint);
 }
 
 Operation NeonClient::get_operation(const std::string& project_id,
                                     const std::string& operation_id) {
   const std::string path = "/projects/" + project_id + "/operations/" + operation_id;
-  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_operation(parse_body(response, "GET " + path).at("operation"));
+  return read_operation(parse_body(get_success(path), "GET " + path).at("operation"));
 }
 
 std::vector<Operation> NeonClient::list_operations(const std::string& project_id) {
   const std::string path = "/projects/" + project_id + "/operations?limit=100";
-  auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
-  if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  std::vector<Operation> operations;
-  for (const auto& item : parse_body(response, "GET " + path).value("operations", json::array())) {
-    operations.push_back(read_operation(item));
-  }
-  return operations;
+  return read_items(parse_body(get_success(path), "GET " + path), "operations", read_operation);
 }
 
 void NeonClient::wait_for_operations(const std::string& project_id,
@@ -284,10 +273,8 @@ DeletedBranch NeonClient::delete_branch(const std::string& project_id,
   }
   if (!is_success(response.status)) fail(response.status, response.body, "DELETE " + path);
   if (!response.body.empty()) {
-    for (const auto& item :
-         parse_body(response, "DELETE " + path).value("operations", json::array())) {
-      result.operations.push_back(read_operation(item));
-    }
+    result.operations =
+        read_items(parse_body(response, "DELETE " + path), "operations", read_operation);
   }
   return result;
 }

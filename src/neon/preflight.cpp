@@ -1,6 +1,6 @@
 #include "pgfleet/neon/preflight.hpp"
 
-#include <map>
+#include <algorithm>
 #include <stdexcept>
 
 #include "pgfleet/neon/dsn_rewrite.hpp"
@@ -36,20 +36,121 @@ BranchHosts parent_hosts_of(const std::vector<Endpoint>& endpoints) {
   return hosts;
 }
 
-std::string read_write_host(const std::vector<Endpoint>& endpoints, std::string& endpoint_id) {
+// The branch's read_write endpoint that has a host, or nullopt.
+std::optional<Endpoint> read_write_endpoint(const std::vector<Endpoint>& endpoints) {
   for (const auto& endpoint : endpoints) {
-    if (endpoint.type == "read_write" && !endpoint.host.empty()) {
-      endpoint_id = endpoint.id;
-      return endpoint.host;
-    }
+    if (endpoint.type == "read_write" && !endpoint.host.empty()) return endpoint;
   }
-  return "";
+  return std::nullopt;
 }
 
 struct ProjectTenants {
   std::string project_id;
   std::vector<std::size_t> positions;  // into the input tenant list
 };
+
+// start_preflight's work in progress: each input tenant's place in the run, by input position
+// (nullopt = not run), and the setup that collects skips and branches.
+struct Placement {
+  const std::vector<Tenant>& tenants;
+  std::vector<std::optional<Tenant>> placed;
+  PreflightSetup& setup;
+};
+
+// The valid tenants grouped by Neon project (the tenant's own, else the flag's), in order of
+// first appearance. Invalid tenants pass through untouched; tenants without a project are
+// skipped.
+std::vector<ProjectTenants> group_by_project(Placement& placement,
+                                             const std::optional<std::string>& flag_project) {
+  std::vector<ProjectTenants> projects;
+  for (std::size_t i = 0; i < placement.tenants.size(); ++i) {
+    const Tenant& tenant = placement.tenants[i];
+    if (!tenant.invalid_reason.empty()) {
+      placement.placed[i] = tenant;  // reported invalid by the runner; never connected to
+      continue;
+    }
+    std::string project = tenant.neon_project_id.value_or("");
+    if (project.empty()) project = flag_project.value_or("");
+    if (project.empty()) {
+      placement.setup.skipped.push_back(
+          {tenant.id, "no Neon project (set --neon-project or neon_project_id)"});
+      continue;
+    }
+    auto found = std::find_if(projects.begin(), projects.end(),
+                              [&](const ProjectTenants& p) { return p.project_id == project; });
+    if (found == projects.end()) found = projects.insert(projects.end(), {project, {}});
+    found->positions.push_back(i);
+  }
+  return projects;
+}
+
+// The project's tenants whose connection string can be pointed at a branch of `parent`.
+// Unparsable ones become invalid, refused ones are skipped: no branch is made for a project
+// none of them can use.
+std::vector<std::size_t> usable_tenants(Placement& placement, const ProjectTenants& project,
+                                        BranchHosts hosts, const Branch& parent) {
+  hosts.branch_host = "branch.invalid";
+  hosts.branch_endpoint_id = "branch";
+  std::vector<std::size_t> usable;
+  for (std::size_t position : project.positions) {
+    const Tenant& tenant = placement.tenants[position];
+    DsnRewrite check = rewrite_for_branch(tenant.connection_string, hosts);
+    if (check.status == RewriteStatus::rewritten) {
+      usable.push_back(position);
+    } else if (check.status == RewriteStatus::unparsable) {
+      placement.placed[position] = tenant;
+      placement.placed[position]->invalid_reason = check.reason;
+    } else {
+      placement.setup.skipped.push_back({tenant.id, check.reason + " (project " +
+                                                        project.project_id + ", parent branch " +
+                                                        parent.name + ")"});
+    }
+  }
+  return usable;
+}
+
+// Creates the run's branch of `parent`, leases it at once, waits for its operations and
+// returns its read_write endpoint. Throws NeonError when the branch has none.
+Endpoint create_leased_branch(NeonClient& neon, const std::string& project_id, const Branch& parent,
+                              const PreflightOptions& options, BranchLease& lease) {
+  const std::string name = preflight_branch_name(options.run_id);
+  const auto expires_at = neon.clock().wall_now() + options.ttl;
+  CreatedBranch created = neon.create_branch(project_id, name, parent.id, expires_at);
+  std::optional<Endpoint> endpoint = read_write_endpoint(created.endpoints);
+  lease.add({project_id, created.branch.id, created.branch.name, parent.id,
+             endpoint ? endpoint->host : ""});
+  neon.wait_for_operations(project_id, created.operations);
+  if (!endpoint) {
+    endpoint = read_write_endpoint(neon.list_endpoints(project_id, created.branch.id));
+    if (!endpoint) {
+      throw NeonError(NeonErrorKind::protocol, 0,
+                      "Neon branch " + name + " has no read_write endpoint");
+    }
+    lease.set_endpoint_host(created.branch.id, endpoint->host);
+  }
+  return *endpoint;
+}
+
+// One project: finds its parent branch, makes the preflight branch if any tenant can use it
+// and points those tenants at it.
+void branch_project(NeonClient& neon, const PreflightOptions& options,
+                    const ProjectTenants& project, Placement& placement) {
+  neon.get_project(project.project_id);  // clear error for a wrong id or key scope
+  const Branch parent = find_parent(neon, project.project_id, options.parent_branch);
+  BranchHosts hosts = parent_hosts_of(neon.list_endpoints(project.project_id, parent.id));
+  const std::vector<std::size_t> usable = usable_tenants(placement, project, hosts, parent);
+  if (usable.empty()) return;
+  const Endpoint endpoint =
+      create_leased_branch(neon, project.project_id, parent, options, placement.setup.lease);
+  hosts.branch_host = endpoint.host;
+  hosts.branch_endpoint_id = endpoint.id;
+  for (std::size_t position : usable) {
+    const Tenant& tenant = placement.tenants[position];
+    DsnRewrite rewrite = rewrite_for_branch(tenant.connection_string, hosts);
+    placement.placed[position] = tenant;
+    placement.placed[position]->connection_string = rewrite.connection_string;
+  }
+}
 
 }  // namespace
 
@@ -59,88 +160,20 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
                                const std::vector<Tenant>& tenants) {
   if (!client) throw std::invalid_argument("start_preflight needs a Neon client");
   if (options.run_id.empty()) throw std::invalid_argument("start_preflight needs a run id");
-  NeonClient& neon = *client;
   PreflightSetup setup{{}, {}, BranchLease(client, options.keep)};
-  std::vector<std::optional<Tenant>> placed(tenants.size());
-  std::vector<ProjectTenants> projects;
-  bool any_project = false;
-  for (std::size_t i = 0; i < tenants.size(); ++i) {
-    const Tenant& tenant = tenants[i];
-    if (!tenant.invalid_reason.empty()) {
-      placed[i] = tenant;  // reported invalid by the runner; never connected to
-      continue;
-    }
-    std::string project = tenant.neon_project_id.value_or("");
-    if (project.empty()) project = options.project_id.value_or("");
-    if (project.empty()) {
-      setup.skipped.push_back(
-          {tenant.id, "no Neon project (set --neon-project or neon_project_id)"});
-      continue;
-    }
-    any_project = true;
-    auto found = std::find_if(projects.begin(), projects.end(),
-                              [&](const ProjectTenants& p) { return p.project_id == project; });
-    if (found == projects.end()) found = projects.insert(projects.end(), {project, {}});
-    found->positions.push_back(i);
-  }
-  if (!any_project && !setup.skipped.empty()) {
+  Placement placement{tenants, std::vector<std::optional<Tenant>>(tenants.size()), setup};
+  const std::vector<ProjectTenants> projects = group_by_project(placement, options.project_id);
+  if (projects.empty() && !setup.skipped.empty()) {
     throw std::invalid_argument(
         "--neon-branch needs --neon-project (or neon_project_id per tenant)");
   }
   try {
-    for (const auto& project : projects) {
-      neon.get_project(project.project_id);  // clear error for a wrong id or key scope
-      const Branch parent = find_parent(neon, project.project_id, options.parent_branch);
-      BranchHosts hosts = parent_hosts_of(neon.list_endpoints(project.project_id, parent.id));
-      // Sort out the tenants first: no branch is made for a project none of them can use.
-      hosts.branch_host = "branch.invalid";
-      hosts.branch_endpoint_id = "branch";
-      std::vector<std::size_t> usable;
-      for (std::size_t position : project.positions) {
-        const Tenant& tenant = tenants[position];
-        DsnRewrite check = rewrite_for_branch(tenant.connection_string, hosts);
-        if (check.status == RewriteStatus::rewritten) {
-          usable.push_back(position);
-        } else if (check.status == RewriteStatus::unparsable) {
-          placed[position] = tenant;
-          placed[position]->invalid_reason = check.reason;
-        } else {
-          setup.skipped.push_back({tenant.id, check.reason + " (project " + project.project_id +
-                                                  ", parent branch " + parent.name + ")"});
-        }
-      }
-      if (usable.empty()) continue;
-
-      const std::string name = preflight_branch_name(options.run_id);
-      const auto expires_at = neon.clock().wall_now() + options.ttl;
-      CreatedBranch created = neon.create_branch(project.project_id, name, parent.id, expires_at);
-      std::string endpoint_id;
-      std::string endpoint_host = read_write_host(created.endpoints, endpoint_id);
-      setup.lease.add(
-          {project.project_id, created.branch.id, created.branch.name, parent.id, endpoint_host});
-      neon.wait_for_operations(project.project_id, created.operations);
-      if (endpoint_host.empty()) {
-        endpoint_host = read_write_host(neon.list_endpoints(project.project_id, created.branch.id),
-                                        endpoint_id);
-        if (endpoint_host.empty()) {
-          throw NeonError(NeonErrorKind::protocol, 0,
-                          "Neon branch " + name + " has no read_write endpoint");
-        }
-        setup.lease.set_endpoint_host(created.branch.id, endpoint_host);
-      }
-      hosts.branch_host = endpoint_host;
-      hosts.branch_endpoint_id = endpoint_id;
-      for (std::size_t position : usable) {
-        DsnRewrite rewrite = rewrite_for_branch(tenants[position].connection_string, hosts);
-        placed[position] = tenants[position];
-        placed[position]->connection_string = rewrite.connection_string;
-      }
-    }
+    for (const auto& project : projects) branch_project(*client, options, project, placement);
   } catch (...) {
     setup.lease.release();  // never leave a branch behind for a run that does not happen
     throw;
   }
-  for (auto& tenant : placed) {
+  for (auto& tenant : placement.placed) {
     if (tenant) setup.tenants.push_back(std::move(*tenant));
   }
   return setup;

@@ -409,7 +409,7 @@ TEST_CASE("cli: new writes the next version's up/down pair", "[cli]") {
   CHECK(fs::is_regular_file(ws.migrations + "/0005_add_things.down.sql"));
   CHECK(run.out.find("0005_add_things.up.sql") != std::string::npos);
   CHECK(read_text(ws.migrations + "/0005_add_things.up.sql").rfind("--", 0) == 0);
-  // Until SQL is written into it the new .up is an empty migration, a load error (SPEC 1)...
+  // Until SQL is written into it the new .up is an empty migration, a load error...
   CliRun unfilled = run_cli("lint --migrations " + sh_quote(ws.migrations));
   CHECK(unfilled.code == 2);
   CHECK(unfilled.all().find("0005_add_things.up.sql") != std::string::npos);

@@ -1,5 +1,5 @@
 #pragma once
-// Where a tenant's migration history lives (SPEC §4), the SQL that creates and reads it, and the
+// Where a tenant's migration history lives, the SQL that creates and reads it, and the
 // advisory-lock key that serialises pgfleet runs on it.
 #include <cstdint>
 #include <optional>

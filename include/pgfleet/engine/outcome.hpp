@@ -1,5 +1,6 @@
 #pragma once
-// What happened to one tenant in one run: the record written to tenants.jsonl (SPEC §5).
+// What happened to one tenant in one run: the record written to tenants.jsonl (README
+// "Results").
 #include <chrono>
 #include <optional>
 #include <string>

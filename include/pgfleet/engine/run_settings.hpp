@@ -1,5 +1,6 @@
 #pragma once
-// The settings that shape how migrations run on a tenant (SPEC §3, §4).
+// The settings that shape how migrations run on a tenant (README "Safety" and
+// "Configuration").
 #include <optional>
 #include <string>
 

@@ -1,7 +1,7 @@
 #pragma once
 // Executes one step on a tenant session: a one-round-trip transaction, or a no-transaction
-// migration statement by statement. Owns the retry policy (SPEC §4): the advisory lock is polled
-// within lock_wait, lock timeouts and deadlocks are retried with jittered backoff.
+// migration statement by statement. Owns the retry policy (README "Safety"): the advisory lock
+// is polled within lock_wait, lock timeouts and deadlocks are retried with jittered backoff.
 #include <atomic>
 #include <chrono>
 #include <optional>

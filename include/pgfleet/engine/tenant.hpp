@@ -1,5 +1,5 @@
 #pragma once
-// A tenant as read from the control plane, a file or --dsn (SPEC §2).
+// A tenant as read from the control plane, a file or --dsn (README "Tenants").
 #include <optional>
 #include <string>
 

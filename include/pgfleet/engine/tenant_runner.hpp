@@ -1,6 +1,7 @@
 #pragma once
 // Runs one command on ONE tenant: plan, apply, rollback to a version, or a rollback script.
-// Never throws: every failure ends up in the returned TenantOutcome (SPEC §4, STYLE "Errors").
+// Never throws: every failure ends up in the returned TenantOutcome, so one tenant's failure
+// never stops the rest of the fleet (README "Safety").
 #include <atomic>
 #include <functional>
 #include <memory>

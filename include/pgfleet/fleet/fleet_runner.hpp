@@ -46,6 +46,8 @@ class FleetRunner {
   FleetResult run(const std::vector<Tenant>& tenants, const Job& job, const HostOf& host_of);
 
  private:
+  class Run;  // the state of one call of run()
+
   PoolLimits limits_;
   FailurePolicy policy_;
   std::chrono::milliseconds grace_;

@@ -1,5 +1,5 @@
 #pragma once
-// Run ids name a run's results directory and its history rows (SPEC §5).
+// Run ids name a run's results directory and its history rows (README "Results").
 #include <chrono>
 #include <stdexcept>
 #include <string>

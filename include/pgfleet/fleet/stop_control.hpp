@@ -1,6 +1,6 @@
 #pragma once
 // SIGINT/SIGTERM handling for a run: the first signal stops new tenants from starting; running
-// queries are cancelled after the grace period, or at once on a second SIGINT (SPEC §5).
+// queries are cancelled after the grace period, or at once on a second SIGINT (README "Safety").
 #include <atomic>
 #include <mutex>
 #include <set>

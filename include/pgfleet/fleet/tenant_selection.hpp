@@ -1,5 +1,5 @@
 #pragma once
-// Choosing which tenants a run touches: --only, --exclude, --shard K/N (SPEC §2).
+// Choosing which tenants a run touches: --only, --exclude, --shard K/N (README "Tenants").
 #include <cstdint>
 #include <optional>
 #include <stdexcept>

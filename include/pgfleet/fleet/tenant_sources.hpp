@@ -1,5 +1,6 @@
 #pragma once
-// Where tenants come from (SPEC §2): the control-plane query, a JSON / JSON Lines file, --dsn.
+// Where tenants come from (README "Tenants"): the control-plane query, a JSON / JSON Lines
+// file, --dsn.
 // Loading keeps bad rows; validate_tenants() then marks them `invalid` so the run goes on.
 #include <istream>
 #include <optional>

@@ -1,5 +1,6 @@
 #pragma once
-// The `-- pgfleet:` directive grammar (SPEC §1), read from a file's leading comment block.
+// The `-- pgfleet:` directive grammar (README "Migrations"), read from a file's leading comment
+// block.
 #include <stdexcept>
 #include <string>
 #include <string_view>

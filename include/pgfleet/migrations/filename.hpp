@@ -1,5 +1,6 @@
 #pragma once
-// The migration file name grammar (SPEC §1): <version>_<slug>.up.sql / <version>_<slug>.down.sql.
+// The migration file name grammar (README "Migrations"): <version>_<slug>.up.sql /
+// <version>_<slug>.down.sql.
 #include <string>
 #include <string_view>
 

@@ -10,7 +10,7 @@ namespace pgfleet {
 using Version = std::int64_t;
 using Millis = std::chrono::milliseconds;
 
-// How a migration file is executed (SPEC §1 directives).
+// How a migration file is executed (its `no-transaction` directive, README "Migrations").
 enum class TxKind { transactional, no_transaction };
 
 // The `-- pgfleet:` directives found in the leading comment block of a file.

@@ -1,5 +1,5 @@
 #pragma once
-// The migrations directory, loaded and validated as a whole (SPEC §1).
+// The migrations directory, loaded and validated as a whole (README "Migrations").
 #include <stdexcept>
 #include <string>
 #include <vector>

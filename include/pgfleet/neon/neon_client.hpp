@@ -85,8 +85,13 @@ class NeonClient {
   enum class RetryPolicy { idempotent, create };
   HttpResponse call(HttpMethod method, const std::string& path, const std::string& body,
                     RetryPolicy policy);
+  // GET with retries; a status other than 2xx is thrown as NeonError.
+  HttpResponse get_success(const std::string& path);
   HttpResponse send_once(HttpMethod method, const std::string& path, const std::string& body);
   std::chrono::milliseconds retry_after_delay(const std::string& value) const;
+  struct CreateAttempt;
+  // One POST of a create, without the retries' bookkeeping; transport errors are caught.
+  CreateAttempt post_create(const std::string& path, const std::string& request);
   CreatedBranch adopt(const std::string& project_id, const Branch& branch);
   [[noreturn]] void fail(int status, const std::string& body, const std::string& what) const;
   std::string scrub(std::string text) const;

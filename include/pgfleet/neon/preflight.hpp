@@ -1,5 +1,5 @@
 #pragma once
-// Neon preflight (SPEC §6): one throwaway branch per Neon project, tenants pointed at it, and
+// Neon preflight (docs/NEON.md): one throwaway branch per Neon project, tenants pointed at it, and
 // the branches removed afterwards. Also the cleanup of branches a crashed run left behind.
 #include <chrono>
 #include <memory>

@@ -1,6 +1,6 @@
 #pragma once
-// Finds statements that a transactional migration file must not contain (SPEC §1): transaction
-// control, and statements PostgreSQL refuses to run inside a transaction block.
+// Finds statements that a transactional migration file must not contain (README "Migrations"):
+// transaction control, and statements PostgreSQL refuses to run inside a transaction block.
 #include <optional>
 #include <string>
 #include <string_view>
