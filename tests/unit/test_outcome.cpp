@@ -4,7 +4,7 @@
 
 using namespace pgfleet;
 
-TEST_CASE("tenant statuses are written with their SPEC names") {
+TEST_CASE("tenant statuses are written with their documented names") {
   CHECK(std::string(to_string(TenantStatus::up_to_date)) == "up_to_date");
   CHECK(std::string(to_string(TenantStatus::unreachable)) == "unreachable");
   CHECK(is_ok(TenantStatus::applied));
