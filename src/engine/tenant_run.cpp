@@ -69,7 +69,7 @@ TenantOutcome TenantRun::guarded(const std::function<void()>& body) {
   } catch (const ConnectError& e) {
     outcome_.status = e.kind() == ConnectError::Kind::transient ? TenantStatus::unreachable
                                                                 : TenantStatus::failed;
-    outcome_.error = ErrorInfo{{}, e.sqlstate(), e.what(), "", "", {}};
+    outcome_.error = ErrorInfo::message_only(std::nullopt, e.what()).with_sqlstate(e.sqlstate());
   } catch (const DbError& e) {
     outcome_.status = TenantStatus::failed;
     outcome_.error = StepExecutor::error_info(e, nullptr, std::nullopt);
@@ -118,7 +118,7 @@ StepContext TenantRun::context() const {
 
 void TenantRun::fail(const std::string& message, const std::string& sqlstate) {
   outcome_.status = TenantStatus::failed;
-  outcome_.error = ErrorInfo{{}, sqlstate, message, "", "", {}};
+  outcome_.error = ErrorInfo::message_only(std::nullopt, message).with_sqlstate(sqlstate);
 }
 
 void TenantRun::refuse(TenantStatus status, const std::string& reason) {
