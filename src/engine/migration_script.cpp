@@ -218,11 +218,11 @@ std::string baseline_sql(const StepContext& ctx, const std::vector<const Migrati
   return sql;
 }
 
-std::string repair_sql(const StepContext& ctx, Version version, RepairAction action) {
+std::string repair_sql(const StepContext& ctx, Version version, RepairMark mark) {
   std::string sql = guard_with_lock_timeout(ctx);
   const std::string where =
       " WHERE version = " + std::to_string(version) + " AND state = 'pending'";
-  if (action == RepairAction::mark_applied) {
+  if (mark == RepairMark::applied) {
     sql += "UPDATE " + ctx.history.qualified_name() +
            " SET state = 'applied', applied_at = now(), applied_by = " +
            sql_literal(ctx.settings.applied_by) + where;

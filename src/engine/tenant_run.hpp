@@ -32,7 +32,7 @@ class TenantRun {
   TenantOutcome rollback_to(Version target, std::optional<Version> expected_top);
   TenantOutcome run_script(const std::string& script_sql, Version expected_top);
   TenantOutcome baseline(Version version);
-  TenantOutcome repair(Version version, RepairAction action);
+  TenantOutcome repair(Version version, RepairMark mark);
 
  private:
   enum class Loop { go_on, stop };

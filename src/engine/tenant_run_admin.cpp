@@ -116,7 +116,7 @@ TenantOutcome TenantRun::baseline(Version version) {
   });
 }
 
-TenantOutcome TenantRun::repair(Version version, RepairAction action) {
+TenantOutcome TenantRun::repair(Version version, RepairMark mark) {
   return guarded([&] {
     read_state();
     outcome_.from_version = state_.current();
@@ -136,12 +136,12 @@ TenantOutcome TenantRun::repair(Version version, RepairAction action) {
       }
       const std::string name = row->name;
       const StepContext ctx = context();
-      const StepResult r = executor_.run_transaction(*session_, repair_sql(ctx, version, action));
+      const StepResult r = executor_.run_transaction(*session_, repair_sql(ctx, version, mark));
       switch (r.end) {
         case StepEnd::done: {
           auto it = std::find_if(state_.rows.begin(), state_.rows.end(),
                                  [&](const HistoryRow& h) { return h.version == version; });
-          if (action == RepairAction::mark_applied) {
+          if (mark == RepairMark::applied) {
             it->state = RowState::applied;
           } else {
             state_.rows.erase(it);

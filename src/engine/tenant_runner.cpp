@@ -35,10 +35,7 @@ TenantOutcome TenantRunner::baseline(const Tenant& tenant, const Connector& conn
 
 TenantOutcome TenantRunner::repair(const Tenant& tenant, const Connector& connect, Version version,
                                    RepairMark mark) {
-  const RepairAction action =
-      mark == RepairMark::applied ? RepairAction::mark_applied : RepairAction::remove;
-  return TenantRun(migrations_, settings_, reporter_, stop_, tenant, connect)
-      .repair(version, action);
+  return TenantRun(migrations_, settings_, reporter_, stop_, tenant, connect).repair(version, mark);
 }
 
 }  // namespace pgfleet

@@ -13,6 +13,9 @@ namespace pgfleet {
 
 enum class RowState { applied, pending };
 
+// What `pgfleet repair --mark` does with a pending row: mark it applied, or remove it.
+enum class RepairMark { applied, removed };
+
 // One row of the history table.
 struct HistoryRow {
   Version version = 0;
