@@ -133,8 +133,8 @@ Plan plan_apply(const MigrationSet& set, const std::vector<HistoryRow>& rows,
   return plan_apply(set, rows_only(rows), target);
 }
 
-RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target) {
-  RollbackPlan plan;
+RollbackToPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target) {
+  RollbackToPlan plan;
   plan.current = state.current();
 
   const DirtyFinding dirty = find_dirty(state);
@@ -185,8 +185,8 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
   return plan;
 }
 
-RollbackPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
-                           Version target) {
+RollbackToPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
+                             Version target) {
   return plan_rollback(set, rows_only(rows), target);
 }
 

@@ -340,7 +340,7 @@ TenantOutcome TenantRun::rollback_to(Version target, std::optional<Version> expe
       return;
     }
     while (true) {
-      const RollbackPlan plan = plan_rollback(migrations_, state_, target);
+      const RollbackToPlan plan = plan_rollback(migrations_, state_, target);
       switch (plan.kind) {
         case RollbackKind::busy:
           if (wait_while_busy(plan.reason) == Loop::stop) return;

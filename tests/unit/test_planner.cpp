@@ -137,7 +137,7 @@ TEST_CASE("plan kinds have names") {
 TEST_CASE("plan_rollback: versions above the target, newest first") {
   std::vector<HistoryRow> rows;
   for (Version v = 1; v <= 4; ++v) rows.push_back(applied(five(), v));
-  RollbackPlan plan = plan_rollback(five(), rows, 1);
+  RollbackToPlan plan = plan_rollback(five(), rows, 1);
   CHECK(plan.kind == RollbackKind::revert);
   CHECK(plan.versions == std::vector<Version>{4, 3, 2});
   CHECK(plan.current == Version(4));
@@ -146,7 +146,7 @@ TEST_CASE("plan_rollback: versions above the target, newest first") {
 }
 
 TEST_CASE("plan_rollback: a target above the current version is refused") {
-  const RollbackPlan plan = plan_rollback(five(), {applied(five(), 1)}, 3);
+  const RollbackToPlan plan = plan_rollback(five(), {applied(five(), 1)}, 3);
   CHECK(plan.kind == RollbackKind::refused);
   CHECK(plan.reason.find("below the rollback target 3") != std::string::npos);
   CHECK(plan_rollback(five(), std::vector<HistoryRow>{}, 0).kind == RollbackKind::up_to_date);
@@ -158,7 +158,7 @@ TEST_CASE("plan_rollback: a version without .down (or without a file) is refused
   migrations.push_back(make_migration(3, "no_down", "SELECT 3;"));
   const MigrationSet set(migrations);
   const std::vector<HistoryRow> rows{applied(set, 1), applied(set, 2), applied(set, 3)};
-  RollbackPlan plan = plan_rollback(set, rows, 1);
+  RollbackToPlan plan = plan_rollback(set, rows, 1);
   CHECK(plan.kind == RollbackKind::refused);
   CHECK(plan.version == Version(3));
   CHECK(plan.versions.empty());
@@ -182,7 +182,7 @@ TEST_CASE("plan_rollback: dirty, busy and drift are refused") {
 
   HistoryRow changed = applied(five(), 2);
   changed.checksum = "other";
-  const RollbackPlan plan = plan_rollback(five(), {applied(five(), 1), changed}, 0);
+  const RollbackToPlan plan = plan_rollback(five(), {applied(five(), 1), changed}, 0);
   CHECK(plan.kind == RollbackKind::drift);
   CHECK(plan.version == Version(2));
 }
