@@ -193,3 +193,23 @@ TEST_CASE("TenantState::current is the highest applied version, ignoring pending
   state.rows = {applied(five(), 1), pending_row(five(), 2)};
   CHECK(state.current() == Version(1));
 }
+
+TEST_CASE("TenantState::find and has_pending_row look at rows in either state") {
+  TenantState state;
+  CHECK(state.find(1) == nullptr);
+  CHECK_FALSE(state.has_pending_row());
+  state.rows = {applied(five(), 1), pending_row(five(), 3)};
+  REQUIRE(state.find(3) != nullptr);
+  CHECK(state.find(3)->state == RowState::pending);
+  CHECK(state.find(1)->version == Version(1));
+  CHECK(state.find(2) == nullptr);
+  CHECK(state.has_pending_row());
+}
+
+TEST_CASE("sort_by_version orders history rows ascending") {
+  std::vector<HistoryRow> rows = {applied(five(), 4), applied(five(), 1), applied(five(), 3)};
+  sort_by_version(rows);
+  CHECK(rows[0].version == Version(1));
+  CHECK(rows[1].version == Version(3));
+  CHECK(rows[2].version == Version(4));
+}

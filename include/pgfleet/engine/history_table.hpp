@@ -36,7 +36,14 @@ struct TenantState {
 
   // Highest version in state `applied`, or nullopt when none is.
   std::optional<Version> current() const;
+  // The row of `version` (in either state), or nullptr.
+  const HistoryRow* find(Version version) const;
+  // True when some row is `pending`.
+  bool has_pending_row() const;
 };
+
+// Sorts rows ascending by version, the order TenantState keeps them in.
+void sort_by_version(std::vector<HistoryRow>& rows);
 
 class HistoryTable {
  public:
