@@ -1,4 +1,4 @@
-// TenantRunner::rollback_to (run .down files newest first, `rollback --to`) and
+// TenantRunner::rollback_to (run .down files newest first, `rollback --target`) and
 // TenantRunner::run_script (replay the rollback script an earlier run wrote, `rollback --run`).
 #include "pgfleet/engine/planner.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"

@@ -49,7 +49,7 @@ enum class RollbackKind {
 // Lower-case name, e.g. "refused".
 const char* to_string(RollbackKind kind);
 
-// The plan of `rollback --to V` on a tenant: which .down files to run (not to be confused with
+// The plan of `rollback --target V` on a tenant: which .down files to run (not to be confused with
 // replaying the rollback script of an earlier run, `rollback --run`).
 struct RollbackToPlan {
   RollbackKind kind = RollbackKind::up_to_date;
