@@ -7,8 +7,11 @@
 #include "version_text.hpp"
 
 namespace pgfleet {
+namespace {
 
 using Clock = std::chrono::steady_clock;
+
+}  // namespace
 
 TenantCommand::TenantCommand(const MigrationSet& migrations, const RunSettings& settings,
                              Reporter& reporter, const std::atomic<bool>& stop,
