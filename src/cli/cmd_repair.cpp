@@ -16,8 +16,7 @@ int cmd_repair(const Options& o) {
     if (t.id == o.tenant) tenants.push_back(std::move(t));
   }
   if (tenants.empty()) throw UsageError("--tenant: no tenant \"" + o.tenant + "\" in the fleet");
-  const auto mark =
-      o.mark == "applied" ? TenantRunner::RepairMark::applied : TenantRunner::RepairMark::removed;
+  const auto mark = o.mark == "applied" ? RepairMark::applied : RepairMark::removed;
   FleetJob job;
   job.command = Command::repair;
   job.effect = Effect::changes_tenants;

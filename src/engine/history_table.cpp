@@ -35,6 +35,23 @@ std::optional<Version> TenantState::current() const {
   return top;
 }
 
+const HistoryRow* TenantState::find(Version version) const {
+  for (const auto& row : rows) {
+    if (row.version == version) return &row;
+  }
+  return nullptr;
+}
+
+bool TenantState::has_pending_row() const {
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const HistoryRow& row) { return row.state == RowState::pending; });
+}
+
+void sort_by_version(std::vector<HistoryRow>& rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const HistoryRow& a, const HistoryRow& b) { return a.version < b.version; });
+}
+
 HistoryTable::HistoryTable(std::optional<std::string> tenant_schema)
     : tenant_schema_(std::move(tenant_schema)) {
   if (tenant_schema_) {
@@ -122,8 +139,7 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
       state.busy_run_ids.push_back(cell(result, i, run_id));
     }
   }
-  std::sort(state.rows.begin(), state.rows.end(),
-            [](const HistoryRow& a, const HistoryRow& b) { return a.version < b.version; });
+  sort_by_version(state.rows);
   return state;
 }
 

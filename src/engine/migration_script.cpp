@@ -4,6 +4,7 @@
 
 #include "pgfleet/sql/quoting.hpp"
 #include "pgfleet/util/utf8.hpp"
+#include "version_text.hpp"
 
 namespace pgfleet {
 namespace {
@@ -39,14 +40,6 @@ std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState
          ", " + (state == RowState::applied ? "'applied'" : "'pending'") + ", now(), " +
          duration_expression + ", " + sql_literal(ctx.settings.run_id) + ", " +
          sql_literal(ctx.settings.applied_by) + ");\n";
-}
-
-std::string version_list(const std::vector<const Migration*>& migrations) {
-  std::string list;
-  for (const Migration* m : migrations) {
-    list += (list.empty() ? "" : ", ") + std::to_string(m->version);
-  }
-  return list;
 }
 
 }  // namespace
@@ -218,11 +211,11 @@ std::string baseline_sql(const StepContext& ctx, const std::vector<const Migrati
   return sql;
 }
 
-std::string repair_sql(const StepContext& ctx, Version version, RepairAction action) {
+std::string repair_sql(const StepContext& ctx, Version version, RepairMark mark) {
   std::string sql = guard_with_lock_timeout(ctx);
   const std::string where =
       " WHERE version = " + std::to_string(version) + " AND state = 'pending'";
-  if (action == RepairAction::mark_applied) {
+  if (mark == RepairMark::applied) {
     sql += "UPDATE " + ctx.history.qualified_name() +
            " SET state = 'applied', applied_at = now(), applied_by = " +
            sql_literal(ctx.settings.applied_by) + where;

@@ -22,6 +22,37 @@ bool is_ok(TenantStatus s) {
   return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
 }
 
+ErrorInfo ErrorInfo::message_only(std::optional<Version> version, std::string message) {
+  ErrorInfo info;
+  info.version = version;
+  info.message = std::move(message);
+  return info;
+}
+
+ErrorInfo ErrorInfo::with_sqlstate(std::string sqlstate) const {
+  ErrorInfo info = *this;
+  info.sqlstate = std::move(sqlstate);
+  return info;
+}
+
+ErrorInfo ErrorInfo::with_detail(std::string detail) const {
+  ErrorInfo info = *this;
+  info.detail = std::move(detail);
+  return info;
+}
+
+ErrorInfo ErrorInfo::with_hint(std::string hint) const {
+  ErrorInfo info = *this;
+  info.hint = std::move(hint);
+  return info;
+}
+
+ErrorInfo ErrorInfo::with_line(std::optional<int> statement_line) const {
+  ErrorInfo info = *this;
+  info.statement_line = statement_line;
+  return info;
+}
+
 TenantOutcome not_run(const std::string& tenant_id, TenantStatus status,
                       const std::string& reason) {
   TenantOutcome o;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include "version_text.hpp"
+
 namespace pgfleet {
 namespace {
-
-std::string v(Version version) { return std::to_string(version); }
 
 // The first pending row, with whether a live pgfleet session is still running it.
 struct DirtyFinding {
@@ -22,11 +22,11 @@ DirtyFinding find_dirty(const TenantState& state) {
                                  row.run_id) != state.busy_run_ids.end();
     if (alive) {
       return {DirtyFinding::Kind::busy, row.version,
-              "version " + v(row.version) + " is being applied by another pgfleet run (" +
-                  row.run_id + ")"};
+              "version " + version_text(row.version) +
+                  " is being applied by another pgfleet run (" + row.run_id + ")"};
     }
     return {DirtyFinding::Kind::pending_row, row.version,
-            "version " + v(row.version) + " was left pending by run " +
+            "version " + version_text(row.version) + " was left pending by run " +
                 (row.run_id.empty() ? std::string("?") : row.run_id) +
                 " (a no-transaction migration did not finish); check the database, then run "
                 "`pgfleet repair`"};
@@ -44,16 +44,8 @@ TenantState rows_only(const std::vector<HistoryRow>& rows) {
   TenantState state;
   state.table = TenantState::Table::exists;
   state.rows = rows;
-  std::sort(state.rows.begin(), state.rows.end(),
-            [](const HistoryRow& a, const HistoryRow& b) { return a.version < b.version; });
+  sort_by_version(state.rows);
   return state;
-}
-
-bool is_applied(const TenantState& state, Version version) {
-  for (const auto& row : state.rows) {
-    if (row.version == version) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -100,26 +92,27 @@ Plan plan_apply(const MigrationSet& set, const TenantState& state, std::optional
     if (file == nullptr) {
       plan.kind = PlanKind::missing_file;
       plan.version = row.version;
-      plan.reason =
-          "version " + v(row.version) + " (" + row.name + ") is applied but has no migration file";
+      plan.reason = "version " + version_text(row.version) + " (" + row.name +
+                    ") is applied but has no migration file";
       return plan;
     }
     if (file->checksum != row.checksum) {
       plan.kind = PlanKind::drift;
       plan.version = row.version;
-      plan.reason = "checksum differs for " + v(row.version) + " (" + file->name +
+      plan.reason = "checksum differs for " + version_text(row.version) + " (" + file->name +
                     "): the file changed after it was applied";
       return plan;
     }
   }
 
   for (const auto& m : set.all()) {
-    if (is_applied(state, m.version)) continue;
+    if (state.find(m.version) != nullptr) continue;  // applied: a pending row returned above
     if (plan.current && m.version < *plan.current) {
       plan.kind = PlanKind::out_of_order;
       plan.version = m.version;
-      plan.reason = "version " + v(m.version) + " (" + m.name +
-                    ") is not applied but is lower than the applied version " + v(*plan.current);
+      plan.reason = "version " + version_text(m.version) + " (" + m.name +
+                    ") is not applied but is lower than the applied version " +
+                    version_text(*plan.current);
       return plan;
     }
     if (!target || m.version <= *target) plan.pending.push_back(m.version);
@@ -133,8 +126,8 @@ Plan plan_apply(const MigrationSet& set, const std::vector<HistoryRow>& rows,
   return plan_apply(set, rows_only(rows), target);
 }
 
-RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target) {
-  RollbackPlan plan;
+RollbackToPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target) {
+  RollbackToPlan plan;
   plan.current = state.current();
 
   const DirtyFinding dirty = find_dirty(state);
@@ -148,8 +141,8 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
     plan.kind = RollbackKind::refused;
     plan.version = target;
     plan.reason = "the tenant is at " +
-                  (plan.current ? v(*plan.current) : std::string("no version")) +
-                  ", below the rollback target " + v(target) + " (use apply to go up)";
+                  (plan.current ? version_text(*plan.current) : std::string("no version")) +
+                  ", below the rollback target " + version_text(target) + " (use apply to go up)";
     return plan;
   }
 
@@ -159,7 +152,7 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
     if (file == nullptr) {
       plan.kind = RollbackKind::refused;
       plan.version = row->version;
-      plan.reason = "version " + v(row->version) + " (" + row->name +
+      plan.reason = "version " + version_text(row->version) + " (" + row->name +
                     ") has no migration file, so no .down to run";
       plan.versions.clear();
       return plan;
@@ -167,7 +160,7 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
     if (file->checksum != row->checksum) {
       plan.kind = RollbackKind::drift;
       plan.version = row->version;
-      plan.reason = "checksum differs for " + v(row->version) + " (" + file->name +
+      plan.reason = "checksum differs for " + version_text(row->version) + " (" + file->name +
                     "): its .down may not match what was applied";
       plan.versions.clear();
       return plan;
@@ -175,7 +168,8 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
     if (!file->down) {
       plan.kind = RollbackKind::refused;
       plan.version = row->version;
-      plan.reason = "version " + v(row->version) + " (" + file->name + ") has no .down file";
+      plan.reason =
+          "version " + version_text(row->version) + " (" + file->name + ") has no .down file";
       plan.versions.clear();
       return plan;
     }
@@ -185,8 +179,8 @@ RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Ve
   return plan;
 }
 
-RollbackPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
-                           Version target) {
+RollbackToPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
+                             Version target) {
   return plan_rollback(set, rows_only(rows), target);
 }
 

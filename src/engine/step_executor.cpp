@@ -60,12 +60,10 @@ bool StepExecutor::wait_for_lock(int poll, Clock::time_point deadline) const {
 
 ErrorInfo StepExecutor::error_info(const DbError& e, const MigrationScript* script,
                                    std::optional<Version> version) {
-  ErrorInfo info;
-  info.version = version;
-  info.sqlstate = e.sqlstate();
-  info.message = e.message();
-  info.detail = e.detail();
-  info.hint = e.hint();
+  ErrorInfo info = ErrorInfo::message_only(version, e.message())
+                       .with_sqlstate(e.sqlstate())
+                       .with_detail(e.detail())
+                       .with_hint(e.hint());
   if (script != nullptr) {
     const MigrationScript::Location where = script->locate(e.position());
     if (where.in_file) {
@@ -96,7 +94,7 @@ StepResult StepExecutor::run_transaction(Session& session, const MigrationScript
     r.attempts = retries + 1;
     if (stopped()) {
       r.end = StepEnd::cancelled;
-      r.error = ErrorInfo{version, "", "stopped before the migration started", "", "", {}};
+      r.error = ErrorInfo::message_only(version, "stopped before the migration started");
       return r;
     }
     const auto start = Clock::now();
@@ -110,8 +108,8 @@ StepResult StepExecutor::run_transaction(Session& session, const MigrationScript
         if (!lock_deadline) lock_deadline = Clock::now() + settings_.lock_wait;
         if (wait_for_lock(++lock_polls, *lock_deadline)) continue;
         r.end = stopped() ? StepEnd::cancelled : StepEnd::failed;
-        r.error = ErrorInfo{version, e.sqlstate(), locked_by_another_run_message(e.message()),
-                            "",      "",           {}};
+        r.error = ErrorInfo::message_only(version, locked_by_another_run_message(e.message()))
+                      .with_sqlstate(e.sqlstate());
         return r;
       }
       if (e.sqlstate() == kHistoryChangedSqlstate) {
@@ -127,7 +125,7 @@ StepResult StepExecutor::run_transaction(Session& session, const MigrationScript
       return fail_from(e, &script, version, r.attempts);
     } catch (const ConnectionLost& e) {
       r.end = StepEnd::connection_lost;
-      r.error = ErrorInfo{version, "", e.what(), "", "", {}};
+      r.error = ErrorInfo::message_only(version, e.what());
       return r;
     }
   }
@@ -175,7 +173,7 @@ StepResult StepExecutor::run_no_transaction(Session& session, const StepContext&
       return r;
     } catch (const ConnectionLost& e) {
       r.end = StepEnd::connection_lost;
-      r.error = ErrorInfo{migration.version, "", e.what(), "", "", {}};
+      r.error = ErrorInfo::message_only(migration.version, e.what());
       return r;
     }
   }
@@ -187,13 +185,9 @@ StepResult StepExecutor::run_no_transaction(Session& session, const StepContext&
   if (finished.error && !finished.error->version) finished.error->version = migration.version;
   if (finished.end == StepEnd::done && finished.rows.rows.empty()) {
     finished.end = StepEnd::failed;
-    finished.error = ErrorInfo{migration.version,
-                               "",
-                               "the pending row of version " + std::to_string(migration.version) +
-                                   " disappeared while the migration ran (repaired meanwhile?)",
-                               "",
-                               "",
-                               {}};
+    finished.error = ErrorInfo::message_only(
+        migration.version, "the pending row of version " + std::to_string(migration.version) +
+                               " disappeared while the migration ran (repaired meanwhile?)");
   }
   finished.attempts = 1;
   finished.elapsed = elapsed;

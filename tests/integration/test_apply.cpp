@@ -337,7 +337,7 @@ TEST_CASE("baseline records versions without running them, repair needs a pendin
         TenantStatus::failed);
 
   TenantOutcome repair = engine.runner().repair(tenant, connector_for(tenant, engine.settings), 3,
-                                                TenantRunner::RepairMark::removed);
+                                                RepairMark::removed);
   CHECK(repair.status == TenantStatus::failed);
   CHECK(count_rows(db) == "4");
 }

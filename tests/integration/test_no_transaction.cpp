@@ -81,8 +81,8 @@ TEST_CASE("a failing no-transaction migration leaves a pending row: the next run
         TenantStatus::dirty);
 
   SECTION("repair removes the row; the invalid index still makes it dirty until dropped") {
-    TenantOutcome repaired = next.runner().repair(tenant, connector_for(tenant, next.settings), 2,
-                                                  TenantRunner::RepairMark::removed);
+    TenantOutcome repaired =
+        next.runner().repair(tenant, connector_for(tenant, next.settings), 2, RepairMark::removed);
     CHECK(repaired.status == TenantStatus::applied);
     CHECK(repaired.to_version == Version(1));
     TenantOutcome still = next.runner().apply(tenant, connector_for(tenant, next.settings));
@@ -96,16 +96,15 @@ TEST_CASE("a failing no-transaction migration leaves a pending row: the next run
   }
   SECTION("repair can mark the row applied") {
     query(db, "DROP INDEX items_dup");
-    TenantOutcome repaired = next.runner().repair(tenant, connector_for(tenant, next.settings), 2,
-                                                  TenantRunner::RepairMark::applied);
+    TenantOutcome repaired =
+        next.runner().repair(tenant, connector_for(tenant, next.settings), 2, RepairMark::applied);
     CHECK(repaired.status == TenantStatus::applied);
     CHECK(repaired.to_version == Version(2));
     CHECK(next.runner().apply(tenant, connector_for(tenant, next.settings)).status ==
           TenantStatus::up_to_date);
     // Now nothing is pending: a second repair is refused.
     CHECK(next.runner()
-              .repair(tenant, connector_for(tenant, next.settings), 2,
-                      TenantRunner::RepairMark::removed)
+              .repair(tenant, connector_for(tenant, next.settings), 2, RepairMark::removed)
               .status == TenantStatus::failed);
   }
 }

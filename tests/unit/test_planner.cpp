@@ -137,7 +137,7 @@ TEST_CASE("plan kinds have names") {
 TEST_CASE("plan_rollback: versions above the target, newest first") {
   std::vector<HistoryRow> rows;
   for (Version v = 1; v <= 4; ++v) rows.push_back(applied(five(), v));
-  RollbackPlan plan = plan_rollback(five(), rows, 1);
+  RollbackToPlan plan = plan_rollback(five(), rows, 1);
   CHECK(plan.kind == RollbackKind::revert);
   CHECK(plan.versions == std::vector<Version>{4, 3, 2});
   CHECK(plan.current == Version(4));
@@ -146,7 +146,7 @@ TEST_CASE("plan_rollback: versions above the target, newest first") {
 }
 
 TEST_CASE("plan_rollback: a target above the current version is refused") {
-  const RollbackPlan plan = plan_rollback(five(), {applied(five(), 1)}, 3);
+  const RollbackToPlan plan = plan_rollback(five(), {applied(five(), 1)}, 3);
   CHECK(plan.kind == RollbackKind::refused);
   CHECK(plan.reason.find("below the rollback target 3") != std::string::npos);
   CHECK(plan_rollback(five(), std::vector<HistoryRow>{}, 0).kind == RollbackKind::up_to_date);
@@ -158,7 +158,7 @@ TEST_CASE("plan_rollback: a version without .down (or without a file) is refused
   migrations.push_back(make_migration(3, "no_down", "SELECT 3;"));
   const MigrationSet set(migrations);
   const std::vector<HistoryRow> rows{applied(set, 1), applied(set, 2), applied(set, 3)};
-  RollbackPlan plan = plan_rollback(set, rows, 1);
+  RollbackToPlan plan = plan_rollback(set, rows, 1);
   CHECK(plan.kind == RollbackKind::refused);
   CHECK(plan.version == Version(3));
   CHECK(plan.versions.empty());
@@ -182,7 +182,7 @@ TEST_CASE("plan_rollback: dirty, busy and drift are refused") {
 
   HistoryRow changed = applied(five(), 2);
   changed.checksum = "other";
-  const RollbackPlan plan = plan_rollback(five(), {applied(five(), 1), changed}, 0);
+  const RollbackToPlan plan = plan_rollback(five(), {applied(five(), 1), changed}, 0);
   CHECK(plan.kind == RollbackKind::drift);
   CHECK(plan.version == Version(2));
 }
@@ -192,4 +192,24 @@ TEST_CASE("TenantState::current is the highest applied version, ignoring pending
   CHECK_FALSE(state.current());
   state.rows = {applied(five(), 1), pending_row(five(), 2)};
   CHECK(state.current() == Version(1));
+}
+
+TEST_CASE("TenantState::find and has_pending_row look at rows in either state") {
+  TenantState state;
+  CHECK(state.find(1) == nullptr);
+  CHECK_FALSE(state.has_pending_row());
+  state.rows = {applied(five(), 1), pending_row(five(), 3)};
+  REQUIRE(state.find(3) != nullptr);
+  CHECK(state.find(3)->state == RowState::pending);
+  CHECK(state.find(1)->version == Version(1));
+  CHECK(state.find(2) == nullptr);
+  CHECK(state.has_pending_row());
+}
+
+TEST_CASE("sort_by_version orders history rows ascending") {
+  std::vector<HistoryRow> rows = {applied(five(), 4), applied(five(), 1), applied(five(), 3)};
+  sort_by_version(rows);
+  CHECK(rows[0].version == Version(1));
+  CHECK(rows[1].version == Version(3));
+  CHECK(rows[2].version == Version(4));
 }

@@ -100,7 +100,10 @@ TenantOutcome failed_outcome(const std::string& id, long ms) {
   o.from_version = 1;
   o.to_version = 2;
   o.migrations = {{2, "add_email", 12, 2}};
-  o.error = ErrorInfo{3, "42P01", "relation \"x\" does not exist", "some <detail> & more", "", 2};
+  o.error = ErrorInfo::message_only(3, "relation \"x\" does not exist")
+                .with_sqlstate("42P01")
+                .with_detail("some <detail> & more")
+                .with_line(2);
   o.host = "db2:5432";
   o.duration_ms = ms;
   return o;
@@ -275,7 +278,7 @@ TEST_CASE("junit.xml is one well-formed testsuite with escaped text") {
   TenantOutcome unreachable;
   unreachable.tenant_id = "u";
   unreachable.status = TenantStatus::unreachable;
-  unreachable.error = ErrorInfo{std::nullopt, "", "connection refused", "", "", std::nullopt};
+  unreachable.error = ErrorInfo::message_only(std::nullopt, "connection refused");
   writer.tenant_finished(unreachable);
   writer.run_finished(run_summary(1));
   REQUIRE_FALSE(writer.write_error());

@@ -331,3 +331,103 @@ TEST_CASE("runner: a no-transaction migration claims, runs each statement, then 
   CHECK(out.error->statement_line == 3);
   CHECK(out.reason.find("pending") != std::string::npos);
 }
+
+namespace {
+
+QueryResult version_rows(std::optional<std::string> version) {
+  QueryResult r;
+  r.columns = {"version"};
+  r.rows = {{std::move(version)}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("runner: repair marks a pending row applied in one guarded transaction") {
+  Fixture f;
+  f.script->expect(kReadState, state_rows({f.row(1), f.row(2, RowState::pending)}))
+      .expect("SET state = 'applied'", version_rows("2"));
+  const TenantOutcome out = TenantRunner(f.set, f.settings, f.reporter, f.stop)
+                                .repair(f.tenant, f.connector(), 2, RepairMark::applied);
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::applied);
+  CHECK(out.from_version == Version(1));
+  CHECK(out.to_version == Version(2));
+  REQUIRE(out.migrations.size() == 1);
+  CHECK(out.migrations[0].version == Version(2));
+  CHECK(f.reporter.finished == std::vector<std::string>{"acme:2"});
+  CHECK(f.script->sent.size() == 2);
+}
+
+TEST_CASE("runner: repair removes the row - a lost connection or an error fails the tenant") {
+  Fixture f;
+  const auto repair = [&f] {
+    return TenantRunner(f.set, f.settings, f.reporter, f.stop)
+        .repair(f.tenant, f.connector(), 2, RepairMark::removed);
+  };
+  f.script->expect(kReadState, state_rows({f.row(1), f.row(2, RowState::pending)}))
+      .expect("DELETE FROM pgfleet.schema_migrations", version_rows("2"));
+  TenantOutcome out = repair();
+  CHECK(out.status == TenantStatus::applied);
+  CHECK(out.to_version == Version(1));
+
+  f.script->expect(kReadState, state_rows({f.row(1), f.row(2, RowState::pending)}))
+      .expect_lost("DELETE FROM");
+  out = repair();
+  CHECK(out.status == TenantStatus::failed);
+  REQUIRE(out.error);
+  CHECK(out.error->message == "connection lost during repair; check the history row of version 2");
+
+  f.script->expect(kReadState, state_rows({f.row(1), f.row(2, RowState::pending)}))
+      .expect_error("DELETE FROM", "42501", "permission denied");
+  out = repair();
+  CHECK(out.status == TenantStatus::failed);
+  REQUIRE(out.error);
+  CHECK(out.error->sqlstate == "42501");
+  CHECK_FALSE(out.error->version);
+  CHECK(out.reason.empty());
+  CHECK(f.script->mismatches.empty());
+}
+
+TEST_CASE("runner: baseline records missing versions without running them") {
+  Fixture f;
+  f.script->expect(kReadState, state_rows({}))
+      .expect("INSERT INTO pgfleet.schema_migrations", QueryResult{});
+  TenantOutcome out =
+      TenantRunner(f.set, f.settings, f.reporter, f.stop).baseline(f.tenant, f.connector(), 2);
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::applied);
+  CHECK(out.to_version == Version(2));
+  REQUIRE(out.migrations.size() == 2);
+  CHECK(out.migrations[1].duration_ms == 0);
+  CHECK(f.script->sent.size() == 2);
+
+  f.script->expect(kReadState, state_rows({f.row(1), f.row(2)}));
+  out = TenantRunner(f.set, f.settings, f.reporter, f.stop).baseline(f.tenant, f.connector(), 1);
+  CHECK(out.status == TenantStatus::failed);
+  CHECK(out.reason == "the history already has version 2 above the baseline 1");
+}
+
+TEST_CASE(
+    "runner: run_script replays a rollback script while the tenant is where the run left it") {
+  Fixture f;
+  const std::string kScriptEnd = "SELECT max(version)::text AS version";
+  f.script->expect(kScriptEnd, version_rows("1"));
+  TenantOutcome out = TenantRunner(f.set, f.settings, f.reporter, f.stop)
+                          .run_script(f.tenant, f.connector(), "DROP TABLE t2;", 2);
+  CHECK(out.status == TenantStatus::applied);
+  CHECK(out.from_version == Version(2));
+  CHECK(out.to_version == Version(1));
+  REQUIRE(out.migrations.size() == 1);
+  CHECK(out.migrations[0].version == Version(2));
+
+  f.script->expect_error(kScriptEnd, "PF002", "pgfleet: the tenant is at version 3, not 2");
+  out = TenantRunner(f.set, f.settings, f.reporter, f.stop)
+            .run_script(f.tenant, f.connector(), "DROP TABLE t2;", 2);
+  CHECK(out.status == TenantStatus::failed);
+  REQUIRE(out.error);
+  CHECK(out.error->sqlstate == "PF002");
+  CHECK(out.reason == "not rolled back: pgfleet: the tenant is at version 3, not 2");
+  CHECK(out.to_version == Version(2));
+  CHECK(f.script->mismatches.empty());
+}

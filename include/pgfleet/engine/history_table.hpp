@@ -13,6 +13,9 @@ namespace pgfleet {
 
 enum class RowState { applied, pending };
 
+// What `pgfleet repair --mark` does with a pending row: mark it applied, or remove it.
+enum class RepairMark { applied, removed };
+
 // One row of the history table.
 struct HistoryRow {
   Version version = 0;
@@ -33,7 +36,14 @@ struct TenantState {
 
   // Highest version in state `applied`, or nullopt when none is.
   std::optional<Version> current() const;
+  // The row of `version` (in either state), or nullptr.
+  const HistoryRow* find(Version version) const;
+  // True when some row is `pending`.
+  bool has_pending_row() const;
 };
+
+// Sorts rows ascending by version, the order TenantState keeps them in.
+void sort_by_version(std::vector<HistoryRow>& rows);
 
 class HistoryTable {
  public:

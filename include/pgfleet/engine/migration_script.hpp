@@ -91,7 +91,6 @@ MigrationScript rollback_script_transaction(const HistoryTable& history,
 // Inserts `applied` rows (checksums from the files) for `migrations`, under the guard.
 std::string baseline_sql(const StepContext& ctx, const std::vector<const Migration*>& migrations);
 // Marks the pending row of `version` applied, or deletes it, under the guard; returns the version.
-enum class RepairAction { mark_applied, remove };
-std::string repair_sql(const StepContext& ctx, Version version, RepairAction action);
+std::string repair_sql(const StepContext& ctx, Version version, RepairMark mark);
 
 }  // namespace pgfleet

@@ -36,6 +36,15 @@ struct ErrorInfo {
   std::string detail;
   std::string hint;
   std::optional<int> statement_line;  // 1-based line in the migration file
+
+  // A failure pgfleet describes itself (no SQLSTATE, detail or hint), e.g. "connection refused".
+  static ErrorInfo message_only(std::optional<Version> version, std::string message);
+  // The same error with one more field set; chain them:
+  // ErrorInfo::message_only(3, "...").with_sqlstate("42P01").with_line(2).
+  ErrorInfo with_sqlstate(std::string sqlstate) const;
+  ErrorInfo with_detail(std::string detail) const;
+  ErrorInfo with_hint(std::string hint) const;
+  ErrorInfo with_line(std::optional<int> statement_line) const;
 };
 
 // One migration this run applied (or reverted) on this tenant.

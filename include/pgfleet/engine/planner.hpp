@@ -49,7 +49,9 @@ enum class RollbackKind {
 // Lower-case name, e.g. "refused".
 const char* to_string(RollbackKind kind);
 
-struct RollbackPlan {
+// The plan of `rollback --target V` on a tenant: which .down files to run (not to be confused with
+// replaying the rollback script of an earlier run, `rollback --run`).
+struct RollbackToPlan {
   RollbackKind kind = RollbackKind::up_to_date;
   std::optional<Version> current;
   std::vector<Version> versions;   // newest first
@@ -58,9 +60,9 @@ struct RollbackPlan {
 };
 
 // The versions to revert so that the highest applied version is <= `target`.
-RollbackPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target);
+RollbackToPlan plan_rollback(const MigrationSet& set, const TenantState& state, Version target);
 // Same, from history rows alone.
-RollbackPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
-                           Version target);
+RollbackToPlan plan_rollback(const MigrationSet& set, const std::vector<HistoryRow>& rows,
+                             Version target);
 
 }  // namespace pgfleet

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "pgfleet/db/session.hpp"
+#include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/engine/outcome.hpp"
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/engine/run_settings.hpp"
@@ -39,7 +40,6 @@ class TenantRunner {
   // Records versions up to `version` as applied without running them (baseline).
   TenantOutcome baseline(const Tenant& tenant, const Connector& connect, Version version);
   // Resolves a dirty row: marks `version` applied, or removes its row.
-  enum class RepairMark { applied, removed };
   TenantOutcome repair(const Tenant& tenant, const Connector& connect, Version version,
                        RepairMark mark);
 

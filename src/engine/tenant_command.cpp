@@ -1,0 +1,252 @@
+#include "tenant_command.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "pgfleet/db/conninfo.hpp"
+#include "version_text.hpp"
+
+namespace pgfleet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+TenantCommand::TenantCommand(const MigrationSet& migrations, const RunSettings& settings,
+                             Reporter& reporter, const std::atomic<bool>& stop,
+                             const Tenant& tenant, const Connector& connect)
+    : migrations_(migrations),
+      settings_(settings),
+      reporter_(reporter),
+      stop_(stop),
+      tenant_(tenant),
+      connect_(connect),
+      history_(tenant.schema),
+      executor_(settings, stop),
+      started_(Clock::now()) {
+  outcome_.tenant_id = tenant.id;
+  outcome_.started_at = std::chrono::system_clock::now();
+  try {
+    outcome_.host = ConnInfo::parse(tenant.connection_string).host_port();
+  } catch (const std::exception&) {
+    // An unparsable string never gets this far (it is `invalid`); leave the host empty.
+  }
+}
+
+TenantOutcome TenantCommand::run(const std::function<void()>& body) {
+  try {
+    session_ = connect_();
+    body();
+  } catch (const ConnectError& e) {
+    outcome_.status = e.kind() == ConnectError::Kind::transient ? TenantStatus::unreachable
+                                                                : TenantStatus::failed;
+    outcome_.error = ErrorInfo::message_only(std::nullopt, e.what()).with_sqlstate(e.sqlstate());
+  } catch (const DbError& e) {
+    outcome_.status = TenantStatus::failed;
+    outcome_.error = StepExecutor::error_info(e, nullptr, std::nullopt);
+  } catch (const ConnectionLost& e) {
+    fail(std::string("connection lost: ") + e.what());
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  if (known_to_version_) {
+    outcome_.to_version = *known_to_version_;
+  } else if (state_.table == TenantState::Table::exists || !outcome_.migrations.empty()) {
+    outcome_.to_version = state_.current();
+  } else {
+    outcome_.to_version = outcome_.from_version;
+  }
+  outcome_.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
+  return outcome_;
+}
+
+void TenantCommand::read_state() {
+  try {
+    state_ = HistoryTable::parse_state(session_->exec(history_.read_state_sql()));
+  } catch (const DbError& e) {
+    if (!HistoryTable::is_missing_table_error(e.sqlstate())) throw;
+    state_ = TenantState{};  // never migrated: the table is created by the first write
+  }
+}
+
+void TenantCommand::read_starting_state() {
+  read_state();
+  outcome_.from_version = state_.current();
+}
+
+void TenantCommand::ensure_table() {
+  if (state_.table == TenantState::Table::exists) return;
+  try {
+    session_->exec(history_.create_sql());
+  } catch (const DbError& e) {
+    // Another runner created it at the same moment; its rows are caught by the guard.
+    if (!HistoryTable::is_concurrent_create_error(e.sqlstate())) throw;
+  }
+  state_.table = TenantState::Table::exists;
+}
+
+void TenantCommand::reconnect() {
+  session_.reset();
+  session_ = connect_();
+}
+
+StepContext TenantCommand::context() const {
+  return StepContext{history_, settings_, HistoryTable::fingerprint(state_.rows)};
+}
+
+StepResult TenantCommand::run_transaction(const MigrationScript& script) {
+  return executor_.run_transaction(*session_, script);
+}
+
+StepResult TenantCommand::run_transaction(const std::string& sql) {
+  return executor_.run_transaction(*session_, sql);
+}
+
+StepResult TenantCommand::run_no_transaction(const StepContext& ctx, const Migration& m,
+                                             Direction direction) {
+  return executor_.run_no_transaction(*session_, ctx, m, direction);
+}
+
+TenantCommand::Loop TenantCommand::settle(const StepResult& r, const StepContext& used,
+                                          Direction direction, const std::function<Loop()>& on_done,
+                                          const std::function<Loop()>& on_lost) {
+  switch (r.end) {
+    case StepEnd::done: return on_done();
+    case StepEnd::history_changed: return after_history_changed(used);
+    case StepEnd::connection_lost: return on_lost();
+    case StepEnd::failed:
+    case StepEnd::cancelled: return fail_step(r, direction);
+  }
+  return Loop::stop;
+}
+
+TenantCommand::Loop TenantCommand::after_history_changed(const StepContext& used) {
+  read_state();
+  if (HistoryTable::fingerprint(state_.rows) == used.expected_fingerprint) {
+    fail("the history check failed although the history did not change (" +
+         history_.qualified_name() + ")");
+    return Loop::stop;
+  }
+  return Loop::go_on;
+}
+
+TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction direction) {
+  outcome_.status = step.end == StepEnd::cancelled ? TenantStatus::cancelled : TenantStatus::failed;
+  outcome_.error = step.error;
+  if (step.error && step.error->version) {
+    const Migration* m = migrations_.find(*step.error->version);
+    const bool no_tx =
+        m != nullptr && step_file(*m, direction).directives.tx == TxKind::no_transaction;
+    // A no-transaction statement failed after its row was claimed: the row stays pending.
+    if (no_tx && step.error->sqlstate != kLockBusySqlstate) {
+      read_state();
+      const HistoryRow* row = state_.find(m->version);
+      if (row != nullptr && row->state == RowState::pending) {
+        outcome_.reason = "version " + version_text(m->version) +
+                          " (no-transaction) failed part-way and is left pending: the tenant is "
+                          "dirty until `pgfleet repair`";
+      }
+    }
+  }
+  return Loop::stop;
+}
+
+TenantCommand::Loop TenantCommand::recover_lost_connection(
+    const std::vector<const Migration*>& step, const StepResult& r, Direction direction) {
+  try {
+    reconnect();
+    read_state();
+  } catch (const std::exception& e) {
+    fail("connection lost while running version " + version_list(step) +
+         "; could not reconnect to find out whether it committed: " + e.what());
+    return Loop::stop;
+  }
+  bool all_done = true;
+  for (const Migration* m : step) {
+    const HistoryRow* row = state_.find(m->version);
+    const bool done = direction == Direction::up ? row != nullptr && row->state == RowState::applied
+                                                 : row == nullptr;
+    if (!done) all_done = false;
+    if (row != nullptr && row->state == RowState::pending) {
+      fail("connection lost during no-transaction migration " + version_text(m->version) +
+           "; its row is left pending: the tenant is dirty until `pgfleet repair`");
+      outcome_.error->version = m->version;
+      return Loop::stop;
+    }
+  }
+  if (!all_done) {
+    fail("connection lost while running version " + version_list(step) +
+         "; the transaction did not commit (" + (r.error ? r.error->message : "") + ")");
+    outcome_.error->version = step.front()->version;
+    return Loop::stop;
+  }
+  // The rows are in state_ already (read after reconnecting): only report them.
+  for (const Migration* m : step) {
+    report(MigrationResult{m->version, m->name, r.elapsed.count(), r.attempts});
+  }
+  return Loop::go_on;
+}
+
+TenantCommand::Loop TenantCommand::wait_while_busy(const std::string& reason) {
+  if (!busy_deadline_) busy_deadline_ = Clock::now() + settings_.lock_wait;
+  if (!executor_.wait_for_lock(++busy_polls_, *busy_deadline_)) {
+    if (stop_.load()) {
+      refuse(TenantStatus::cancelled, "stopped while waiting for another pgfleet run");
+    } else {
+      fail(locked_by_another_run_message(reason));
+      outcome_.reason = reason;
+    }
+    return Loop::stop;
+  }
+  read_state();
+  return Loop::go_on;
+}
+
+bool TenantCommand::look_again_before_dirty() {
+  // Another run's session shows in pg_stat_activity only while it holds a server connection;
+  // behind PgBouncer (transaction mode) it has none between statements. ~2 s of looks tell an
+  // abandoned `pending` row from one that run is still working on.
+  constexpr int kLooks = 8;
+  if (!state_.has_pending_row() || dirty_looks_ >= kLooks || stop_.load()) return false;
+  ++dirty_looks_;
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  read_state();
+  return true;
+}
+
+void TenantCommand::record(const Migration& m, Direction direction, long duration_ms,
+                           int attempts) {
+  if (direction == Direction::up) {
+    state_.rows.push_back(HistoryRow{m.version, m.name, m.checksum, RowState::applied,
+                                     settings_.run_id, settings_.applied_by});
+    sort_by_version(state_.rows);
+  } else {
+    state_.rows.erase(std::remove_if(state_.rows.begin(), state_.rows.end(),
+                                     [&](const HistoryRow& r) { return r.version == m.version; }),
+                      state_.rows.end());
+  }
+  report(MigrationResult{m.version, m.name, duration_ms, attempts});
+}
+
+void TenantCommand::report(const MigrationResult& result) {
+  outcome_.migrations.push_back(result);
+  reporter_.migration_finished(tenant_.id, result);
+}
+
+void TenantCommand::reached_target() {
+  outcome_.status = outcome_.migrations.empty() ? TenantStatus::up_to_date : TenantStatus::applied;
+}
+
+void TenantCommand::fail(const std::string& message, const std::string& sqlstate) {
+  outcome_.status = TenantStatus::failed;
+  outcome_.error = ErrorInfo::message_only(std::nullopt, message).with_sqlstate(sqlstate);
+}
+
+void TenantCommand::refuse(TenantStatus status, const std::string& reason) {
+  outcome_.status = status;
+  outcome_.reason = reason;
+}
+
+}  // namespace pgfleet
