@@ -4,8 +4,9 @@
 #include <set>
 
 #include "pgfleet/migrations/directives.hpp"
-#include "pgfleet/sql/lexer.hpp"
 #include "pgfleet/sql/splitter.hpp"
+#include "pgfleet/sql/statement_words.hpp"
+#include "sql_checks.hpp"
 
 namespace pgfleet {
 namespace {
@@ -30,26 +31,11 @@ bool has_pair(const Words& w, std::string_view a, std::string_view b) {
 
 std::string word_at(const Words& w, std::size_t i) { return i < w.size() ? w[i] : std::string(); }
 
-// The upper-cased words of a statement outside strings and comments. A quoted identifier is
-// kept with its quotes (never equal to a keyword) and a dotted name (schema.table) becomes its
-// last part, so that table names compare across statements.
-Words lint_words(std::string_view text) {
-  Words words;
-  bool after_dot = false;
-  for (const SqlToken& token : lex_sql(text)) {
-    if (is_blank_token(token.kind)) continue;
-    const std::string_view raw = token_text(text, token);
-    if (token.kind == SqlTokenKind::word || token.kind == SqlTokenKind::quoted_identifier) {
-      std::string word = token.kind == SqlTokenKind::word ? to_upper_ascii(raw) : std::string(raw);
-      if (after_dot && !words.empty()) {
-        words.back() = std::move(word);
-      } else {
-        words.push_back(std::move(word));
-      }
-    }
-    after_dot = token.kind == SqlTokenKind::punctuation && raw == ".";
-  }
-  return words;
+// The words lint reads: a quoted identifier keeps its quotes (never equal to a keyword) and a
+// dotted name (schema.table) becomes its last part, so that table names compare across
+// statements.
+Words lint_words(const SqlStatement& statement) {
+  return statement_words(statement, QualifiedNames::last_part);
 }
 
 // True when some DROP in an ALTER TABLE drops a column (not a constraint, default, ...).
@@ -87,7 +73,7 @@ class MigrationLinter {
 
   std::vector<LintFinding> run() {
     const MigrationFile& up = migration_.up;
-    const std::vector<SqlStatement> statements = split_sql(up.sql);
+    const std::vector<SqlStatement> statements = split_sql(up.sql, send_mode_of(up.directives.tx));
     for (const SqlStatement& statement : statements) check_statement(statement);
     if (up.directives.tx == TxKind::no_transaction && statements.size() > 1) {
       for (const SqlStatement& statement : statements) check_rerunnable(statement);
@@ -95,7 +81,8 @@ class MigrationLinter {
     if (!migration_.down) {
       add(up.path, 0, LintSeverity::warning, "missing-down",
           "no .down file: `pgfleet rollback` cannot revert this migration");
-    } else if (split_sql(migration_.down->sql).empty()) {
+    } else if (split_sql(migration_.down->sql, send_mode_of(migration_.down->directives.tx))
+                   .empty()) {
       add(migration_.down->path, 0, LintSeverity::warning, "empty-down",
           "the .down file has no SQL statement: rolling back does nothing");
     }
@@ -121,7 +108,7 @@ class MigrationLinter {
   }
 
   void check_statement(const SqlStatement& s) {
-    const Words w = lint_words(s.text);
+    const Words w = lint_words(s);
     if (starts_with(w, {"CREATE", "TABLE"})) {
       std::size_t i = 2;
       if (word_at(w, i) == "IF") i += 3;  // IF NOT EXISTS
@@ -208,7 +195,7 @@ class MigrationLinter {
   // In a no-transaction file a failure leaves the earlier statements applied: each statement
   // must survive being run again when the file is retried.
   void check_rerunnable(const SqlStatement& s) {
-    const Words w = lint_words(s.text);
+    const Words w = lint_words(s);
     const bool creates = !w.empty() && w[0] == "CREATE" && !has_pair(w, "OR", "REPLACE");
     const bool drops = !w.empty() && w[0] == "DROP";
     if ((creates && !has_pair(w, "NOT", "EXISTS")) || (drops && !has_pair(w, "IF", "EXISTS"))) {

@@ -4,14 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "pgfleet/migrations/directives.hpp"
 #include "pgfleet/migrations/filename.hpp"
-#include "pgfleet/sql/classifier.hpp"
 #include "pgfleet/sql/splitter.hpp"
 #include "pgfleet/util/sha256.hpp"
-#include "pgfleet/util/utf8.hpp"
+#include "sql_checks.hpp"
 
 namespace pgfleet {
 namespace fs = std::filesystem;
@@ -115,7 +115,8 @@ class SetLoader {
     bucket[name.version].push_back(std::move(found));
   }
 
-  // Reads the text, normalises it and checks what can be checked in one file alone.
+  // Reads the text, normalises it and checks what can be checked in one file alone, reporting
+  // every problem (README.md, "Migrations": load errors).
   void read_and_check(FoundFile& found) {
     std::ifstream in(found.file.path, std::ios::binary);
     std::ostringstream raw;
@@ -125,39 +126,23 @@ class SetLoader {
       return;
     }
     const std::string bytes = raw.str();
-    if (const auto bad = util::first_invalid_utf8_byte(bytes)) {
-      problem(found.filename, "invalid UTF-8 at byte offset " + std::to_string(*bad));
-      return;
-    }
+    for (std::string& message : byte_problems(bytes)) problem(found.filename, std::move(message));
     found.file.sql = normalise_migration_text(bytes);
+    std::optional<TxKind> tx;
     try {
       found.file.directives = parse_directives(found.file.sql);
+      tx = found.file.directives.tx;
     } catch (const DirectiveError& e) {
       problem(found.filename, e.what());
-      return;
     }
-    const std::vector<SqlStatement> statements = split_sql(found.file.sql);
-    if (found.name.direction == MigrationDirection::up && statements.empty()) {
+    const SqlScan scan = scan_sql(found.file.sql, send_mode_of(tx.value_or(TxKind::transactional)));
+    if (found.name.direction == MigrationDirection::up && scan.statements.empty()) {
       problem(found.filename,
               "empty migration: the .up file has no SQL statement, only blanks or comments");
     }
-    if (found.file.directives.tx == TxKind::transactional) {
-      for (const TransactionConflict& c : find_transaction_conflicts(statements)) {
-        problem(found.filename, conflict_message(c));
-      }
+    for (std::string& message : sql_problems(found.file.sql, scan, tx)) {
+      problem(found.filename, std::move(message));
     }
-  }
-
-  static std::string conflict_message(const TransactionConflict& c) {
-    const std::string where = "line " + std::to_string(c.line) + ": ";
-    if (c.kind == StatementConflict::transaction_control) {
-      return where + c.what +
-             " is transaction control, but pgfleet runs this file in its own transaction; remove "
-             "it, or add `-- pgfleet: no-transaction` at the top of the file";
-    }
-    return where + c.what +
-           " cannot run inside a transaction block; add `-- pgfleet: no-transaction` at the top of "
-           "the file";
   }
 
   void pair_up_and_down() {

@@ -206,3 +206,128 @@ TEST_CASE("migration set: a zero-byte .up is empty, a .down's directives are che
                Catch::Contains("lock-timeout") && Catch::Contains("soon"));
   }
 }
+
+namespace {
+
+// Loads `dir`, which must fail, and returns every problem as "<file>: <message>" lines.
+std::string load_errors(const TempDir& dir) {
+  try {
+    MigrationSet::load(dir.str());
+  } catch (const MigrationSetError& e) {
+    std::string all;
+    for (const FileProblem& p : e.problems())
+      all += fs::path(p.file).filename().string() + ": " + p.message + "\n";
+    return all;
+  }
+  FAIL("expected MigrationSetError");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("migration set: a NUL byte is a load error with its byte offset, .up and .down alike") {
+  TempDir dir;
+  dir.write("1_a.up.sql", std::string("CREATE TABLE a (id int);\0DROP TABLE b;\n", 39));
+  dir.write("1_a.down.sql", std::string("\xEF\xBB\xBF"
+                                        "DROP TABLE a;\n\0\0",
+                                        19));
+  const std::string errors = load_errors(dir);
+  CHECK_THAT(errors, Catch::Contains("1_a.up.sql: NUL byte at byte offset 24:"));
+  CHECK_THAT(errors, Catch::Contains("1_a.down.sql: NUL byte at byte offset 17 (and 1 more)"));
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 2);
+}
+
+TEST_CASE("migration set: a no-transaction file with transaction control is a load error") {
+  TempDir dir;
+  dir.write("1_a.up.sql",
+            "-- pgfleet: no-transaction\nBEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+  dir.write("2_b.up.sql",
+            "-- pgfleet: no-transaction\nCREATE TABLE b (id int);\nSAVEPOINT s;\nCOMMIT;\n");
+  dir.write("2_b.down.sql", "-- pgfleet: no-transaction\nDROP TABLE b;\nEND;\n");
+  const std::string errors = load_errors(dir);
+  CHECK_THAT(errors, Catch::Contains("1_a.up.sql: line 2: BEGIN is transaction control") &&
+                         Catch::Contains("swallow"));
+  CHECK_THAT(errors, Catch::Contains("2_b.up.sql: line 3: SAVEPOINT"));
+  CHECK_THAT(errors, Catch::Contains("2_b.up.sql: line 4: COMMIT"));
+  CHECK_THAT(errors, Catch::Contains("2_b.down.sql: line 3: END"));
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 4);
+}
+
+TEST_CASE("migration set: a COMMIT after a comment ended by CR is a load error") {
+  TempDir dir;
+  dir.write("1_a.up.sql", "CREATE TABLE a (id int);\n-- x\rCOMMIT;\nCREATE TABLE b (id int);\n");
+  CHECK_THAT(load_errors(dir),
+             Catch::Contains("1_a.up.sql: line 2: COMMIT is transaction control"));
+}
+
+TEST_CASE("migration set: COPY through the client and psql meta-commands are load errors") {
+  TempDir dir;
+  dir.write("1_a.up.sql", "CREATE TABLE a (id int);\nCOPY a FROM STDIN;\n1\n\\.\n");
+  dir.write("2_b.up.sql", "\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n");
+  dir.write("3_c.up.sql", "-- pgfleet: no-transaction\nCOPY (SELECT 1) TO STDOUT;\n");
+  dir.write("4_d.up.sql", "CREATE TABLE d (id int);\n\\i more.sql\n");
+  const std::string errors = load_errors(dir);
+  CHECK_THAT(errors, Catch::Contains("1_a.up.sql: line 2: COPY ... FROM STDIN needs the client "
+                                     "side of the COPY protocol, which a migration runner does "
+                                     "not speak"));
+  CHECK_THAT(errors, Catch::Contains("1_a.up.sql: line 4: \\. is a psql meta-command"));
+  CHECK_THAT(errors, Catch::Contains("2_b.up.sql: line 1: \\set is a psql meta-command"));
+  CHECK_THAT(errors, Catch::Contains("3_c.up.sql: line 2: COPY ... TO STDOUT"));
+  CHECK_THAT(errors, Catch::Contains("4_d.up.sql: line 2: \\i is a psql meta-command"));
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 5);
+}
+
+TEST_CASE("migration set: text that ends inside a quote or comment names where it starts") {
+  TempDir dir;
+  dir.write("1_a.up.sql", "SELECT 1;\nSELECT 'it''s;\nSELECT 2;\n");
+  dir.write("2_b.up.sql", "CREATE FUNCTION f() RETURNS int AS $body$\nSELECT 1;\n$$ LANGUAGE sql;");
+  dir.write("3_c.up.sql", "SELECT 1;\n\n/* a /* nested */ comment\n");
+  dir.write("4_d.up.sql", "SELECT \"a;\n");
+  dir.write("5_e.up.sql", "SELECT 1; -- the last line has no line break");
+  dir.write("6_f.up.sql", "-- pgfleet: no-transaction\nSELECT E'\\';\n");
+  const std::string errors = load_errors(dir);
+  CHECK_THAT(errors, Catch::Contains("1_a.up.sql: line 2: the file ends inside a quoted string "
+                                     "('...') that starts on this line"));
+  CHECK_THAT(errors, Catch::Contains("2_b.up.sql: line 1: the file ends inside a dollar-quoted "
+                                     "string ($body$ ... $body$)"));
+  CHECK_THAT(errors, Catch::Contains("3_c.up.sql: line 3: the file ends inside a block comment"));
+  CHECK_THAT(errors, Catch::Contains("4_d.up.sql: line 1: the file ends inside a quoted "
+                                     "identifier"));
+  CHECK_THAT(errors, Catch::Contains("6_f.up.sql: line 2: the file ends inside a quoted string"));
+  CHECK(errors.find("5_e.up.sql") == std::string::npos);
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 5);
+}
+
+TEST_CASE("migration set: standard_conforming_strings left off at the end of a file is refused") {
+  TempDir dir;
+  dir.write("1_a.up.sql",
+            "-- pgfleet: no-transaction\nSET standard_conforming_strings = off;\n"
+            "INSERT INTO t VALUES ('a\\';b');\n");
+  dir.write("2_b.up.sql",
+            "-- pgfleet: no-transaction\nSET standard_conforming_strings = off;\n"
+            "INSERT INTO t VALUES ('a\\';b');\nSET standard_conforming_strings = on;\n");
+  dir.write("3_c.up.sql", "SET standard_conforming_strings = off;\nSELECT 1;\n");
+  const std::string errors = load_errors(dir);
+  CHECK_THAT(errors,
+             Catch::Contains("1_a.up.sql: line 2: standard_conforming_strings is left off"));
+  CHECK_THAT(errors,
+             Catch::Contains("3_c.up.sql: line 1: standard_conforming_strings is left off"));
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 2);
+}
+
+TEST_CASE("migration set: every problem of one file is reported, not just the first") {
+  TempDir dir;
+  dir.write("1_a.up.sql",
+            std::string("-- pgfleet: no-transactoin\nSELECT 'caf\xE9';\n\0COPY t FROM STDIN;\n"
+                        "\\echo hi\nSELECT 'open;\n",
+                        85));
+  const std::string errors = load_errors(dir);
+  INFO(errors);
+  CHECK_THAT(errors, Catch::Contains("NUL byte at byte offset 42"));
+  CHECK_THAT(errors, Catch::Contains("invalid UTF-8 at byte offset 38"));
+  CHECK_THAT(errors, Catch::Contains("unknown directive 'no-transactoin'"));
+  CHECK_THAT(errors, Catch::Contains("line 3: COPY ... FROM STDIN"));
+  CHECK_THAT(errors, Catch::Contains("line 4: \\echo is a psql meta-command"));
+  CHECK_THAT(errors, Catch::Contains("line 5: the file ends inside a quoted string"));
+  CHECK(std::count(errors.begin(), errors.end(), '\n') == 6);
+}

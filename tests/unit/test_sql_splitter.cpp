@@ -103,7 +103,8 @@ TEST_CASE(
     "splitter: property: pieces give back the input; statements never split inside quotes or "
     "comments") {
   // Fragments that may hold ';' only inside a quoted or commented region. They are joined with
-  // blanks, so no two fragments merge into one token.
+  // " , ", so no two fragments merge into one token (nor two strings into one, as a string
+  // continued on the next line would).
   const std::vector<std::string> inner = {"SELECT",
                                           "x",
                                           "1",
@@ -124,7 +125,9 @@ TEST_CASE(
                                           "U&'x;'",
                                           "\n",
                                           "CASE WHEN y THEN ';' END",
-                                          "$f$ BEGIN ATOMIC ; END $f$"};
+                                          "$f$ BEGIN ATOMIC ; END $f$",
+                                          "E'a' -- c;\n'\\';'",
+                                          "'x'\r ';'"};
   const std::vector<std::string> separators = {"", " ", "\n", " -- c;'\n", "/* ; */ ", "\n\n  "};
   std::mt19937 random(20261124);
   const auto pick = [&](const std::vector<std::string>& from) {
@@ -137,7 +140,7 @@ TEST_CASE(
     for (int s = 0; s < count; ++s) {
       std::string body = "SELECT";
       const int parts = std::uniform_int_distribution<int>(0, 6)(random);
-      for (int p = 0; p < parts; ++p) body += " " + pick(inner);
+      for (int p = 0; p < parts; ++p) body += " , " + pick(inner);
       body += " z";
       bodies.push_back(body);
       sql += body + ";" + pick(separators);
