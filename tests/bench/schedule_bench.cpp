@@ -13,7 +13,7 @@
 // Prints one JSON line: the parameters; seconds from the start of run() to the end of the last
 // tenant's work and tenants/s over that time; run_seconds until run() returned (it also waits
 // for the stop watcher's next poll); the process's CPU seconds (the scheduler's cost when
-// tenants sleep); peak RSS (getrusage).
+// tenants sleep); peak RSS (getrusage), and the peak before run() (the tenant list's share).
 #include <sys/resource.h>
 
 #include <atomic>
@@ -89,7 +89,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<pgfleet::Tenant> fleet = make_fleet(o);
-  pgfleet::Reporter reporter;  // every event is a no-op
+  rusage before_run{};
+  getrusage(RUSAGE_SELF, &before_run);  // the tenant list's share of the peak
+  pgfleet::Reporter reporter;           // every event is a no-op
   pgfleet::StopControl stop;
   pgfleet::FleetRunner runner({o.concurrency, o.per_host}, {}, std::chrono::milliseconds(1000),
                               reporter, stop);
@@ -124,9 +126,9 @@ int main(int argc, char** argv) {
       "{\"tenants\":%d,\"hosts\":%d,\"per_host\":%d,\"concurrency\":%d,\"layout\":\"%s\","
       "\"work_us\":%d,\"seconds\":%.4f,\"tenants_per_s\":%.0f,\"run_seconds\":%.4f,"
       "\"cpu_seconds\":%.4f,"
-      "\"peak_rss_kib\":%ld}\n",
+      "\"peak_rss_kib\":%ld,\"rss_before_run_kib\":%ld}\n",
       o.tenants, o.hosts, o.per_host, o.concurrency, o.layout.c_str(), o.work_us, seconds,
       o.tenants / seconds, run_seconds, as_seconds(usage.ru_utime) + as_seconds(usage.ru_stime),
-      usage.ru_maxrss);
+      usage.ru_maxrss, before_run.ru_maxrss);
   return 0;
 }
