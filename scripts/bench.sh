@@ -7,6 +7,10 @@
 #   scripts/bench.sh --repeat R      runs per measurement, the best is kept (default 3, --quick 1)
 #   scripts/bench.sh --out FILE      where to write the report (default docs/BENCHMARKS.md,
 #                                    with --quick: only printed)
+#   scripts/bench.sh --schedule-only only the scheduler section (no database): FleetRunner alone
+#                                    over 10,000 to 100,000 fake tenants on 1,000 hosts; updates
+#                                    its section of the report in place
+#   scripts/bench.sh --no-schedule   leave the scheduler section out of a full run
 #   PGFLEET_BUILD_DIR=DIR            build directory (default build); PGFLEET_SKIP_BUILD=1 to
 #                                    use what is there
 #
@@ -29,6 +33,7 @@ concurrencies=(1 8 32)
 rt_concurrency=8
 repeat=3
 out=docs/BENCHMARKS.md
+schedule=with # with | only | without: the scheduler section (scripts/bench/schedule.py)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tenants)
@@ -50,8 +55,17 @@ while [[ $# -gt 0 ]]; do
       out=$2
       shift 2
       ;;
+    --schedule-only)
+      schedule=only
+      shift
+      ;;
+    --no-schedule)
+      schedule=without
+      shift
+      ;;
     *)
-      echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--out FILE]" >&2
+      echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--out FILE]" \
+        "[--schedule-only | --no-schedule]" >&2
       exit 2
       ;;
   esac
@@ -64,12 +78,24 @@ if [[ ${PGFLEET_SKIP_BUILD:-0} != 1 ]]; then
 fi
 pgfleet=$repo/$build_dir/pgfleet
 floor=$repo/$build_dir/tests/bench/bench_floor
-for binary in "$pgfleet" "$floor"; do
+schedule_bench=$repo/$build_dir/tests/bench/bench_schedule
+for binary in "$pgfleet" "$floor" "$schedule_bench"; do
   [[ -x $binary ]] || {
     echo "bench: $binary is missing (build first)" >&2
     exit 2
   }
 done
+
+# ---- scheduling alone (no database): its section of the report, updated in place
+if [[ $schedule == only ]]; then
+  if [[ -n $out ]]; then
+    python3 scripts/bench/schedule.py "$schedule_bench" --repeat "$repeat" --update "$out"
+    echo "bench: updated the scheduling section of $out"
+  else
+    python3 scripts/bench/schedule.py "$schedule_bench" --repeat "$repeat"
+  fi
+  exit 0
+fi
 
 # shellcheck source=lib/scratch-pg.sh
 source scripts/lib/scratch-pg.sh
@@ -291,6 +317,10 @@ done
 report_file=$work/BENCHMARKS.md
 python3 scripts/bench/report.py "$results" "$migration_count" "$reset_seconds" \
   "$("$PGFLEET_TEST_PGBIN/postgres" --version)" >"$report_file"
+if [[ $schedule == with ]]; then
+  python3 scripts/bench/schedule.py "$schedule_bench" --repeat "$repeat" \
+    --update "$report_file" >/dev/null
+fi
 if [[ -n $out ]]; then
   cp "$report_file" "$out"
   echo "bench: wrote $out"

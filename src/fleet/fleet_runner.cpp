@@ -2,68 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <thread>
+
+#include "tenant_batch.hpp"
 
 namespace pgfleet {
 namespace {
 
-// Shared state of one batch of tenants: who waits, who runs, what finished.
-class Batch {
- public:
-  Batch(const std::vector<Tenant>& tenants, std::vector<std::size_t> indexes,
-        std::vector<std::string> hosts, int per_host)
-      : tenants_(tenants), hosts_(std::move(hosts)), per_host_(per_host) {
-    for (std::size_t i : indexes) waiting_.push_back(i);
-  }
-
-  // The next tenant whose host has room, or nullopt when none is left to start (or the batch
-  // was closed). Blocks while every waiting tenant's host is at its cap.
-  std::optional<std::size_t> take() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      if (closed_ || waiting_.empty()) return std::nullopt;
-      for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-        const std::string& host = hosts_[*it];
-        if (per_host_ <= 0 || host.empty() || running_per_host_[host] < per_host_) {
-          const std::size_t index = *it;
-          waiting_.erase(it);
-          if (!host.empty()) ++running_per_host_[host];
-          return index;
-        }
-      }
-      changed_.wait(lock);
-    }
-  }
-
-  void done(std::size_t index) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const std::string& host = hosts_[index];
-    if (!host.empty()) --running_per_host_[host];
-    changed_.notify_all();
-  }
-
-  // Stops handing out tenants; returns those never started.
-  std::vector<std::size_t> close() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-    changed_.notify_all();
-    return {waiting_.begin(), waiting_.end()};
-  }
-
- private:
-  const std::vector<Tenant>& tenants_;
-  std::vector<std::string> hosts_;
-  int per_host_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::size_t> waiting_;
-  std::map<std::string, int> running_per_host_;
-  bool closed_ = false;
-};
+// Who waits, who runs: the picking state of one batch (tenant_batch.hpp).
+using Batch = TenantBatch;
 
 // The reason given to tenants a signal kept from starting.
 constexpr const char* kInterruptedBeforeStart = "interrupted before it started";
@@ -103,8 +51,8 @@ class FleetRunner::Run {
   }
 
  private:
-  void run_batch(std::vector<std::size_t> indexes) {
-    Batch batch(tenants_, std::move(indexes), hosts_, runner_.limits_.per_host);
+  void run_batch(const std::vector<std::size_t>& indexes) {
+    Batch batch(indexes, hosts_, runner_.limits_.per_host);
     const int workers = std::max(1, runner_.limits_.concurrency);
     std::vector<std::thread> threads;
     std::atomic<int> active{workers};
