@@ -34,6 +34,7 @@ std::vector<Tenant> from_control_plane(const Options& o) {
   control_plane.id = "control-plane";
   control_plane.connection_string = o.control_plane;
   try {
+    control_plane.conninfo = ConnInfo::parse(o.control_plane);
     ConnectSettings settings;
     settings.application_name = "pgfleet/control-plane";
     settings.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
@@ -112,12 +113,7 @@ Version parse_version(const std::string& text, const std::string& flag) {
 }
 
 std::string tenant_host_port(const Tenant& t) {
-  if (!t.invalid_reason.empty()) return "";
-  try {
-    return ConnInfo::parse(t.connection_string).host_port();
-  } catch (const std::exception&) {
-    return "";
-  }
+  return t.invalid_reason.empty() && t.conninfo ? t.conninfo->host_port() : "";
 }
 
 std::string operator_name() {

@@ -55,11 +55,8 @@ TenantRun::TenantRun(const MigrationSet& migrations, const RunSettings& settings
       started_(Clock::now()) {
   outcome_.tenant_id = tenant.id;
   outcome_.started_at = std::chrono::system_clock::now();
-  try {
-    outcome_.host = ConnInfo::parse(tenant.connection_string).host_port();
-  } catch (const std::exception&) {
-    // An unparsable string never gets this far (it is `invalid`); leave the host empty.
-  }
+  // Parsed when the tenant was validated; a tenant built by hand without it has no host.
+  if (tenant.conninfo) outcome_.host = tenant.conninfo->host_port();
 }
 
 TenantOutcome TenantRun::guarded(const std::function<void()>& body) {

@@ -27,7 +27,9 @@ class TrackedSession : public ForwardingSession {
 }  // namespace
 
 std::string prepare_conninfo(const Tenant& tenant, const ConnectSettings& settings) {
-  ConnInfo info = ConnInfo::parse(tenant.connection_string);
+  // A tenant that went through validation carries its parsed string; one built by hand (the
+  // control plane, tests) is parsed here.
+  ConnInfo info = tenant.conninfo ? *tenant.conninfo : ConnInfo::parse(tenant.connection_string);
   if (settings.pooler == PoolerHandling::use_direct_host) {
     info.set_host(neon_direct_host(info.host()));
   }

@@ -46,6 +46,12 @@ std::string read_write_host(const std::vector<Endpoint>& endpoints, std::string&
   return "";
 }
 
+// A validated tenant carries its parsed connection string; one built by hand is parsed here.
+DsnRewrite rewrite(const Tenant& tenant, const BranchHosts& hosts) {
+  return tenant.conninfo ? rewrite_for_branch(*tenant.conninfo, hosts)
+                         : rewrite_for_branch(tenant.connection_string, hosts);
+}
+
 struct ProjectTenants {
   std::string project_id;
   std::vector<std::size_t> positions;  // into the input tenant list
@@ -98,7 +104,7 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
       std::vector<std::size_t> usable;
       for (std::size_t position : project.positions) {
         const Tenant& tenant = tenants[position];
-        DsnRewrite check = rewrite_for_branch(tenant.connection_string, hosts);
+        DsnRewrite check = rewrite(tenant, hosts);
         if (check.status == RewriteStatus::rewritten) {
           usable.push_back(position);
         } else if (check.status == RewriteStatus::unparsable) {
@@ -131,9 +137,10 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
       hosts.branch_host = endpoint_host;
       hosts.branch_endpoint_id = endpoint_id;
       for (std::size_t position : usable) {
-        DsnRewrite rewrite = rewrite_for_branch(tenants[position].connection_string, hosts);
+        DsnRewrite rewritten = rewrite(tenants[position], hosts);
         placed[position] = tenants[position];
-        placed[position]->connection_string = rewrite.connection_string;
+        placed[position]->connection_string = rewritten.connection_string;
+        placed[position]->conninfo = std::move(rewritten.conninfo);
       }
     }
   } catch (...) {

@@ -38,6 +38,7 @@ inline Tenant tenant_for(const std::string& db, const std::string& dsn = "") {
   Tenant t;
   t.id = db;
   t.connection_string = dsn.empty() ? dsn_for(db) : dsn;
+  t.conninfo = ConnInfo::parse(t.connection_string);  // as validate_tenants leaves it
   return t;
 }
 
