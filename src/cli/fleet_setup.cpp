@@ -38,6 +38,8 @@ std::vector<Tenant> from_control_plane(const Options& o) {
     ConnectSettings settings;
     settings.application_name = "pgfleet/control-plane";
     settings.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
+    // The operator's own database: PGPASSWORD and friends work as they do for psql.
+    settings.environment = LibpqEnvironment::honoured;
     StopControl& stop = StopControl::process();
     auto session = make_connector(control_plane, settings, stop)();
     return load_tenants_from_control_plane(*session, query, bound_key);
@@ -143,6 +145,11 @@ ConnectSettings connect_settings(const Options& o, const std::string& run_id) {
   s.application_name = "pgfleet/" + run_id;
   s.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
   s.pooler = o.keep_pooler ? PoolerHandling::keep_pooler : PoolerHandling::use_direct_host;
+  s.tls = o.require_tls ? TlsPolicy::require : TlsPolicy::allow_plaintext;
+  if (!o.tenant_timeout.empty()) {
+    s.tenant_timeout = duration_flag(o.tenant_timeout, "tenant-timeout");
+    if (s.tenant_timeout->count() <= 0) throw UsageError("--tenant-timeout: must be more than 0");
+  }
   return s;
 }
 

@@ -18,6 +18,18 @@ const char* to_string(TenantStatus s) {
   return "unknown";
 }
 
+const char* to_string(ErrorPhase p) {
+  switch (p) {
+    case ErrorPhase::connect: return "connect";
+    case ErrorPhase::lock: return "lock";
+    case ErrorPhase::migrate: return "migrate";
+    case ErrorPhase::verify: return "verify";
+    case ErrorPhase::timeout: return "timeout";
+    case ErrorPhase::placeholders: return "placeholders";
+  }
+  return "unknown";
+}
+
 bool is_ok(TenantStatus s) {
   return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
 }

@@ -67,6 +67,7 @@ TenantOutcome TenantRun::guarded(const std::function<void()>& body) {
     outcome_.status = e.kind() == ConnectError::Kind::transient ? TenantStatus::unreachable
                                                                 : TenantStatus::failed;
     outcome_.error = ErrorInfo{{}, e.sqlstate(), e.what(), "", "", {}};
+    outcome_.error->phase = ErrorPhase::connect;
   } catch (const DbError& e) {
     outcome_.status = TenantStatus::failed;
     outcome_.error = StepExecutor::error_info(e, nullptr, std::nullopt);

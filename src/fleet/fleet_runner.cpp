@@ -128,7 +128,6 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
     // Watch for signals while the workers run: stop starting tenants at once, cancel running
     // queries after the grace period (or at once on a second SIGINT).
     std::optional<std::chrono::steady_clock::time_point> stop_seen;
-    bool cancelled = false;
     while (active.load() > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (!stop_.stop_requested()) continue;
@@ -142,10 +141,9 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
         }
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= grace_;
-      if ((grace_over || stop_.cancel_now()) && !cancelled) {
-        stop_.cancel_running();
-        cancelled = true;
-      }
+      // Again on every tick: StopControl repeats the cancel (one can arrive between two
+      // statements) and, after a second SIGINT, closes connections opened meanwhile too.
+      if (grace_over || stop_.cancel_now()) stop_.cancel_running();
     }
     for (auto& t : threads) t.join();
   };
