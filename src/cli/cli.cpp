@@ -86,9 +86,13 @@ int run(const BoundCommand& command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every tenant's server is named by its own connection string; these would override it.
-  unsetenv("PGHOSTADDR");
-  unsetenv("PGSERVICE");
+  // A tenant connects with what its connection string says (README.md, "Connections"). These
+  // PG* variables cannot be outvoted by a connection keyword, so they go: a service (file) that
+  // can name another server, and session settings libpq sends from the environment.
+  for (const char* variable :
+       {"PGHOSTADDR", "PGSERVICE", "PGSERVICEFILE", "PGTZ", "PGDATESTYLE", "PGGEQO"}) {
+    unsetenv(variable);
+  }
   CLI::App app{kOverview, "pgfleet"};
   app.set_version_flag("--version", std::string("pgfleet ") + PGFLEET_VERSION);
   app.require_subcommand(1);

@@ -82,7 +82,8 @@ int cmd_status(const Options& o) {
         if (!t.invalid_reason.empty()) {
           return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
         }
-        return runner.plan(t, make_connector(t, connect, stop));
+        return run_connected(t, connect, stop,
+                             [&](const Connector& c) { return runner.plan(t, c); });
       },
       tenant_host_port);
   if (o.log_format == "json") {

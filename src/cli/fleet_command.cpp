@@ -126,7 +126,8 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
         if (!t.invalid_reason.empty()) {
           return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
         }
-        return job.run(runner, t, make_connector(t, connect, stop));
+        return run_connected(t, connect, stop,
+                             [&](const Connector& c) { return job.run(runner, t, c); });
       },
       tenant_host_port);
 

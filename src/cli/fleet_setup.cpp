@@ -34,9 +34,12 @@ std::vector<Tenant> from_control_plane(const Options& o) {
   control_plane.id = "control-plane";
   control_plane.connection_string = o.control_plane;
   try {
+    control_plane.conninfo = ConnInfo::parse(o.control_plane);
     ConnectSettings settings;
     settings.application_name = "pgfleet/control-plane";
     settings.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
+    // The operator's own database: PGPASSWORD and friends work as they do for psql.
+    settings.environment = LibpqEnvironment::honoured;
     StopControl& stop = StopControl::process();
     auto session = make_connector(control_plane, settings, stop)();
     return load_tenants_from_control_plane(*session, query, bound_key);
@@ -112,12 +115,7 @@ Version parse_version(const std::string& text, const std::string& flag) {
 }
 
 std::string tenant_host_port(const Tenant& t) {
-  if (!t.invalid_reason.empty()) return "";
-  try {
-    return ConnInfo::parse(t.connection_string).host_port();
-  } catch (const std::exception&) {
-    return "";
-  }
+  return t.invalid_reason.empty() && t.conninfo ? t.conninfo->host_port() : "";
 }
 
 std::string operator_name() {
@@ -147,6 +145,11 @@ ConnectSettings connect_settings(const Options& o, const std::string& run_id) {
   s.application_name = "pgfleet/" + run_id;
   s.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
   s.pooler = o.keep_pooler ? PoolerHandling::keep_pooler : PoolerHandling::use_direct_host;
+  s.tls = o.require_tls ? TlsPolicy::require : TlsPolicy::allow_plaintext;
+  if (!o.tenant_timeout.empty()) {
+    s.tenant_timeout = duration_flag(o.tenant_timeout, "tenant-timeout");
+    if (s.tenant_timeout->count() <= 0) throw UsageError("--tenant-timeout: must be more than 0");
+  }
   return s;
 }
 

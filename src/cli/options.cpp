@@ -67,6 +67,11 @@ void add_run_flags(CLI::App& cmd, Options& o) {
       ->check(CLI::NonNegativeNumber);
   opt(cmd, "grace", o.grace, "After SIGINT/SIGTERM, how long running transactions may finish")
       ->capture_default_str();
+  opt(cmd, "tenant-timeout", o.tenant_timeout,
+      "Bound on one tenant's whole run; past it its query is cancelled and it fails (default: "
+      "none)");
+  cmd.add_flag("--require-tls", o.require_tls, "Refuse tenant connections that are not encrypted")
+      ->envname("PGFLEET_REQUIRE_TLS");
   cmd.add_flag("--keep-pooler", o.keep_pooler,
                "Connect Neon -pooler hosts as given (default: their direct host)")
       ->envname("PGFLEET_KEEP_POOLER");

@@ -1,62 +1,33 @@
-// The one file that talks to libpq/libpqxx. libpqxx opens and closes the connection; queries go
-// through libpq directly because pgfleet needs what libpqxx 6 hides: PQexec's "rows of the last
-// statement" semantics and the structured ErrorResponse fields.
+// The one file that talks to libpq. Connecting is asynchronous (PQconnectStart/PQconnectPoll) so
+// that a connect can be abandoned at once (a second SIGINT, a tenant past its --tenant-timeout);
+// queries use PQexec for its "rows of the last statement" semantics and the structured
+// ErrorResponse fields.
 #include <libpq-fe.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <atomic>
 #include <cstdlib>
-#include <pqxx/pqxx>
+#include <mutex>
 #include <string_view>
+#include <system_error>
+#include <thread>
 
+#include "pgfleet/db/connect_errors.hpp"
 #include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/db/session.hpp"
 
 namespace pgfleet {
 namespace {
 
-// libpqxx's direct connection policy that also remembers the PGconn it opened, so that we can
-// use libpq on it (libpqxx 6 exposes the handle to its own classes only).
-class HandleKeepingPolicy : public pqxx::connect_direct {
- public:
-  using connect_direct::connect_direct;
-  handle do_completeconnect(handle orig) override {
-    handle_ = connect_direct::do_completeconnect(orig);
-    return handle_;
-  }
-  handle do_dropconnect(handle orig) noexcept override {
-    handle_ = nullptr;
-    return connect_direct::do_dropconnect(orig);
-  }
-  handle do_disconnect(handle orig) noexcept override {
-    handle_ = nullptr;
-    return connect_direct::do_disconnect(orig);
-  }
-  PGconn* handle() const { return handle_; }
+using SteadyClock = std::chrono::steady_clock;
 
- private:
-  PGconn* handle_ = nullptr;
+// Owns a PGconn.
+struct ConnDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
 };
-
-// A libpqxx connection built on HandleKeepingPolicy. connection_base keeps a reference to the
-// policy, which is constructed right after it, exactly as pqxx::basic_connection_base does.
-// Queries never go through libpqxx, so its automatic reconnection never kicks in: a broken
-// connection surfaces as ConnectionLost.
-class PqxxConnection : public pqxx::connection_base {
- public:
-  explicit PqxxConnection(const std::string& conninfo)
-      : connection_base(policy_), policy_(conninfo) {
-    init();
-  }
-  ~PqxxConnection() { close(); }
-  PqxxConnection(const PqxxConnection&) = delete;
-  PqxxConnection& operator=(const PqxxConnection&) = delete;
-
-  PGconn* raw() const { return policy_.handle(); }
-
- private:
-  HandleKeepingPolicy policy_;
-};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 
 // Owns a PGresult.
 struct ResultDeleter {
@@ -74,68 +45,114 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
+// Cancels or closes one connection from any thread. The session tells it when its socket goes
+// away (forget_socket) so that close() never touches a descriptor number reused by someone else;
+// the PGcancel object is its own copy, valid after the connection is gone.
+class PqInterrupt : public SessionInterrupt, public std::enable_shared_from_this<PqInterrupt> {
+ public:
+  PqInterrupt(PGcancel* cancel, int socket) : cancel_(cancel), socket_(socket) {}
+  ~PqInterrupt() override {
+    if (cancel_) PQfreeCancel(cancel_);
+  }
+  PqInterrupt(const PqInterrupt&) = delete;
+  PqInterrupt& operator=(const PqInterrupt&) = delete;
 
-// Connect errors: libpq gives no SQLSTATE for them, so it is read from the message.
-struct ConnectErrorClass {
-  std::string_view pattern;
-  ConnectError::Kind kind;
-  std::string_view sqlstate;
+  // Blocks until the server took the request (or refused it); no lock is held meanwhile.
+  void cancel_and_wait() {
+    if (!cancel_) return;
+    std::array<char, 256> error{};
+    // Best effort: if the request cannot be sent, the query runs on until it is closed.
+    PQcancel(cancel_, error.data(), static_cast<int>(error.size()));
+  }
+
+  bool request_cancel() override {
+    if (!cancel_ || in_flight_.exchange(true)) return false;
+    try {
+      std::thread([self = shared_from_this()] {
+        self->cancel_and_wait();
+        self->in_flight_ = false;
+      }).detach();
+    } catch (const std::system_error&) {
+      in_flight_ = false;  // no thread to spare: the caller asks again later
+      return false;
+    }
+    return true;
+  }
+
+  void close() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (socket_ >= 0) ::shutdown(socket_, SHUT_RDWR);
+  }
+
+  void forget_socket() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    socket_ = -1;
+  }
+
+ private:
+  PGcancel* cancel_;
+  std::atomic<bool> in_flight_{false};
+  std::mutex mutex_;
+  int socket_;
 };
 
-// First match wins: permanent causes come first, so that e.g. a password failure reported by
-// a waking Neon compute is not retried.
-constexpr std::array<ConnectErrorClass, 24> connect_error_classes{{
-    {"password authentication failed", ConnectError::Kind::permanent, "28P01"},
-    {"no pg_hba.conf entry", ConnectError::Kind::permanent, "28000"},
-    {"role \"", ConnectError::Kind::permanent, "28000"},
-    {"authentication failed", ConnectError::Kind::permanent, "28P01"},  // PgBouncer: "SASL ..."
-    {"does not exist", ConnectError::Kind::permanent, "3D000"},
-    {"invalid connection option", ConnectError::Kind::permanent, "08001"},
-    {"SSL", ConnectError::Kind::permanent, "08001"},
-    {"certificate", ConnectError::Kind::permanent, "08001"},
-    {"Temporary failure in name resolution", ConnectError::Kind::transient, "08001"},
-    {"could not translate host name", ConnectError::Kind::permanent, "08001"},
-    {"the database system is starting up", ConnectError::Kind::transient, "57P03"},
-    {"the database system is shutting down", ConnectError::Kind::transient, "57P03"},
-    {"the database system is not yet accepting connections", ConnectError::Kind::transient,
-     "57P03"},
-    {"too many clients", ConnectError::Kind::transient, "53300"},
-    {"remaining connection slots", ConnectError::Kind::transient, "53300"},
-    {"no more connections allowed", ConnectError::Kind::transient, "53300"},
-    {"terminating connection due to administrator command", ConnectError::Kind::transient, "57P01"},
-    {"Couldn't connect to compute node", ConnectError::Kind::transient, "08006"},
-    {"Connection refused", ConnectError::Kind::transient, "08001"},
-    {"timeout expired", ConnectError::Kind::transient, "08001"},
-    {"Connection timed out", ConnectError::Kind::transient, "08001"},
-    {"No route to host", ConnectError::Kind::transient, "08001"},
-    {"server closed the connection unexpectedly", ConnectError::Kind::transient, "08006"},
-    {"Connection reset by peer", ConnectError::Kind::transient, "08006"},
-}};
+enum class SocketWait { ready, timed_out, abandoned };
 
-ConnectError classify_connect_error(const std::string& libpq_message,
-                                    const std::vector<std::string>& secrets) {
-  std::string message = trimmed(libpq_message);
-  for (char& c : message) {
-    if (c == '\n' || c == '\t') c = ' ';
+// Waits until `conn`'s socket is ready for what PQconnectPoll asked, in slices short enough to
+// notice `limits.abandon` quickly.
+SocketWait wait_for_socket(PGconn* conn, PostgresPollingStatusType wanted,
+                           SteadyClock::time_point deadline, const ConnectLimits& limits) {
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  const short events = wanted == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+  pollfd fd{PQsocket(conn), events, 0};
+  while (true) {
+    if (limits.abandon && limits.abandon()) return SocketWait::abandoned;
+    const auto left = deadline - SteadyClock::now();
+    if (left <= SteadyClock::duration::zero()) return SocketWait::timed_out;
+    const auto slice =
+        std::chrono::ceil<std::chrono::milliseconds>(std::min<SteadyClock::duration>(left, kSlice));
+    const int ready = ::poll(&fd, 1, static_cast<int>(slice.count()));
+    // An error on the socket is for PQconnectPoll to report.
+    if (ready > 0 || (ready < 0 && errno != EINTR)) return SocketWait::ready;
   }
-  message = redact_secrets(message, secrets);
-  for (const auto& entry : connect_error_classes) {
-    if (contains(message, entry.pattern)) {
-      return ConnectError(entry.kind, std::string(entry.sqlstate), message);
+}
+
+// Connects without blocking beyond `limits`: PQconnectStart, then PQconnectPoll whenever the
+// socket is ready. (libpq's own connect_timeout only works in its blocking connect.) Throws
+// ConnectError with the password redacted.
+ConnPtr open_connection(const ConnInfo& info, const ConnectLimits& limits) {
+  const std::vector<std::string> secrets = info.secret_forms();
+  ConnPtr conn(PQconnectStart(info.to_libpq().c_str()));
+  if (!conn) throw ConnectError(ConnectError::Kind::transient, "08001", "out of memory");
+  const auto deadline = SteadyClock::now() + limits.timeout;
+  // libpq's documentation: poll for writing before the first PQconnectPoll.
+  PostgresPollingStatusType state =
+      PQstatus(conn.get()) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  while (state != PGRES_POLLING_OK) {
+    if (state == PGRES_POLLING_FAILED) {
+      throw classify_connect_error(PQerrorMessage(conn.get()), secrets);
     }
+    switch (wait_for_socket(conn.get(), state, deadline, limits)) {
+      case SocketWait::abandoned:
+        throw ConnectError(ConnectError::Kind::permanent, "57014",
+                           "connect to " + info.host_port() + " abandoned: pgfleet is stopping");
+      case SocketWait::timed_out:
+        throw ConnectError(ConnectError::Kind::transient, "08001",
+                           "connect to " + info.host_port() + ": timeout expired after " +
+                               std::to_string(limits.timeout.count()) + "ms");
+      case SocketWait::ready: break;
+    }
+    state = PQconnectPoll(conn.get());
   }
-  return ConnectError(ConnectError::Kind::permanent, "08001", message);
+  return conn;
 }
 
 class PqSession : public Session {
  public:
-  explicit PqSession(std::unique_ptr<PqxxConnection> connection)
-      : connection_(std::move(connection)), conn_(connection_->raw()) {
-    if (!conn_) throw ConnectError(ConnectError::Kind::transient, "08006", "connection not open");
-    cancel_ = PQgetCancel(conn_);
+  explicit PqSession(ConnPtr conn)
+      : owned_(std::move(conn)),
+        conn_(owned_.get()),
+        interrupt_(std::make_shared<PqInterrupt>(PQgetCancel(conn_), PQsocket(conn_))) {
     // Notices are not errors and core code never prints them; only the step markers of a
     // multi-migration transaction are kept, to name the file of an error without a position.
     PQsetNoticeReceiver(
@@ -149,9 +166,7 @@ class PqSession : public Session {
         },
         this);
   }
-  ~PqSession() override {
-    if (cancel_) PQfreeCancel(cancel_);
-  }
+  ~PqSession() override { interrupt_->forget_socket(); }
   PqSession(const PqSession&) = delete;
   PqSession& operator=(const PqSession&) = delete;
 
@@ -168,12 +183,7 @@ class PqSession : public Session {
         ResultPtr(PQexecParams(conn_, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0)));
   }
 
-  void cancel() override {
-    if (!cancel_) return;
-    std::array<char, 256> error{};
-    // Best effort: if the request cannot be sent, the query runs on until its own timeout.
-    PQcancel(cancel_, error.data(), static_cast<int>(error.size()));
-  }
+  void cancel() override { interrupt_->cancel_and_wait(); }
 
   std::string quote(const std::string& literal) const override {
     return escaped(PQescapeLiteral(conn_, literal.data(), literal.size()));
@@ -184,6 +194,20 @@ class PqSession : public Session {
   }
 
   long round_trips() const override { return round_trips_.load(); }
+
+  std::shared_ptr<SessionInterrupt> interrupt_handle() override { return interrupt_; }
+
+  bool encrypted() const override { return PQsslInUse(conn_) == 1; }
+
+  std::optional<std::string> connection_option(const std::string& keyword) const override {
+    std::optional<std::string> value;
+    PQconninfoOption* options = PQconninfo(conn_);
+    for (PQconninfoOption* o = options; o && o->keyword; ++o) {
+      if (o->val && keyword == o->keyword) value = o->val;
+    }
+    PQconninfoFree(options);
+    return value;
+  }
 
  private:
   std::string escaped(char* text) const {
@@ -260,31 +284,27 @@ class PqSession : public Session {
     return out;
   }
 
-  std::unique_ptr<PqxxConnection> connection_;
+  ConnPtr owned_;
   PGconn* conn_;
-  PGcancel* cancel_ = nullptr;
+  std::shared_ptr<PqInterrupt> interrupt_;
   std::atomic<long> round_trips_{0};
   std::optional<long long> step_;  // last pgfleet-step notice of the running query
 };
 
 }  // namespace
 
+std::unique_ptr<Session> connect_postgres(const ConnInfo& conninfo, const ConnectLimits& limits) {
+  return std::make_unique<PqSession>(open_connection(conninfo, limits));
+}
+
 std::unique_ptr<Session> connect_postgres(const std::string& conninfo) {
-  // Re-validated here so that a hostless or garbled string never reaches libpq, and so that
-  // we know every form of the password to keep out of messages.
-  std::vector<std::string> secrets;
+  std::optional<ConnInfo> info;
   try {
-    secrets = ConnInfo::parse(conninfo).secret_forms();
+    info = ConnInfo::parse(conninfo);  // a hostless or garbled string never reaches libpq
   } catch (const ConnInfoError& e) {
     throw ConnectError(ConnectError::Kind::permanent, "08001", e.what());
   }
-  try {
-    return std::make_unique<PqSession>(std::make_unique<PqxxConnection>(conninfo));
-  } catch (const pqxx::broken_connection& e) {
-    throw classify_connect_error(e.what(), secrets);
-  } catch (const pqxx::failure& e) {
-    throw classify_connect_error(e.what(), secrets);
-  }
+  return connect_postgres(*info, ConnectLimits{});
 }
 
 }  // namespace pgfleet

@@ -18,6 +18,18 @@ const char* to_string(TenantStatus s) {
   return "unknown";
 }
 
+const char* to_string(ErrorPhase p) {
+  switch (p) {
+    case ErrorPhase::connect: return "connect";
+    case ErrorPhase::lock: return "lock";
+    case ErrorPhase::migrate: return "migrate";
+    case ErrorPhase::verify: return "verify";
+    case ErrorPhase::timeout: return "timeout";
+    case ErrorPhase::placeholders: return "placeholders";
+  }
+  return "unknown";
+}
+
 bool is_ok(TenantStatus s) {
   return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
 }
@@ -50,6 +62,12 @@ ErrorInfo ErrorInfo::with_hint(std::string hint) const {
 ErrorInfo ErrorInfo::with_line(std::optional<int> statement_line) const {
   ErrorInfo info = *this;
   info.statement_line = statement_line;
+  return info;
+}
+
+ErrorInfo ErrorInfo::with_phase(ErrorPhase phase) const {
+  ErrorInfo info = *this;
+  info.phase = phase;
   return info;
 }
 

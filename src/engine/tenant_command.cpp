@@ -27,11 +27,8 @@ TenantCommand::TenantCommand(const MigrationSet& migrations, const RunSettings& 
       started_(Clock::now()) {
   outcome_.tenant_id = tenant.id;
   outcome_.started_at = std::chrono::system_clock::now();
-  try {
-    outcome_.host = ConnInfo::parse(tenant.connection_string).host_port();
-  } catch (const std::exception&) {
-    // An unparsable string never gets this far (it is `invalid`); leave the host empty.
-  }
+  // Parsed when the tenant was validated; a tenant built by hand without it has no host.
+  if (tenant.conninfo) outcome_.host = tenant.conninfo->host_port();
 }
 
 TenantOutcome TenantCommand::run(const std::function<void()>& body) {
@@ -41,7 +38,9 @@ TenantOutcome TenantCommand::run(const std::function<void()>& body) {
   } catch (const ConnectError& e) {
     outcome_.status = e.kind() == ConnectError::Kind::transient ? TenantStatus::unreachable
                                                                 : TenantStatus::failed;
-    outcome_.error = ErrorInfo::message_only(std::nullopt, e.what()).with_sqlstate(e.sqlstate());
+    outcome_.error = ErrorInfo::message_only(std::nullopt, e.what())
+                         .with_sqlstate(e.sqlstate())
+                         .with_phase(ErrorPhase::connect);
   } catch (const DbError& e) {
     outcome_.status = TenantStatus::failed;
     outcome_.error = StepExecutor::error_info(e, nullptr, std::nullopt);

@@ -113,7 +113,6 @@ class FleetRunner::Run {
   void watch_for_stop(Batch& batch, const std::atomic<int>& active) {
     StopControl& stop = runner_.stop_;
     std::optional<std::chrono::steady_clock::time_point> stop_seen;
-    bool cancelled = false;
     while (active.load() > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (!stop.stop_requested()) continue;
@@ -122,10 +121,9 @@ class FleetRunner::Run {
         cancel_not_started(batch);
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= runner_.grace_;
-      if ((grace_over || stop.cancel_now()) && !cancelled) {
-        stop.cancel_running();
-        cancelled = true;
-      }
+      // Again on every tick: StopControl repeats the cancel (one can arrive between two
+      // statements) and, after a second SIGINT, closes connections opened meanwhile too.
+      if (grace_over || stop.cancel_now()) stop.cancel_running();
     }
   }
 

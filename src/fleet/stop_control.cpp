@@ -1,6 +1,7 @@
 #include "pgfleet/fleet/stop_control.hpp"
 
 #include <csignal>
+#include <vector>
 
 namespace pgfleet {
 
@@ -11,6 +12,9 @@ StopControl& StopControl::process() {
 
 namespace {
 extern "C" void on_stop_signal(int signo) { StopControl::process().request_stop(signo); }
+
+// How often a cancel is sent again to a query that is still running.
+constexpr std::chrono::seconds kCancelRepeat{1};
 }  // namespace
 
 void StopControl::install_signal_handlers() {
@@ -32,19 +36,34 @@ void StopControl::request_stop(int signo) noexcept {
   stop_.store(true);
 }
 
-void StopControl::track(Session* session) {
+void StopControl::track(const void* key, std::weak_ptr<SessionInterrupt> handle) {
   std::lock_guard<std::mutex> lock(mutex_);
-  sessions_.insert(session);
+  tracked_[key] = std::move(handle);
 }
 
-void StopControl::untrack(Session* session) {
+void StopControl::untrack(const void* key) {
   std::lock_guard<std::mutex> lock(mutex_);
-  sessions_.erase(session);
+  tracked_.erase(key);
 }
 
 void StopControl::cancel_running() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Session* s : sessions_) s->cancel();
+  const bool close = cancel_now();
+  std::vector<std::shared_ptr<SessionInterrupt>> handles;
+  bool cancel_due = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    cancel_due = !last_cancel_ || now - *last_cancel_ >= kCancelRepeat;
+    if (cancel_due) last_cancel_ = now;
+    for (const auto& entry : tracked_) {
+      if (auto handle = entry.second.lock()) handles.push_back(std::move(handle));
+    }
+  }
+  // Outside the lock: a session that ends meanwhile only turns its handle into a no-op.
+  for (const auto& handle : handles) {
+    if (cancel_due) handle->request_cancel();
+    if (close) handle->close();
+  }
 }
 
 }  // namespace pgfleet

@@ -125,8 +125,9 @@ std::vector<Tenant> tenants_from_lines(const std::string& text, const std::strin
   return tenants;
 }
 
-// Why this row cannot run, or "" when it can. `copies` is how often its id occurs.
-std::string problem_with(const Tenant& t, int copies) {
+// Why this row cannot run, or "" when it can. `copies` is how often its id occurs. Parses the
+// connection string into t.conninfo, the one parse of it a run makes.
+std::string problem_with(Tenant& t, int copies) {
   if (util::trim(t.id, util::kWhitespace).empty()) return "empty id";
   if (has_control_character(t.id)) return "id contains a control character";
   if (copies > 1) {
@@ -134,7 +135,7 @@ std::string problem_with(const Tenant& t, int copies) {
   }
   if (util::trim(t.connection_string, util::kWhitespace).empty()) return "empty connection string";
   try {
-    (void)ConnInfo::parse(t.connection_string);
+    if (!t.conninfo) t.conninfo = ConnInfo::parse(t.connection_string);
   } catch (const ConnInfoError& e) {
     return e.what();  // says "connection string ..." and never the password
   }
@@ -201,8 +202,8 @@ Tenant tenant_from_dsn(const std::string& dsn) {
   Tenant t;
   t.connection_string = dsn;
   try {
-    const ConnInfo info = ConnInfo::parse(dsn);
-    t.id = !info.dbname().empty() ? info.dbname() : info.user();
+    t.conninfo = ConnInfo::parse(dsn);
+    t.id = !t.conninfo->dbname().empty() ? t.conninfo->dbname() : t.conninfo->user();
     if (t.id.empty()) t.invalid_reason = "--dsn names no database";
   } catch (const ConnInfoError& e) {
     t.invalid_reason = e.what();  // says "connection string ..." and never the password

@@ -54,15 +54,18 @@ bool rewrite_endpoint_hint(std::string& options, const BranchHosts& hosts) {
 }  // namespace
 
 DsnRewrite rewrite_for_branch(const std::string& connection_string, const BranchHosts& hosts) {
-  std::optional<ConnInfo> info;
   try {
-    info = ConnInfo::parse(connection_string);
-  } catch (const std::exception& error) {
+    return rewrite_for_branch(ConnInfo::parse(connection_string), hosts);
+  } catch (const ConnInfoError& error) {
     DsnRewrite result;
     result.status = RewriteStatus::unparsable;
     result.reason = error.what();  // ConnInfoError never holds the password
     return result;
   }
+}
+
+DsnRewrite rewrite_for_branch(const ConnInfo& conninfo, const BranchHosts& hosts) {
+  std::optional<ConnInfo> info = conninfo;
   const std::string host = info->get("host").value_or("");
   if (host.find(',') != std::string::npos) {
     return refuse("several hosts in the connection string; preflight needs exactly one");
@@ -91,6 +94,7 @@ DsnRewrite rewrite_for_branch(const std::string& connection_string, const Branch
   DsnRewrite result;
   result.status = RewriteStatus::rewritten;
   result.connection_string = info->to_libpq();
+  result.conninfo = std::move(*info);
   return result;
 }
 

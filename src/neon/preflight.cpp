@@ -44,6 +44,12 @@ std::optional<Endpoint> read_write_endpoint(const std::vector<Endpoint>& endpoin
   return std::nullopt;
 }
 
+// A validated tenant carries its parsed connection string; one built by hand is parsed here.
+DsnRewrite rewrite(const Tenant& tenant, const BranchHosts& hosts) {
+  return tenant.conninfo ? rewrite_for_branch(*tenant.conninfo, hosts)
+                         : rewrite_for_branch(tenant.connection_string, hosts);
+}
+
 struct ProjectTenants {
   std::string project_id;
   std::vector<std::size_t> positions;  // into the input tenant list
@@ -94,7 +100,7 @@ std::vector<std::size_t> usable_tenants(Placement& placement, const ProjectTenan
   std::vector<std::size_t> usable;
   for (std::size_t position : project.positions) {
     const Tenant& tenant = placement.tenants[position];
-    DsnRewrite check = rewrite_for_branch(tenant.connection_string, hosts);
+    DsnRewrite check = rewrite(tenant, hosts);
     if (check.status == RewriteStatus::rewritten) {
       usable.push_back(position);
     } else if (check.status == RewriteStatus::unparsable) {
@@ -146,9 +152,10 @@ void branch_project(NeonClient& neon, const PreflightOptions& options,
   hosts.branch_endpoint_id = endpoint.id;
   for (std::size_t position : usable) {
     const Tenant& tenant = placement.tenants[position];
-    DsnRewrite rewrite = rewrite_for_branch(tenant.connection_string, hosts);
+    DsnRewrite rewritten = rewrite(tenant, hosts);
     placement.placed[position] = tenant;
-    placement.placed[position]->connection_string = rewrite.connection_string;
+    placement.placed[position]->connection_string = rewritten.connection_string;
+    placement.placed[position]->conninfo = std::move(rewritten.conninfo);
   }
 }
 

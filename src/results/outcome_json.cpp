@@ -15,7 +15,8 @@ json error_to_json(const ErrorInfo& e) {
               {"message", e.message},
               {"detail", e.detail.empty() ? json(nullptr) : json(e.detail)},
               {"hint", e.hint.empty() ? json(nullptr) : json(e.hint)},
-              {"statement_line", e.statement_line ? json(*e.statement_line) : json(nullptr)}};
+              {"statement_line", e.statement_line ? json(*e.statement_line) : json(nullptr)},
+              {"phase", e.phase ? json(to_string(*e.phase)) : json(nullptr)}};
 }
 
 }  // namespace
@@ -35,6 +36,7 @@ nlohmann::json outcome_to_json(const TenantOutcome& o) {
               {"migrations", std::move(migrations)},
               {"error", o.error ? error_to_json(*o.error) : json(nullptr)},
               {"host", o.host.empty() ? json(nullptr) : json(o.host)},
+              {"tls", o.tls ? json(*o.tls) : json(nullptr)},
               {"started_at", util::format_rfc3339_utc(o.started_at)},
               {"duration_ms", o.duration_ms}};
   if (o.status == TenantStatus::pending || !o.pending.empty()) record["pending"] = o.pending;

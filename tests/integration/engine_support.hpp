@@ -38,6 +38,7 @@ inline Tenant tenant_for(const std::string& db, const std::string& dsn = "") {
   Tenant t;
   t.id = db;
   t.connection_string = dsn.empty() ? dsn_for(db) : dsn;
+  t.conninfo = ConnInfo::parse(t.connection_string);  // as validate_tenants leaves it
   return t;
 }
 
@@ -47,10 +48,11 @@ inline Connector connector_for(const Tenant& tenant, const RunSettings& settings
   ConnectSettings cs;
   cs.application_name = "pgfleet/" + settings.run_id;
   cs.attempts = 1;
-  SessionFactory factory = connect_postgres;
+  SessionFactory factory;  // connect_postgres
   if (round_trips) {
-    factory = [round_trips](const std::string& conninfo) -> std::unique_ptr<Session> {
-      return std::make_unique<CountingSession>(connect_postgres(conninfo), round_trips);
+    factory = [round_trips](const ConnInfo& conninfo,
+                            const ConnectLimits& limits) -> std::unique_ptr<Session> {
+      return std::make_unique<CountingSession>(connect_postgres(conninfo, limits), round_trips);
     };
   }
   return make_connector(tenant, cs, StopControl::process(), factory);

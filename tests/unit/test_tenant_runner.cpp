@@ -36,6 +36,7 @@ struct Fixture {
     settings.lock_wait = Millis(300);
     tenant.id = "acme";
     tenant.connection_string = "postgres://u:secret@db.example:6432/acme";
+    tenant.conninfo = ConnInfo::parse(tenant.connection_string);  // as validation leaves it
   }
   Connector connector() {
     return [this]() -> std::unique_ptr<Session> {

@@ -220,3 +220,23 @@ TEST_CASE("a tenant query without the required columns is an error naming them")
     CHECK_THAT(e.what(), Catch::Contains("name, url"));
   }
 }
+
+TEST_CASE("validation parses each connection string once and keeps it with the tenant") {
+  std::vector<Tenant> tenants = parse(
+      R"([{"id": "a", "connection_string": "postgres://u:pw@db1:6432/a"},
+          {"id": "b", "connection_string": "postgres://u@/nohost"}])");
+  REQUIRE_FALSE(tenants[0].conninfo);
+  validate_tenants(tenants);
+  REQUIRE(tenants[0].conninfo);
+  CHECK(tenants[0].conninfo->host_port() == "db1:6432");
+  CHECK(tenants[0].conninfo->dbname() == "a");
+  CHECK_FALSE(tenants[1].invalid_reason.empty());
+  CHECK_FALSE(tenants[1].conninfo);
+  // Later steps read the parsed form, not the text: a validated tenant is not parsed again.
+  tenants[0].connection_string = "not parsed again";
+  validate_tenants(tenants);
+  CHECK(tenants[0].invalid_reason.empty());
+  const Tenant dsn = tenant_from_dsn("host=db2 dbname=shop");
+  REQUIRE(dsn.conninfo);
+  CHECK(dsn.conninfo->host() == "db2");
+}

@@ -38,6 +38,8 @@ struct Options {
   std::string grace = "30s";
   bool yes = false;
   bool keep_pooler = false;
+  bool require_tls = false;
+  std::string tenant_timeout;  // empty: none
   std::string log_format = "text";
   bool quiet = false;
   int verbose = 0;

@@ -18,6 +18,13 @@ class ForwardingSession : public Session {
   std::string quote(const std::string& s) const override { return inner_->quote(s); }
   std::string quote_name(const std::string& s) const override { return inner_->quote_name(s); }
   long round_trips() const override { return inner_->round_trips(); }
+  std::shared_ptr<SessionInterrupt> interrupt_handle() override {
+    return inner_->interrupt_handle();
+  }
+  bool encrypted() const override { return inner_->encrypted(); }
+  std::optional<std::string> connection_option(const std::string& keyword) const override {
+    return inner_->connection_option(keyword);
+  }
 
  protected:
   Session& inner() const { return *inner_; }

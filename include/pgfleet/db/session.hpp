@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pgfleet/db/conninfo.hpp"
+
 namespace pgfleet {
 
 // The rows of the last statement of a query string, every value as text (NULL = nullopt).
@@ -64,6 +66,20 @@ class ConnectError : public std::runtime_error {
   std::string sqlstate_;
 };
 
+// Interrupts one session from another thread. It stays safe to use after its session is gone
+// (then it does nothing), so a holder never needs a lock that the session's owner waits for.
+class SessionInterrupt {
+ public:
+  virtual ~SessionInterrupt() = default;
+  // Asks the server to cancel the running query, on a thread of its own: never blocks (a hung
+  // server can keep a cancel request waiting for minutes). Returns false, sending nothing, while
+  // the previous request is still on its way.
+  virtual bool request_cancel() = 0;
+  // Closes the connection's socket now: a call blocked on it returns (ConnectionLost) and later
+  // calls fail the same way.
+  virtual void close() = 0;
+};
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -73,19 +89,41 @@ class Session {
   virtual QueryResult exec(const std::string& sql) = 0;
   // Same, with `$1` bound to `param` (extended protocol, a single statement only).
   virtual QueryResult exec_with_param(const std::string& sql, const std::string& param) = 0;
-  // Asks the server to cancel the query now running (thread-safe, callable from another thread).
+  // Asks the server to cancel the query now running (thread-safe, callable from another thread;
+  // blocks until the request is sent).
   virtual void cancel() = 0;
   // Quotes a string literal / identifier for this connection.
   virtual std::string quote(const std::string& literal) const = 0;
   virtual std::string quote_name(const std::string& identifier) const = 0;
   // Round trips made so far (for tests and the benchmark).
   virtual long round_trips() const = 0;
+  // The handle that cancels or closes this session from another thread; nullptr for a session
+  // that cannot be interrupted (test fakes).
+  virtual std::shared_ptr<SessionInterrupt> interrupt_handle() { return nullptr; }
+  // True when the connection is encrypted (TLS).
+  virtual bool encrypted() const { return false; }
+  // The value libpq used for a connection keyword (e.g. "keepalives_idle"), nullopt if none.
+  virtual std::optional<std::string> connection_option(const std::string& /*keyword*/) const {
+    return std::nullopt;
+  }
 };
 
-// Opens a session from a validated libpq connection string (application_name and
-// connect_timeout already set by the caller). Throws ConnectError; the message never contains
-// the password.
-using SessionFactory = std::function<std::unique_ptr<Session>(const std::string& conninfo)>;
+// How long one connect attempt may take, and when to give it up early.
+struct ConnectLimits {
+  std::chrono::milliseconds timeout{10000};
+  // Polled while the attempt waits on the network; true abandons it (a second SIGINT, a tenant
+  // past its deadline). Empty: never.
+  std::function<bool()> abandon;
+};
+
+// Opens a session from a validated connection string (application_name and the rest already
+// set by the caller), within `limits`. Throws ConnectError; the message never contains the
+// password. Environment variables (PGUSER, ...) fill what the string leaves out, as in libpq.
+using SessionFactory =
+    std::function<std::unique_ptr<Session>(const ConnInfo& conninfo, const ConnectLimits& limits)>;
+std::unique_ptr<Session> connect_postgres(const ConnInfo& conninfo, const ConnectLimits& limits);
+// The same for a connection string not parsed yet (a hostless or unparsable one is a
+// permanent ConnectError, never handed to libpq), with the default limits.
 std::unique_ptr<Session> connect_postgres(const std::string& conninfo);
 
 // Opens a fresh session to the tenant being run (retries transient errors itself); throws

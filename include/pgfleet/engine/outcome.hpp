@@ -28,6 +28,11 @@ const char* to_string(TenantStatus s);
 // True for statuses that count as success for the exit code (applied, up_to_date, pending).
 bool is_ok(TenantStatus s);
 
+// Where a failure happened (tenants.jsonl `error.phase`).
+enum class ErrorPhase { connect, lock, migrate, verify, timeout, placeholders };
+// Lower-case name as written in results, e.g. "timeout".
+const char* to_string(ErrorPhase p);
+
 // A failure, as precise as the server let us be.
 struct ErrorInfo {
   std::optional<Version> version;  // migration being run, if any
@@ -36,6 +41,7 @@ struct ErrorInfo {
   std::string detail;
   std::string hint;
   std::optional<int> statement_line;  // 1-based line in the migration file
+  std::optional<ErrorPhase> phase{};  // nullopt when not recorded
 
   // A failure pgfleet describes itself (no SQLSTATE, detail or hint), e.g. "connection refused".
   static ErrorInfo message_only(std::optional<Version> version, std::string message);
@@ -45,6 +51,7 @@ struct ErrorInfo {
   ErrorInfo with_detail(std::string detail) const;
   ErrorInfo with_hint(std::string hint) const;
   ErrorInfo with_line(std::optional<int> statement_line) const;
+  ErrorInfo with_phase(ErrorPhase phase) const;
 };
 
 // One migration this run applied (or reverted) on this tenant.
@@ -65,6 +72,7 @@ struct TenantOutcome {
   std::optional<ErrorInfo> error;
   std::string reason;  // human text for drift/dirty/skipped/invalid, e.g. "checksum differs for 3"
   std::string host;    // host:port, never a password
+  std::optional<bool> tls;  // whether its connection was encrypted; nullopt if never connected
   std::chrono::system_clock::time_point started_at{};
   long duration_ms = 0;
 };

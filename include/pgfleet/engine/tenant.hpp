@@ -1,7 +1,9 @@
 #pragma once
-// A tenant as read from the control plane, a file or --dsn (README "Tenants").
+// A tenant as read from the control plane, a file or --dsn (README.md, "Tenants").
 #include <optional>
 #include <string>
+
+#include "pgfleet/db/conninfo.hpp"
 
 namespace pgfleet {
 
@@ -11,6 +13,9 @@ struct Tenant {
   std::optional<std::string> schema;  // schema-per-tenant mode
   std::optional<std::string> neon_project_id;
   std::string invalid_reason;  // non-empty: the row was bad, the tenant is `invalid`
+  // The connection string parsed once, when the tenant is read (--dsn) or validated; everything
+  // after that (host for results and --per-host, the connector, Neon preflight) reads this.
+  std::optional<ConnInfo> conninfo{};
 };
 
 }  // namespace pgfleet

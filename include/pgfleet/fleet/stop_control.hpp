@@ -1,9 +1,13 @@
 #pragma once
 // SIGINT/SIGTERM handling for a run: the first signal stops new tenants from starting; running
-// queries are cancelled after the grace period, or at once on a second SIGINT (README "Safety").
+// queries are cancelled after the grace period, and a second SIGINT also closes every connection
+// at once (README.md, "Hung servers and stopping a run").
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 
 #include "pgfleet/db/session.hpp"
 
@@ -21,14 +25,19 @@ class StopControl {
   // True once any stop was requested; TenantRunner reads it between migrations.
   const std::atomic<bool>& stop_flag() const { return stop_; }
   bool stop_requested() const { return stop_.load(); }
-  // True after a second SIGINT: cancel running queries without waiting for the grace period.
+  // True after a second SIGINT: cancel running queries and close every connection now.
   bool cancel_now() const { return interrupts_.load() >= 2; }
   // The first signal received (SIGINT or SIGTERM), 0 if none.
   int signal_number() const { return first_signal_.load(); }
 
-  // Sessions open on tenants; cancel_running() asks the server to cancel each one's query.
-  void track(Session* session);
-  void untrack(Session* session);
+  // What cancel_running() interrupts: one handle per tenant being run (its open sessions), under
+  // a key of the caller's choice. A handle that is gone is skipped.
+  void track(const void* key, std::weak_ptr<SessionInterrupt> handle);
+  void untrack(const void* key);
+  // Asks the server to cancel every tracked query; after a second SIGINT, also closes
+  // every connection. Call it again and again while sessions run: the cancel is repeated about
+  // once a second (a cancel that arrives between two statements cancels nothing), the close
+  // every time. Never blocks on the network and holds no lock while it cancels.
   void cancel_running();
 
  private:
@@ -36,7 +45,8 @@ class StopControl {
   std::atomic<int> interrupts_{0};
   std::atomic<int> first_signal_{0};
   std::mutex mutex_;
-  std::set<Session*> sessions_;
+  std::map<const void*, std::weak_ptr<SessionInterrupt>> tracked_;
+  std::optional<std::chrono::steady_clock::time_point> last_cancel_;
 };
 
 }  // namespace pgfleet

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "pgfleet/db/conninfo.hpp"
+
 namespace pgfleet::neon {
 
 // What identifies the parent branch and the preflight branch in a connection string.
@@ -25,6 +27,7 @@ enum class RewriteStatus {
 struct DsnRewrite {
   RewriteStatus status = RewriteStatus::refused;
   std::string connection_string;  // when rewritten: libpq key=value form
+  ConnInfo conninfo;              // when rewritten: the same, parsed
   std::string reason;             // when not rewritten: why (never holds the password)
 };
 
@@ -33,5 +36,7 @@ struct DsnRewrite {
 // `options` endpoint hint for another endpoint, or a password that carries an endpoint hint.
 // Never throws for bad input.
 DsnRewrite rewrite_for_branch(const std::string& connection_string, const BranchHosts& hosts);
+// The same for a connection string parsed already.
+DsnRewrite rewrite_for_branch(const ConnInfo& conninfo, const BranchHosts& hosts);
 
 }  // namespace pgfleet::neon
