@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace pgfleet {
@@ -46,12 +47,14 @@ class Batch {
     changed_.notify_all();
   }
 
-  // Stops handing out tenants; returns those never started.
+  // Stops handing out tenants; returns those never started (once: a second call returns none).
   std::vector<std::size_t> close() {
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;
     changed_.notify_all();
-    return {waiting_.begin(), waiting_.end()};
+    std::vector<std::size_t> never_started(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    return never_started;
   }
 
  private:
@@ -65,7 +68,52 @@ class Batch {
   bool closed_ = false;
 };
 
+// Each tenant's outcome is reported exactly once, whatever stops the run (the failure policy, a
+// signal, both, a worker that cannot start): the first outcome wins, later ones are dropped.
+// Callers hold the run's outcome mutex.
+class OutcomeBook {
+ public:
+  OutcomeBook(const std::vector<Tenant>& tenants, Reporter& reporter, FleetResult& result)
+      : tenants_(tenants), reporter_(reporter), result_(result), reported_(tenants.size()) {}
+
+  // Reports `outcome` as tenant `index`'s, unless that tenant has one already.
+  void report(std::size_t index, const TenantOutcome& outcome) {
+    if (reported_[index]) return;
+    reported_[index] = true;
+    result_.statuses[index] = outcome.status;
+    reporter_.tenant_finished(outcome);
+  }
+
+  // Reports tenants that never started as `status` with `reason`.
+  void report_not_run(const std::vector<std::size_t>& indexes, TenantStatus status,
+                      const std::string& reason) {
+    for (std::size_t i : indexes) report(i, not_run(tenants_[i].id, status, reason));
+  }
+
+ private:
+  const std::vector<Tenant>& tenants_;
+  Reporter& reporter_;
+  FleetResult& result_;
+  std::vector<bool> reported_;
+};
+
+// Starts `count` threads running `work`; returns why one could not start, "" when all did.
+std::string start_workers(int count, const std::function<void()>& work,
+                          std::vector<std::thread>& threads) {
+  try {
+    for (int w = 0; w < count; ++w) threads.emplace_back(work);
+  } catch (const std::system_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 }  // namespace
+
+std::size_t min_failure_rate_sample(std::size_t fleet_size) {
+  const std::size_t tenth = (fleet_size + 9) / 10;
+  return std::max<std::size_t>(1, std::min<std::size_t>(20, tenth));
+}
 
 FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::milliseconds grace,
                          Reporter& reporter, StopControl& stop)
@@ -80,14 +128,16 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
   for (const Tenant& t : tenants) hosts.push_back(host_of(t));
 
   std::mutex outcome_mutex;
+  OutcomeBook book(tenants, reporter_, result);
   int finished = 0, failed = 0;
   std::string policy_stop;  // set once the failure policy says stop
+  const std::size_t rate_sample = min_failure_rate_sample(tenants.size());
 
   const auto over_policy = [&]() -> std::string {
     if (policy_.max_failures && failed >= *policy_.max_failures) {
       return "max-failures reached (" + std::to_string(failed) + " failed)";
     }
-    if (policy_.max_failure_rate && finished > 0 &&
+    if (policy_.max_failure_rate && static_cast<std::size_t>(finished) >= rate_sample &&
         100.0 * failed / finished > *policy_.max_failure_rate) {
       return "max-failure-rate exceeded (" + std::to_string(failed) + " of " +
              std::to_string(finished) + " failed)";
@@ -98,32 +148,35 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
   const auto run_batch = [&](std::vector<std::size_t> indexes) {
     Batch batch(tenants, std::move(indexes), hosts, limits_.per_host);
     const int workers = std::max(1, limits_.concurrency);
-    std::vector<std::thread> threads;
     std::atomic<int> active{workers};
-    for (int w = 0; w < workers; ++w) {
-      threads.emplace_back([&] {
-        while (auto index = batch.take()) {
-          const Tenant& tenant = tenants[*index];
-          reporter_.tenant_started(tenant.id);
-          TenantOutcome outcome = job(tenant);
-          batch.done(*index);
-          std::lock_guard<std::mutex> lock(outcome_mutex);
-          result.statuses[*index] = outcome.status;
-          ++finished;
-          if (!is_ok(outcome.status)) ++failed;
-          reporter_.tenant_finished(outcome);
-          if (policy_stop.empty()) {
-            policy_stop = over_policy();
-            if (!policy_stop.empty()) {
-              for (std::size_t i : batch.close()) {
-                TenantOutcome skip = not_run(tenants[i].id, TenantStatus::skipped, policy_stop);
-                reporter_.tenant_finished(skip);
-              }
-            }
+    const auto work = [&] {
+      while (auto index = batch.take()) {
+        const Tenant& tenant = tenants[*index];
+        reporter_.tenant_started(tenant.id);
+        TenantOutcome outcome = job(tenant);
+        batch.done(*index);
+        std::lock_guard<std::mutex> lock(outcome_mutex);
+        ++finished;
+        if (!is_ok(outcome.status)) ++failed;
+        book.report(*index, outcome);
+        if (policy_stop.empty()) {
+          policy_stop = over_policy();
+          if (!policy_stop.empty()) {
+            book.report_not_run(batch.close(), TenantStatus::skipped, policy_stop);
           }
         }
-        --active;
-      });
+      }
+      --active;
+    };
+    std::vector<std::thread> threads;
+    const std::string thread_error = start_workers(workers, work, threads);
+    if (!thread_error.empty()) {
+      // The workers that did start finish their tenant; no other tenant starts.
+      active -= workers - static_cast<int>(threads.size());
+      std::lock_guard<std::mutex> lock(outcome_mutex);
+      result.run_error = "cannot start a worker thread: " + thread_error;
+      if (policy_stop.empty()) policy_stop = result.run_error;
+      book.report_not_run(batch.close(), TenantStatus::skipped, result.run_error);
     }
     // Watch for signals while the workers run: stop starting tenants at once, cancel running
     // queries after the grace period (or at once on a second SIGINT).
@@ -135,11 +188,8 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
       if (!stop_seen) {
         stop_seen = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(outcome_mutex);
-        for (std::size_t i : batch.close()) {
-          result.statuses[i] = TenantStatus::cancelled;
-          reporter_.tenant_finished(
-              not_run(tenants[i].id, TenantStatus::cancelled, "interrupted before it started"));
-        }
+        book.report_not_run(batch.close(), TenantStatus::cancelled,
+                            "interrupted before it started");
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= grace_;
       if ((grace_over || stop_.cancel_now()) && !cancelled) {
@@ -163,12 +213,11 @@ FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
   if (policy_stop.empty() && !stop_.stop_requested()) {
     run_batch(rest);
   } else {
-    const bool by_signal = stop_.stop_requested();
-    for (std::size_t i : rest) {
-      const TenantStatus status = by_signal ? TenantStatus::cancelled : TenantStatus::skipped;
-      result.statuses[i] = status;
-      reporter_.tenant_finished(not_run(tenants[i].id, status,
-                                        by_signal ? "interrupted before it started" : policy_stop));
+    std::lock_guard<std::mutex> lock(outcome_mutex);
+    if (stop_.stop_requested()) {
+      book.report_not_run(rest, TenantStatus::cancelled, "interrupted before it started");
+    } else {
+      book.report_not_run(rest, TenantStatus::skipped, policy_stop);
     }
   }
   result.interrupted = stop_.stop_requested();
