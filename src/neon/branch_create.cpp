@@ -55,11 +55,11 @@ CreatedBranch NeonClient::create_branch(const std::string& project_id, const std
           problem = "unreadable answer";
         } else {
           CreatedBranch created;
-          created.branch = read_branch(answer.at("branch"));
-          for (const auto& item : answer.value("endpoints", json::array())) {
+          created.branch = read_branch(object_field(answer, "branch", what));
+          for (const auto& item : array_field(answer, "endpoints", what)) {
             created.endpoints.push_back(read_endpoint(item));
           }
-          for (const auto& item : answer.value("operations", json::array())) {
+          for (const auto& item : array_field(answer, "operations", what)) {
             created.operations.push_back(read_operation(item));
           }
           return created;

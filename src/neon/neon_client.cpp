@@ -174,7 +174,7 @@ Project NeonClient::get_project(const std::string& project_id) {
   const std::string path = "/projects/" + project_id;
   auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
   if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_project(parse_body(response, "GET " + path).at("project"));
+  return read_project(object_field(parse_body(response, "GET " + path), "project", "GET " + path));
 }
 
 std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
@@ -189,7 +189,7 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
     auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
     if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
     const json body = parse_body(response, "GET " + path);
-    for (const auto& item : body.value("branches", json::array())) {
+    for (const auto& item : array_field(body, "branches", "GET " + path)) {
       branches.push_back(read_branch(item));
     }
     std::string next;
@@ -206,7 +206,7 @@ Branch NeonClient::get_branch(const std::string& project_id, const std::string& 
   const std::string path = "/projects/" + project_id + "/branches/" + branch_id;
   auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
   if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_branch(parse_body(response, "GET " + path).at("branch"));
+  return read_branch(object_field(parse_body(response, "GET " + path), "branch", "GET " + path));
 }
 
 std::optional<Branch> NeonClient::find_branch_by_name(const std::string& project_id,
@@ -223,7 +223,8 @@ std::vector<Endpoint> NeonClient::list_endpoints(const std::string& project_id,
   auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
   if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
   std::vector<Endpoint> endpoints;
-  for (const auto& item : parse_body(response, "GET " + path).value("endpoints", json::array())) {
+  for (const auto& item :
+       array_field(parse_body(response, "GET " + path), "endpoints", "GET " + path)) {
     endpoints.push_back(read_endpoint(item));
   }
   return endpoints;
@@ -234,7 +235,8 @@ Operation NeonClient::get_operation(const std::string& project_id,
   const std::string path = "/projects/" + project_id + "/operations/" + operation_id;
   auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
   if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
-  return read_operation(parse_body(response, "GET " + path).at("operation"));
+  return read_operation(
+      object_field(parse_body(response, "GET " + path), "operation", "GET " + path));
 }
 
 std::vector<Operation> NeonClient::list_operations(const std::string& project_id) {
@@ -242,7 +244,8 @@ std::vector<Operation> NeonClient::list_operations(const std::string& project_id
   auto response = call(HttpMethod::get, path, "", RetryPolicy::idempotent);
   if (!is_success(response.status)) fail(response.status, response.body, "GET " + path);
   std::vector<Operation> operations;
-  for (const auto& item : parse_body(response, "GET " + path).value("operations", json::array())) {
+  for (const auto& item :
+       array_field(parse_body(response, "GET " + path), "operations", "GET " + path)) {
     operations.push_back(read_operation(item));
   }
   return operations;
@@ -285,7 +288,7 @@ DeletedBranch NeonClient::delete_branch(const std::string& project_id,
   if (!is_success(response.status)) fail(response.status, response.body, "DELETE " + path);
   if (!response.body.empty()) {
     for (const auto& item :
-         parse_body(response, "DELETE " + path).value("operations", json::array())) {
+         array_field(parse_body(response, "DELETE " + path), "operations", "DELETE " + path)) {
       result.operations.push_back(read_operation(item));
     }
   }
