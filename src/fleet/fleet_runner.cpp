@@ -4,9 +4,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
-#include <system_error>
 #include <thread>
 
 namespace pgfleet {
@@ -102,7 +102,7 @@ std::string start_workers(int count, const std::function<void()>& work,
                           std::vector<std::thread>& threads) {
   try {
     for (int w = 0; w < count; ++w) threads.emplace_back(work);
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {  // std::system_error (EAGAIN), or std::bad_alloc
     return e.what();
   }
   return {};
