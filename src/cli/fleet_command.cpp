@@ -104,7 +104,7 @@ int exit_code_after_writes(const RunOutputs& outputs, const FleetResult& result,
   const std::vector<std::string> errors = outputs.write_errors();
   for (const auto& error : errors) std::cerr << "pgfleet: results: " << error << "\n";
   if (errors.empty()) return exit_code;
-  std::cerr << "pgfleet: no tenant was started after a result file could not be written\n";
+  std::cerr << "pgfleet: a result file could not be written; no tenant was started after that\n";
   return exit_code == exit_ok || exit_code == exit_tenant_failed ? exit_run_error : exit_code;
 }
 
