@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "pgfleet/cli/message_redaction.hpp"
 #include "pgfleet/cli/options.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
@@ -30,8 +31,9 @@ Examples:
   pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane "$CP_URL"
   pgfleet status --control-plane "$CP_URL"
 
-Exit codes: 0 all tenants ok; 1 some tenant not ok; 2 usage, config or migrations error;
-3 control plane, Neon or results-directory failure before any tenant ran; 130/143 interrupted.)";
+Exit codes: 0 all tenants ok; 1 some tenant not ok; 2 usage, config or migrations error, or no
+tenant selected (before anything is created); 3 control plane, Neon or results-directory failure
+(also mid-run, e.g. disk full) or any unexpected error; 130/143 interrupted.)";
 
 // Groups of commands: the first word of a two-word command such as "neon cleanup".
 const std::map<std::string, const char*> kGroupHelp = {{"neon", "Neon helpers"}};
@@ -79,8 +81,17 @@ int run(const BoundCommand& command) {
     const bool given = !o.config.empty();
     apply_config_file(*command.app, given ? o.config : "pgfleet.json", given);
   }
+  // Every flag is checked before a command touches anything (README.md, "Exit codes").
+  if (command.entry->check_flags) command.entry->check_flags(o);
   StopControl::install_signal_handlers();
   return command.entry->run(o);
+}
+
+// Errors are printed through redact_message: the argument parser echoes what it refused, and a
+// usage error may quote a flag's value; either may hold a password.
+int report_error(const std::string& message, int exit_code) {
+  std::cerr << "pgfleet: " << redact_message(message) << "\n";
+  return exit_code;
 }
 
 }  // namespace
@@ -105,14 +116,18 @@ int main(int argc, char** argv) {
     }
     return exit_usage;
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? exit_ok : exit_usage;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? exit_ok : exit_usage;  // --help
+    return report_error(std::string(e.what()) + "\nRun with --help for more information.",
+                        exit_usage);
   } catch (const UsageError& e) {
-    std::cerr << "pgfleet: " << e.what() << "\n";
-    return exit_usage;
+    return report_error(e.what(), exit_usage);
   } catch (const RunError& e) {
-    std::cerr << "pgfleet: " << e.what() << "\n";
-    return exit_run_error;
+    return report_error(e.what(), exit_run_error);
+  } catch (const std::exception& e) {
+    // No input, however bad, makes pgfleet abort: what nobody foresaw is a run error.
+    return report_error(std::string("unexpected error: ") + e.what(), exit_run_error);
+  } catch (...) {
+    return report_error("unexpected error", exit_run_error);
   }
 }
 

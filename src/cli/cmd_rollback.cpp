@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_command.hpp"
@@ -39,12 +40,53 @@ std::string changed_down_file(const MigrationSet& migrations, const TenantRollba
   return {};
 }
 
-RollbackScript read_script(const RunDirectory& dir, const std::string& tenant_id) {
-  try {
-    return read_rollback_script(dir.rollback_file(tenant_id));
-  } catch (const ResultsError& e) {
-    throw UsageError(e.what());
+// A run made on a Neon preflight branch: its scripts undo what was done to the branch, and run on
+// production tenants they would undo what production never had (README.md, "Rollback").
+void refuse_preflight_run(const RunDirectory& dir) {
+  std::ifstream in(dir.file("summary.json"));
+  nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+  if (!in || summary.is_discarded() || !summary.is_object()) {
+    throw UsageError("--run: " + dir.file("summary.json") +
+                     " is missing or unreadable: cannot tell whether run " + dir.run_id() +
+                     " was a Neon preflight; roll back with --target instead");
   }
+  if (summary.contains("neon") && !summary["neon"].is_null()) {
+    throw UsageError("--run: run " + dir.run_id() +
+                     " was a Neon preflight: its rollback scripts belong to its branch, not to "
+                     "production; nothing was rolled back");
+  }
+}
+
+// The rollback of one tenants.jsonl record that lists applied migrations.
+TenantRollback rollback_of(const nlohmann::json& record, const RunDirectory& dir,
+                           const MigrationSet& set) {
+  const std::string id = record.value("tenant_id", "");
+  TenantRollback rollback;
+  rollback.expected_top = record["to_version"].get<Version>();
+  if (record.contains("from_version") && record["from_version"].is_number_integer()) {
+    rollback.back_to = record["from_version"].get<Version>();
+  }
+  try {
+    rollback.script = read_rollback_script(dir.rollback_file(id));
+  } catch (const ResultsError& e) {
+    rollback.refusal = std::string("rollback script missing: ") + e.what();
+    return rollback;
+  }
+  rollback.refusal = why_not_runnable(rollback.script, set);
+  if (rollback.refusal.empty() && !is_script_of(rollback.script, id)) {
+    rollback.refusal = "rollback script " + dir.rollback_file(id) + " is another tenant's";
+  }
+  if (rollback.refusal.empty() && rollback.script.steps == RollbackSteps::one_at_a_time) {
+    rollback.refusal = changed_down_file(set, rollback);
+  }
+  return rollback;
+}
+
+// Whether a record says the run applied migrations to its tenant (and so has a script).
+bool changed_its_tenant(const nlohmann::json& record) {
+  const auto& migrations = record.value("migrations", nlohmann::json::array());
+  return migrations.is_array() && !migrations.empty() && record.contains("to_version") &&
+         record["to_version"].is_number_integer() && record.value("tenant_id", "") != "";
 }
 
 std::map<std::string, TenantRollback> load_run(const Options& o, const MigrationSet& set) {
@@ -54,37 +96,24 @@ std::map<std::string, TenantRollback> load_run(const Options& o, const Migration
   } catch (const std::exception& e) {
     throw UsageError(std::string("--run: ") + e.what());
   }
+  refuse_preflight_run(*dir);
   std::ifstream lines(dir->file("tenants.jsonl"));
   if (!lines) throw UsageError("--run: " + dir->file("tenants.jsonl") + " is missing");
   std::map<std::string, TenantRollback> rollbacks;
   std::string line;
-  int number = 0;
-  while (std::getline(lines, line)) {
-    ++number;
+  for (int number = 1; std::getline(lines, line); ++number) {
     if (line.empty()) continue;
-    nlohmann::json record;
-    try {
-      record = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
-      // The last line of an interrupted run may be cut short; anything else is damage.
-      throw UsageError(fmt::format("{}:{}: not a JSON line", dir->file("tenants.jsonl"), number));
-    }
-    const auto& migrations = record.value("migrations", nlohmann::json::array());
-    if (migrations.empty() || !record.contains("to_version") || record["to_version"].is_null()) {
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    // A line cut short (the run was killed mid-write) or damaged names its tenant unreliably:
+    // reported and skipped, the other tenants go on (README.md, "Rollback").
+    if (record.is_discarded() || !record.is_object()) {
+      std::cerr << fmt::format("pgfleet: warning: {}:{}: not a JSON line; skipped\n",
+                               dir->file("tenants.jsonl"), number);
       continue;
     }
-    const std::string id = record.value("tenant_id", "");
-    TenantRollback rollback;
-    rollback.expected_top = record["to_version"].get<Version>();
-    if (record.contains("from_version") && !record["from_version"].is_null()) {
-      rollback.back_to = record["from_version"].get<Version>();
+    if (changed_its_tenant(record)) {
+      rollbacks[record.value("tenant_id", "")] = rollback_of(record, *dir, set);
     }
-    rollback.script = read_script(*dir, id);
-    rollback.refusal = why_not_runnable(rollback.script);
-    if (rollback.refusal.empty() && rollback.script.steps == RollbackSteps::one_at_a_time) {
-      rollback.refusal = changed_down_file(set, rollback);
-    }
-    rollbacks[id] = std::move(rollback);
   }
   return rollbacks;
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
@@ -26,7 +27,9 @@ class Census : public Reporter {
       ++per_version_[o.from_version.value_or(0)];
       if (o.status == TenantStatus::pending) ++behind_;
     } else {
-      problems_[to_string(o.status)].push_back(o.tenant_id + ": " + describe_problem(o));
+      // Tenant ids and server messages may hold any bytes: never print them raw.
+      problems_[to_string(o.status)].push_back(
+          printable_line(o.tenant_id + ": " + describe_problem(o)));
     }
   }
 
@@ -76,7 +79,7 @@ int cmd_status(const Options& o) {
   Census census;
   TenantRunner runner(migrations, settings, census, stop.stop_flag());
   FleetRunner fleet(pool_limits(o), {}, grace_period(o), census, stop);
-  fleet.run(
+  const FleetResult result = fleet.run(
       tenants,
       [&](const Tenant& t) {
         if (!t.invalid_reason.empty()) {
@@ -87,11 +90,17 @@ int cmd_status(const Options& o) {
       },
       tenant_host_port);
   if (o.log_format == "json") {
-    std::cout << census.to_json(migrations.latest()).dump(2) << "\n";
+    std::cout << census.to_json(migrations.latest())
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     census.print_text(std::cout, migrations.latest());
   }
-  return census.all_ok() ? 0 : 1;
+  if (!result.run_error.empty()) {
+    std::cerr << "pgfleet: " << result.run_error << "\n";
+    return exit_run_error;
+  }
+  return census.all_ok() ? exit_ok : exit_tenant_failed;
 }
 
 }  // namespace pgfleet::cli

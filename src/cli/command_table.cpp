@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include "pgfleet/cli/commands.hpp"
+#include "pgfleet/cli/fleet_setup.hpp"
+#include "pgfleet/cli/neon_setup.hpp"
 
 namespace pgfleet::cli {
 namespace {
@@ -46,13 +48,22 @@ void new_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("name", o.name, "Slug: [A-Za-z0-9_-]+")->required();
 }
 
+// Fleet commands: every run flag, and the Neon ones when a preflight branch is asked for.
+void check_run_flags(const Options& o) {
+  check_fleet_flags(o);
+  if (o.neon_branch) check_neon_flags(o);
+}
+
 void neon_cleanup_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--neon-project", o.neon_project, "Neon project id")->required();
   cmd.add_option("--older-than", o.older_than,
                  "Only branches created longer ago than this; younger ones may belong to a "
                  "preflight still running (0 = all)")
       ->capture_default_str();
-  cmd.add_option("--neon-api", o.neon_api, "Neon API base URL")->envname("NEON_API_HOST");
+  cmd.add_option("--neon-api", o.neon_api,
+                 "Neon API base URL (https://; plain http:// only for a loopback host)")
+      ->envname("NEON_API_HOST");
+  cmd.add_flag("-y,--yes", o.yes, "Do not ask for confirmation")->envname("PGFLEET_YES");
   cmd.add_flag("-q,--quiet", o.quiet, "Only errors");
 }
 
@@ -63,29 +74,31 @@ const std::vector<CommandEntry>& command_table() {
       {Command::plan,
        "Show, per tenant, the current version, pending migrations and drift; changes nothing",
        "pgfleet plan --control-plane \"$CP_URL\" --target 0012", plan_or_apply_flags, cmd_plan,
-       ConfigFile::read},
+       ConfigFile::read, check_run_flags},
       {Command::apply, "Apply pending migrations up to --target (default: latest)",
        "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes",
-       plan_or_apply_flags, cmd_apply, ConfigFile::read},
+       plan_or_apply_flags, cmd_apply, ConfigFile::read, check_run_flags},
       {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
-       "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read},
+       "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read,
+       check_run_flags},
       {Command::rollback,
        "Run a run's rollback scripts (--run) or apply .down files until --target",
        "pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes",
-       rollback_flags, cmd_rollback, ConfigFile::read},
+       rollback_flags, cmd_rollback, ConfigFile::read, check_run_flags},
       {Command::repair, "Resolve a dirty (pending) history row after a human looked",
        "pgfleet repair --tenant acme --version 0007 --mark removed --control-plane \"$CP_URL\"",
-       repair_flags, cmd_repair, ConfigFile::read},
+       repair_flags, cmd_repair, ConfigFile::read, check_run_flags},
       {Command::baseline, "Record --version V (and all before it) as applied without running them",
        "pgfleet baseline --version 0003 --dsn postgres://app@db1/acme", baseline_flags,
-       cmd_baseline, ConfigFile::read},
+       cmd_baseline, ConfigFile::read, check_run_flags},
       {Command::lint, "Check the migrations directory: names, pairs, directives, dangerous DDL",
-       "pgfleet lint --migrations ./migrations", add_output_flags, cmd_lint, ConfigFile::read},
+       "pgfleet lint --migrations ./migrations", add_output_flags, cmd_lint, ConfigFile::read,
+       nullptr},
       {Command::new_migration, "Write the next <version>_NAME.up.sql / .down.sql pair",
-       "pgfleet new add_invoices_index", new_flags, cmd_new, ConfigFile::read},
+       "pgfleet new add_invoices_index", new_flags, cmd_new, ConfigFile::read, nullptr},
       {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",
        "pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h", neon_cleanup_flags,
-       cmd_neon_cleanup, ConfigFile::ignored},
+       cmd_neon_cleanup, ConfigFile::ignored, check_neon_cleanup_flags},
   };
   return table;
 }

@@ -22,6 +22,8 @@ struct CommandEntry {
   void (*add_flags)(CLI::App& cmd, Options& o);
   int (*run)(const Options& o);  // returns the exit code (README.md, "Results")
   ConfigFile config_file;
+  // Checks every flag before run() touches anything; throws UsageError. nullptr: none to check.
+  void (*check_flags)(const Options& o);
 };
 
 // Every command, in the order `pgfleet --help` lists them.

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "confirmation.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -20,15 +21,11 @@
 namespace pgfleet::cli {
 namespace {
 
-bool confirmed(const std::string& question) {
-  std::cerr << question << " [y/N] " << std::flush;
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
-int exit_code_for(const FleetResult& result, const StopControl& stop) {
+// A signal's code first; then a run error (no worker thread, a result file lost: disk full) is 3
+// whatever the tenants did; then 1 if some tenant is not ok.
+int exit_code_for(const FleetResult& result, const StopControl& stop, const RunOutputs& outputs) {
   if (result.interrupted) return stop.signal_number() == SIGTERM ? exit_sigterm : exit_sigint;
+  if (!result.run_error.empty() || !outputs.write_errors().empty()) return exit_run_error;
   for (TenantStatus s : result.statuses) {
     if (!is_ok(s)) return exit_tenant_failed;
   }
@@ -37,8 +34,7 @@ int exit_code_for(const FleetResult& result, const StopControl& stop) {
 
 // A run that changes tenants asks first on a terminal, unless --yes.
 bool go_ahead(const Options& o, const FleetJob& job) {
-  return job.effect == Effect::read_only || o.yes || !isatty(STDIN_FILENO) ||
-         confirmed(job.confirm_question);
+  return job.effect == Effect::read_only || confirmed_or_yes(o, job.confirm_question);
 }
 
 TerminalOutput terminal_output(const Options& o) {
@@ -53,6 +49,17 @@ TerminalOutput terminal_output(const Options& o) {
 RunDirectory create_run_directory(const Options& o, const std::string& run_id) {
   try {
     return RunDirectory::create(o.results_dir, run_id);
+  } catch (const std::exception& e) {
+    throw RunError(std::string("results directory: ") + e.what());
+  }
+}
+
+// The run's listeners; a results file that cannot be opened (tenants.jsonl) is a run error.
+RunOutputs open_outputs(const RunDirectory& dir, const FleetJob& job,
+                        const MigrationSet& migrations, const std::vector<Tenant>& tenants,
+                        const Options& o) {
+  try {
+    return RunOutputs(dir, job.command, migrations, tenants, terminal_output(o), std::cerr);
   } catch (const std::exception& e) {
     throw RunError(std::string("results directory: ") + e.what());
   }
@@ -90,12 +97,24 @@ int finish_preflight(neon::PreflightSetup& preflight, RunOutputs& outputs, int e
   return !preflight.skipped.empty() && exit_code == exit_ok ? exit_tenant_failed : exit_code;
 }
 
-// The writers never throw from worker threads; a lost result file is reported here and makes an
-// otherwise clean run exit 1.
-int exit_code_after_writes(const RunOutputs& outputs, int exit_code) {
+// The writers never throw from worker threads; a lost result file (also summary.json or junit.xml
+// at the end) is reported here and makes the run exit 3 unless a signal stopped it.
+int exit_code_after_writes(const RunOutputs& outputs, const FleetResult& result, int exit_code) {
+  if (!result.run_error.empty()) std::cerr << "pgfleet: " << result.run_error << "\n";
   const std::vector<std::string> errors = outputs.write_errors();
   for (const auto& error : errors) std::cerr << "pgfleet: results: " << error << "\n";
-  return errors.empty() || exit_code != exit_ok ? exit_code : exit_tenant_failed;
+  if (errors.empty()) return exit_code;
+  std::cerr << "pgfleet: a result file could not be written; no tenant was started after that\n";
+  return exit_code == exit_ok || exit_code == exit_tenant_failed ? exit_run_error : exit_code;
+}
+
+// Once a result file could not be written (disk full), no tenant starts: its result could not
+// be kept. Running tenants finish (README.md, "Exit codes").
+std::optional<TenantOutcome> stopped_by_lost_results(const Tenant& t, const RunOutputs& outputs) {
+  const std::vector<std::string> errors = outputs.write_errors();
+  if (errors.empty()) return std::nullopt;
+  return not_run(t.id, TenantStatus::skipped,
+                 "not started: a result file could not be written (" + errors.front() + ")");
 }
 
 }  // namespace
@@ -106,13 +125,16 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
     std::cerr << "pgfleet: not confirmed; nothing was changed\n";
     return exit_tenant_failed;
   }
+  if (o.neon_branch) check_neon_projects(o, tenants);
   StopControl& stop = StopControl::process();
   const auto started_at = std::chrono::system_clock::now();
   const std::string run_id = make_run_id(started_at);
   const RunSettings settings = run_settings(o, run_id);
   const ConnectSettings connect = connect_settings(o, run_id);
   const RunDirectory dir = create_run_directory(o, run_id);
-  RunOutputs outputs(dir, job.command, migrations, tenants, terminal_output(o), std::cerr);
+  RunOutputs outputs = open_outputs(dir, job, migrations, tenants, o);
+  // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
+  if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
   Reporter& reporter = outputs.reporter();
   reporter.run_started(run_info(run_id, job, settings, tenants.size(), started_at));
 
@@ -126,19 +148,20 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
         if (!t.invalid_reason.empty()) {
           return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
         }
+        if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
         return run_connected(t, connect, stop,
                              [&](const Connector& c) { return job.run(runner, t, c); });
       },
       tenant_host_port);
 
   RunSummary done;
-  done.exit_code = exit_code_for(result, stop);
+  done.exit_code = exit_code_for(result, stop, outputs);
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;
   done.stop_reason = result.stop_reason;
   reporter.run_finished(done);
-  return exit_code_after_writes(outputs, done.exit_code);
+  return exit_code_after_writes(outputs, result, done.exit_code);
 }
 
 }  // namespace pgfleet::cli

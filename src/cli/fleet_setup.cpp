@@ -61,6 +61,39 @@ std::vector<Tenant> from_file(const std::string& path) {
   }
 }
 
+void check_one_source(const Options& o) {
+  const int sources =
+      !o.control_plane.empty() + !o.tenants_file.empty() + static_cast<int>(!o.dsns.empty());
+  if (sources == 0) {
+    throw UsageError(
+        "no tenants: give --control-plane URL (or PGFLEET_CONTROL_PLANE), --tenants FILE or "
+        "--dsn URL");
+  }
+  if (sources > 1) throw UsageError("give only one of --control-plane, --tenants, --dsn");
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// "no tenants selected" with the source and the filters that left none (README.md, "Tenants").
+std::string no_tenants_selected(const Options& o) {
+  std::string source = !o.control_plane.empty()
+                           ? (o.tenant_query.empty() ? "the control plane (default tenant query)"
+                                                     : "the control plane (--tenant-query)")
+                       : !o.tenants_file.empty() ? "--tenants " + o.tenants_file
+                                                 : "--dsn";
+  std::string filters;
+  if (!o.only.empty()) filters += " --only " + joined(o.only);
+  if (!o.exclude.empty()) filters += " --exclude " + joined(o.exclude);
+  if (!o.shard.empty()) filters += " --shard " + o.shard;
+  return "no tenants selected from " + source +
+         (filters.empty() ? " (it lists none)" : " with" + filters) +
+         "; pass --allow-empty to let an empty selection succeed";
+}
+
 }  // namespace
 
 MigrationSet load_migrations(const Options& o) {
@@ -72,14 +105,7 @@ MigrationSet load_migrations(const Options& o) {
 }
 
 std::vector<Tenant> load_fleet(const Options& o) {
-  const int sources =
-      !o.control_plane.empty() + !o.tenants_file.empty() + static_cast<int>(!o.dsns.empty());
-  if (sources == 0) {
-    throw UsageError(
-        "no tenants: give --control-plane URL (or PGFLEET_CONTROL_PLANE), --tenants FILE or "
-        "--dsn URL");
-  }
-  if (sources > 1) throw UsageError("give only one of --control-plane, --tenants, --dsn");
+  check_one_source(o);
   std::vector<Tenant> tenants;
   if (!o.control_plane.empty()) {
     tenants = from_control_plane(o);
@@ -100,9 +126,27 @@ std::vector<Tenant> load_fleet(const Options& o) {
       for (const auto& id : selected.unknown_only_ids) ids += (ids.empty() ? "" : ", ") + id;
       throw UsageError("--only: no such tenant: " + ids);
     }
+    if (selected.tenants.empty() && !o.allow_empty) throw UsageError(no_tenants_selected(o));
     return selected.tenants;
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
+  }
+}
+
+void check_fleet_flags(const Options& o) {
+  const std::string any_run_id = "check";  // the settings are only parsed here
+  check_one_source(o);
+  run_settings(o, any_run_id);
+  connect_settings(o, any_run_id);
+  failure_policy(o);
+  grace_period(o);
+  if (!o.version.empty()) parse_version(o.version, "version");
+  if (!o.shard.empty()) {
+    try {
+      parse_shard(o.shard);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
   }
 }
 

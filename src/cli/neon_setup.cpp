@@ -12,16 +12,44 @@
 
 namespace pgfleet::cli {
 
-std::shared_ptr<neon::NeonClient> make_neon_client(const Options& o) {
+namespace {
+
+// The key from NEON_API_KEY and the API base from --neon-api / NEON_API_HOST, both checked.
+neon::NeonClientOptions client_options(const Options& o) {
   const char* key = std::getenv("NEON_API_KEY");
   if (!key || !*key) throw UsageError("Neon preflight needs the API key in NEON_API_KEY");
   neon::NeonClientOptions options;
   options.api_base = neon::resolve_api_base(
       o.neon_api.empty() ? std::nullopt : std::optional<std::string>(o.neon_api));
+  try {
+    neon::require_safe_api_base(options.api_base);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   options.api_key = key;
+  return options;
+}
+
+std::chrono::seconds branch_ttl(const Options& o) {
+  try {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+        util::parse_duration(o.neon_branch_ttl));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--neon-branch-ttl: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void check_neon_flags(const Options& o) {
+  client_options(o);
+  branch_ttl(o);
+}
+
+std::shared_ptr<neon::NeonClient> make_neon_client(const Options& o) {
   neon::NeonLog log;
   if (o.verbose > 0) log = [](const std::string& line) { std::cerr << "neon: " << line << "\n"; };
-  return std::make_shared<neon::NeonClient>(options, neon::make_curl_transport(),
+  return std::make_shared<neon::NeonClient>(client_options(o), neon::make_curl_transport(),
                                             std::make_shared<util::SystemClock>(), log);
 }
 
@@ -30,12 +58,7 @@ neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& r
   neon::PreflightOptions options;
   if (!o.neon_project.empty()) options.project_id = o.neon_project;
   if (!o.neon_parent.empty()) options.parent_branch = o.neon_parent;
-  try {
-    options.ttl =
-        std::chrono::duration_cast<std::chrono::seconds>(util::parse_duration(o.neon_branch_ttl));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--neon-branch-ttl: ") + e.what());
-  }
+  options.ttl = branch_ttl(o);
   options.keep = o.neon_keep_branch ? neon::KeepBranch::yes : neon::KeepBranch::no;
   options.run_id = run_id;
   try {
@@ -45,6 +68,26 @@ neon::PreflightSetup start_neon_preflight(const Options& o, const std::string& r
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("Neon preflight: ") + e.what());
   }
+}
+
+void check_neon_projects(const Options& o, const std::vector<Tenant>& tenants) {
+  if (!o.neon_project.empty()) return;
+  bool any_valid = false;
+  for (const Tenant& t : tenants) {
+    if (!t.invalid_reason.empty()) continue;
+    any_valid = true;
+    if (t.neon_project_id && !t.neon_project_id->empty()) return;
+  }
+  if (any_valid) {
+    throw UsageError("--neon-branch needs --neon-project (or neon_project_id per tenant)");
+  }
+}
+
+nlohmann::json neon_summary_at_start(const Options& o, const std::string& run_id) {
+  return nlohmann::json{{"project", o.neon_project.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(o.neon_project)},
+                        {"branch_name", neon::preflight_branch_name(run_id)},
+                        {"deleted", false}};
 }
 
 nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "pgfleet/cli/usage_error.hpp"
@@ -24,6 +25,20 @@ CLI::Option* opt(CLI::App& cmd, const std::string& flag, T& value, const std::st
   return cmd.add_option("--" + flag, value, help)->envname(env_name(flag));
 }
 
+// "line L, column C" (1-based) of the byte nlohmann's parse_error points at (1-based, 0 for an
+// empty input).
+std::string line_and_column(const std::string& text, std::size_t byte) {
+  const std::size_t offset = std::min(byte > 0 ? byte - 1 : 0, text.size());
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1);
+}
+
 }  // namespace
 
 void add_tenant_flags(CLI::App& cmd, Options& o) {
@@ -38,6 +53,9 @@ void add_tenant_flags(CLI::App& cmd, Options& o) {
   opt(*g, "only", o.only, "Only these tenant ids (comma-separated)")->delimiter(',');
   opt(*g, "exclude", o.exclude, "Skip these tenant ids (comma-separated)")->delimiter(',');
   opt(*g, "shard", o.shard, "Run shard K of N (0-based), by a stable hash of the id: K/N");
+  cmd.add_flag("--allow-empty", o.allow_empty,
+               "Succeed (exit 0) when no tenant is selected; the default is exit 2")
+      ->envname("PGFLEET_ALLOW_EMPTY");
 }
 
 void add_run_flags(CLI::App& cmd, Options& o) {
@@ -101,16 +119,19 @@ void add_neon_flags(CLI::App& cmd, Options& o) {
 }
 
 void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_given) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (path_was_given) throw UsageError(path + ": cannot read config file");
     return;
   }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   nlohmann::json config;
   try {
-    config = nlohmann::json::parse(in);
+    config = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError(path + ": invalid JSON: " + e.what());
+    // The parser's message quotes the text around the error, which may be a password.
+    throw UsageError(path + ": invalid JSON at " + line_and_column(text, e.byte) +
+                     " (the text is not shown: it may hold secrets)");
   }
   if (!config.is_object()) throw UsageError(path + ": must hold a JSON object");
   for (const auto& [key, value] : config.items()) {
@@ -140,8 +161,10 @@ void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_giv
     }
     try {
       option->run_callback();
-    } catch (const CLI::Error& e) {
-      throw UsageError(path + ": key \"" + key + "\": " + e.what());
+    } catch (const CLI::Error&) {
+      // CLI11's message quotes the value; a value in this file may be a secret.
+      throw UsageError(path + ": key \"" + key + "\" has an invalid value (see --" + key +
+                       " in --help)");
     }
   }
 }

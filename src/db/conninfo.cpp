@@ -210,6 +210,13 @@ Parsed parse_uri(const std::string& text, std::size_t scheme_length) {
   pos = host_end;
   if (pos != std::string::npos && rest[pos] == '/') {
     const std::size_t db_end = rest.find('?', pos);
+    // libpq ends the user info at the first '/': in `app:2024/Spring!@db/x` it would see host
+    // "app" and a database name holding the password. Refused rather than guessed.
+    if (rest.substr(pos + 1, db_end - pos - 1).find('@') != std::string::npos) {
+      throw ConnInfoError(
+          "connection URI has an '@' after its first '/': write a '/' of the user info as %2F, "
+          "or an '@' of the database name as %40");
+    }
     const std::string dbname = percent_decode(rest.substr(pos + 1, db_end - pos - 1));
     if (!dbname.empty()) parsed.params["dbname"] = dbname;
     pos = db_end;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -16,15 +18,37 @@ using Batch = TenantBatch;
 // The reason given to tenants a signal kept from starting.
 constexpr const char* kInterruptedBeforeStart = "interrupted before it started";
 
+// Starts `count` threads running `work`; returns why one could not start, "" when all did.
+std::string start_workers(int count, const std::function<void()>& work,
+                          std::vector<std::thread>& threads) {
+  try {
+    for (int w = 0; w < count; ++w) threads.emplace_back(work);
+  } catch (const std::exception& e) {  // std::system_error (EAGAIN), or std::bad_alloc
+    return e.what();
+  }
+  return {};
+}
+
 }  // namespace
 
+std::size_t min_failure_rate_sample(std::size_t fleet_size) {
+  const std::size_t tenth = (fleet_size + 9) / 10;
+  return std::max<std::size_t>(1, std::min<std::size_t>(20, tenth));
+}
+
 // One call of FleetRunner::run: the statuses so far, the failure counts and, once the failure
-// policy says stop, why. Workers record their outcomes under one mutex.
+// policy says stop, why. Workers record their outcomes under one mutex. Each tenant's outcome is
+// reported exactly once, whatever stops the run (the policy, a signal, both, a worker that
+// cannot start): the first outcome wins, later ones are dropped.
 class FleetRunner::Run {
  public:
   Run(const FleetRunner& runner, const std::vector<Tenant>& tenants, const Job& job,
       const HostOf& host_of)
-      : runner_(runner), tenants_(tenants), job_(job) {
+      : runner_(runner),
+        tenants_(tenants),
+        job_(job),
+        rate_sample_(min_failure_rate_sample(tenants.size())),
+        reported_(tenants.size()) {
     result_.statuses.assign(tenants.size(), TenantStatus::skipped);
     hosts_.reserve(tenants.size());
     for (const Tenant& t : tenants) hosts_.push_back(host_of(t));
@@ -56,11 +80,20 @@ class FleetRunner::Run {
     const int workers = std::max(1, runner_.limits_.concurrency);
     std::vector<std::thread> threads;
     std::atomic<int> active{workers};
-    for (int w = 0; w < workers; ++w) {
-      threads.emplace_back([&] {
-        work(batch);
-        --active;
-      });
+    const std::string thread_error = start_workers(
+        workers,
+        [&] {
+          work(batch);
+          --active;
+        },
+        threads);
+    if (!thread_error.empty()) {
+      // The workers that did start finish their tenant; no other tenant starts.
+      active -= workers - static_cast<int>(threads.size());
+      std::lock_guard<std::mutex> lock(outcome_mutex_);
+      result_.run_error = "cannot start a worker thread: " + thread_error;
+      if (policy_stop_.empty()) policy_stop_ = result_.run_error;
+      report_not_run(batch.close(), TenantStatus::skipped, result_.run_error);
     }
     watch_for_stop(batch, active);
     for (auto& t : threads) t.join();
@@ -81,17 +114,26 @@ class FleetRunner::Run {
   // reports its waiting tenants as skipped.
   void record(Batch& batch, std::size_t index, const TenantOutcome& outcome) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
-    result_.statuses[index] = outcome.status;
     ++finished_;
     if (!is_ok(outcome.status)) ++failed_;
-    runner_.reporter_.tenant_finished(outcome);
+    report(index, outcome);
     if (!policy_stop_.empty()) return;
     policy_stop_ = over_policy();
-    if (policy_stop_.empty()) return;
-    for (std::size_t i : batch.close()) {
-      runner_.reporter_.tenant_finished(
-          not_run(tenants_[i].id, TenantStatus::skipped, policy_stop_));
-    }
+    if (!policy_stop_.empty()) report_not_run(batch.close(), TenantStatus::skipped, policy_stop_);
+  }
+
+  // Reports `outcome` as tenant `index`'s, unless that tenant has one already (outcome_mutex_).
+  void report(std::size_t index, const TenantOutcome& outcome) {
+    if (reported_[index]) return;
+    reported_[index] = true;
+    result_.statuses[index] = outcome.status;
+    runner_.reporter_.tenant_finished(outcome);
+  }
+
+  // Reports tenants that never started as `status` with `reason` (outcome_mutex_ held).
+  void report_not_run(const std::vector<std::size_t>& indexes, TenantStatus status,
+                      const std::string& reason) {
+    for (std::size_t i : indexes) report(i, not_run(tenants_[i].id, status, reason));
   }
 
   // Why the failure policy stops the run, "" while it does not.
@@ -100,7 +142,7 @@ class FleetRunner::Run {
     if (policy.max_failures && failed_ >= *policy.max_failures) {
       return "max-failures reached (" + std::to_string(failed_) + " failed)";
     }
-    if (policy.max_failure_rate && finished_ > 0 &&
+    if (policy.max_failure_rate && static_cast<std::size_t>(finished_) >= rate_sample_ &&
         100.0 * failed_ / finished_ > *policy.max_failure_rate) {
       return "max-failure-rate exceeded (" + std::to_string(failed_) + " of " +
              std::to_string(finished_) + " failed)";
@@ -129,21 +171,16 @@ class FleetRunner::Run {
 
   void cancel_not_started(Batch& batch) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
-    for (std::size_t i : batch.close()) {
-      result_.statuses[i] = TenantStatus::cancelled;
-      runner_.reporter_.tenant_finished(
-          not_run(tenants_[i].id, TenantStatus::cancelled, kInterruptedBeforeStart));
-    }
+    report_not_run(batch.close(), TenantStatus::cancelled, kInterruptedBeforeStart);
   }
 
   // The tenants of a batch that never runs: cancelled after a signal, else skipped by the policy.
   void report_never_started(const std::vector<std::size_t>& indexes) {
-    const bool by_signal = runner_.stop_.stop_requested();
-    for (std::size_t i : indexes) {
-      const TenantStatus status = by_signal ? TenantStatus::cancelled : TenantStatus::skipped;
-      result_.statuses[i] = status;
-      runner_.reporter_.tenant_finished(
-          not_run(tenants_[i].id, status, by_signal ? kInterruptedBeforeStart : policy_stop_));
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    if (runner_.stop_.stop_requested()) {
+      report_not_run(indexes, TenantStatus::cancelled, kInterruptedBeforeStart);
+    } else {
+      report_not_run(indexes, TenantStatus::skipped, policy_stop_);
     }
   }
 
@@ -160,7 +197,9 @@ class FleetRunner::Run {
   std::mutex outcome_mutex_;  // guards result_, the counts and policy_stop_ while workers run
   int finished_ = 0;
   int failed_ = 0;
-  std::string policy_stop_;  // set once the failure policy says stop
+  std::string policy_stop_;        // set once the failure policy says stop
+  const std::size_t rate_sample_;  // --max-failure-rate waits for this many finished tenants
+  std::vector<bool> reported_;     // per tenant: its outcome was reported
 };
 
 FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::milliseconds grace,

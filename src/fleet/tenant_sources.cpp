@@ -1,6 +1,7 @@
 #include "pgfleet/fleet/tenant_sources.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -146,6 +147,15 @@ std::string problem_with(Tenant& t, int copies) {
   return {};
 }
 
+// Where a valid tenant's history lives: host:port/database[/schema] (host case-insensitive; no
+// dbname means the user name, as in libpq).
+std::string database_of(const Tenant& t) {
+  const ConnInfo& info = *t.conninfo;  // set by problem_with for every valid tenant
+  const std::string host = util::to_lower(info.host());
+  const std::string db = info.dbname().empty() ? info.user() : info.dbname();
+  return host + ":" + info.port() + "/" + db + (t.schema ? "/" + *t.schema : "");
+}
+
 }  // namespace
 
 std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
@@ -229,6 +239,17 @@ void validate_tenants(std::vector<Tenant>& tenants) {
   for (auto& t : tenants) {
     if (!t.invalid_reason.empty()) continue;
     t.invalid_reason = problem_with(t, copies[t.id]);
+  }
+  // A second tenant on the same database (and schema) would run the same migrations on the same
+  // history table as the first one: the first keeps it, the others are invalid.
+  std::unordered_map<std::string, std::string> first_tenant_on;
+  for (auto& t : tenants) {
+    if (!t.invalid_reason.empty()) continue;
+    const std::string database = database_of(t);
+    const auto [first, inserted] = first_tenant_on.emplace(database, t.id);
+    if (!inserted) {
+      t.invalid_reason = "same database as tenant " + first->second + " (" + database + ")";
+    }
   }
 }
 

@@ -23,11 +23,12 @@ json create_request(const std::string& name, const std::string& parent_id,
   return request;
 }
 
-CreatedBranch read_created(const json& answer) {
+// The created branch, its endpoints and operations; throws NeonError(protocol) on another shape.
+CreatedBranch read_created(const json& answer, const std::string& what) {
   CreatedBranch created;
-  created.branch = read_branch(answer.at("branch"));
-  created.endpoints = read_items(answer, "endpoints", read_endpoint);
-  created.operations = read_items(answer, "operations", read_operation);
+  created.branch = read_branch(object_field(answer, "branch", what));
+  created.endpoints = read_items(answer, "endpoints", what, read_endpoint);
+  created.operations = read_items(answer, "operations", what, read_operation);
   return created;
 }
 
@@ -57,7 +58,7 @@ NeonClient::CreateAttempt NeonClient::post_create(const std::string& path,
         tried.maybe_applied = true;  // created, but we cannot read it: look it up
         tried.problem = "unreadable answer";
       } else {
-        tried.created = read_created(answer);
+        tried.created = read_created(answer, "POST " + path);
       }
     } else if (tried.status >= 500) {
       tried.retry = true;

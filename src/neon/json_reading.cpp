@@ -16,7 +16,29 @@ std::string required_id(const json& object, const char* what) {
   return id;
 }
 
+NeonError unexpected_shape(const std::string& what, const std::string& problem) {
+  return NeonError(NeonErrorKind::protocol, 0, "Neon API answer to " + what + ": " + problem);
+}
+
 }  // namespace
+
+const json& object_field(const json& answer, const char* key, const std::string& what) {
+  if (!answer.is_object()) throw unexpected_shape(what, "not a JSON object");
+  const auto found = answer.find(key);
+  if (found == answer.end() || !found->is_object()) {
+    throw unexpected_shape(what, std::string("no \"") + key + "\" object");
+  }
+  return *found;
+}
+
+json array_field(const json& answer, const char* key, const std::string& what) {
+  if (!answer.is_object()) throw unexpected_shape(what, "not a JSON object");
+  const auto found = answer.find(key);
+  if (found == answer.end() || found->is_null()) return json::array();
+  if (!found->is_array())
+    throw unexpected_shape(what, std::string("\"") + key + "\" is not a list");
+  return *found;
+}
 
 std::string string_field(const json& object, const std::string& key) {
   if (!object.is_object()) return "";

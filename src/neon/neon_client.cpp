@@ -181,7 +181,8 @@ milliseconds NeonClient::retry_after_delay(const std::string& value) const {
 
 Project NeonClient::get_project(const std::string& project_id) {
   const std::string path = "/projects/" + project_id;
-  return read_project(parse_body(get_success(path), "GET " + path).at("project"));
+  return read_project(
+      object_field(parse_body(get_success(path), "GET " + path), "project", "GET " + path));
 }
 
 std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
@@ -194,7 +195,7 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
     if (!search.empty()) path += "&search=" + util::percent_encode(search);
     if (!cursor.empty()) path += "&cursor=" + util::percent_encode(cursor);
     const json body = parse_body(get_success(path), "GET " + path);
-    for (auto& branch : read_items(body, "branches", read_branch)) {
+    for (auto& branch : read_items(body, "branches", "GET " + path, read_branch)) {
       branches.push_back(std::move(branch));
     }
     std::string next;
@@ -209,7 +210,8 @@ std::vector<Branch> NeonClient::list_branches(const std::string& project_id,
 
 Branch NeonClient::get_branch(const std::string& project_id, const std::string& branch_id) {
   const std::string path = "/projects/" + project_id + "/branches/" + branch_id;
-  return read_branch(parse_body(get_success(path), "GET " + path).at("branch"));
+  return read_branch(
+      object_field(parse_body(get_success(path), "GET " + path), "branch", "GET " + path));
 }
 
 std::optional<Branch> NeonClient::find_branch_by_name(const std::string& project_id,
@@ -223,18 +225,21 @@ std::optional<Branch> NeonClient::find_branch_by_name(const std::string& project
 std::vector<Endpoint> NeonClient::list_endpoints(const std::string& project_id,
                                                  const std::string& branch_id) {
   const std::string path = "/projects/" + project_id + "/branches/" + branch_id + "/endpoints";
-  return read_items(parse_body(get_success(path), "GET " + path), "endpoints", read_endpoint);
+  return read_items(parse_body(get_success(path), "GET " + path), "endpoints", "GET " + path,
+                    read_endpoint);
 }
 
 Operation NeonClient::get_operation(const std::string& project_id,
                                     const std::string& operation_id) {
   const std::string path = "/projects/" + project_id + "/operations/" + operation_id;
-  return read_operation(parse_body(get_success(path), "GET " + path).at("operation"));
+  return read_operation(
+      object_field(parse_body(get_success(path), "GET " + path), "operation", "GET " + path));
 }
 
 std::vector<Operation> NeonClient::list_operations(const std::string& project_id) {
   const std::string path = "/projects/" + project_id + "/operations?limit=100";
-  return read_items(parse_body(get_success(path), "GET " + path), "operations", read_operation);
+  return read_items(parse_body(get_success(path), "GET " + path), "operations", "GET " + path,
+                    read_operation);
 }
 
 void NeonClient::wait_for_operations(const std::string& project_id,
@@ -273,8 +278,8 @@ DeletedBranch NeonClient::delete_branch(const std::string& project_id,
   }
   if (!is_success(response.status)) fail(response.status, response.body, "DELETE " + path);
   if (!response.body.empty()) {
-    result.operations =
-        read_items(parse_body(response, "DELETE " + path), "operations", read_operation);
+    result.operations = read_items(parse_body(response, "DELETE " + path), "operations",
+                                   "DELETE " + path, read_operation);
   }
   return result;
 }

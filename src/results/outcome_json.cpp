@@ -1,6 +1,7 @@
 #include "pgfleet/results/outcome_json.hpp"
 
 #include "pgfleet/util/rfc3339.hpp"
+#include "pgfleet/util/utf8.hpp"
 
 namespace pgfleet {
 namespace {
@@ -46,6 +47,23 @@ nlohmann::json outcome_to_json(const TenantOutcome& o) {
 
 std::string dump_json_line(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string printable_line(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const std::size_t bad = util::first_invalid_utf8_byte(rest).value_or(rest.size());
+    for (char c : rest.substr(0, bad)) {
+      const auto u = static_cast<unsigned char>(c);
+      out += u < 0x20 || u == 0x7f ? '?' : c;
+    }
+    if (bad == rest.size()) break;
+    out += "\xEF\xBF\xBD";  // U+FFFD for the one invalid byte, then go on after it
+    rest.remove_prefix(bad + 1);
+  }
+  return out;
 }
 
 std::string describe_problem(const TenantOutcome& o) {

@@ -151,6 +151,20 @@ std::optional<Version> heading_version(const std::string& line) {
   return space == std::string::npos ? std::nullopt : digits_as_version(rest.substr(0, space));
 }
 
+// The name in a section heading `-- version <V> (<name>)`.
+std::string heading_name(const std::string& line) {
+  const auto open = line.find(" (");
+  return line.substr(open + 2, line.size() - open - 3);
+}
+
+// `0010_add_users` of `.../0010_add_users.up.sql`: the version as its file writes it.
+std::string file_stem(const Migration& migration) {
+  std::string name = migration.up.path.substr(migration.up.path.find_last_of('/') + 1);
+  const std::string suffix = ".up.sql";
+  if (ends_with(name, suffix.c_str())) name.resize(name.size() - suffix.size());
+  return name;
+}
+
 std::optional<Version> missing_down_version(const std::string& line) {
   if (!starts_with(line, kMissingDown)) return std::nullopt;
   return digits_as_version(line.substr(std::strlen(kMissingDown)));
@@ -178,7 +192,10 @@ RollbackScript parse_rollback_script(std::string text) {
   RollbackScript script;
   const std::vector<std::string> lines = lines_of(text);
   for (std::size_t i = read_header(lines, script); i < lines.size(); ++i) {
-    if (const auto version = heading_version(lines[i])) script.versions.push_back(*version);
+    if (const auto version = heading_version(lines[i])) {
+      script.versions.push_back(*version);
+      script.section_names[*version] = heading_name(lines[i]);
+    }
     if (const auto version = missing_down_version(lines[i])) {
       script.missing_downs.push_back(*version);
     }
@@ -195,13 +212,21 @@ RollbackScript read_rollback_script(const std::string& path) {
   return parse_rollback_script(text.str());
 }
 
-std::string why_not_runnable(const RollbackScript& script) {
+std::string why_not_runnable(const RollbackScript& script, const MigrationSet& migrations) {
   const std::string refused = "rollback script cannot be run: ";
   if (!script.damage.empty()) return refused + "not a pgfleet rollback script: " + script.damage;
   if (script.missing_downs.empty()) return "";
-  const std::string marker = kMissingDown + std::strlen("-- ");  // without the comment dashes
-  return refused + marker + std::to_string(script.missing_downs.front()) +
-         " (that version has no .down file)";
+  const Version version = script.missing_downs.front();
+  const Migration* migration = migrations.find(version);
+  const auto named = script.section_names.find(version);
+  const std::string file = migration                             ? file_stem(*migration)
+                           : named != script.section_names.end() ? named->second
+                                                                 : std::string("?");
+  return refused + "version " + std::to_string(version) + " (" + file + ") has no .down file";
+}
+
+bool is_script_of(const RollbackScript& script, const std::string& tenant_id) {
+  return script.tenant_id == one_line(tenant_id);
 }
 
 }  // namespace pgfleet

@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "pgfleet/fleet/run_id.hpp"
@@ -66,6 +68,11 @@ void fsync_directory_of(const std::string& path) {
   ::close(fd);
 }
 
+// The longest path a run writes: a rollback script's temporary file (name up to 120 bytes).
+std::size_t longest_file_path(const std::string& run_path) {
+  return run_path.size() + std::strlen("/rollback/") + 120 + std::strlen(".sql.tmp-") + 2 * 10 + 1;
+}
+
 }  // namespace
 
 RunDirectory::RunDirectory(std::string path, std::string run_id)
@@ -74,8 +81,15 @@ RunDirectory::RunDirectory(std::string path, std::string run_id)
 RunDirectory RunDirectory::create(const std::string& results_dir, const std::string& run_id) {
   validate_run_id(run_id);
   const std::string base = results_dir.empty() ? "." : results_dir;
-  make_directories(base);
   const std::string path = join(base, run_id);
+  // Refused before anything is made: no directory left behind for a run that cannot write.
+  if (longest_file_path(path) >= PATH_MAX) {
+    throw ResultsError(fmt::format(
+        "the results path is too long ({} bytes): a run's files would pass the system's limit "
+        "of {} bytes per path",
+        base.size(), PATH_MAX));
+  }
+  make_directories(base);
   make_private_directory(path);
   make_private_directory(join(path, "rollback"));
   return RunDirectory(path, run_id);
@@ -139,14 +153,18 @@ std::string safe_file_name(const std::string& tenant_id) {
       out += fmt::format("%{:02X}", c);
     }
   }
+  // "A" and "a" would be one file on a case-insensitive volume (macOS, Windows): an id with an
+  // upper-case letter gets the hash suffix too. '~' never comes from an id (it is encoded).
+  const bool upper_case =
+      std::any_of(tenant_id.begin(), tenant_id.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
   constexpr std::size_t kMaxName = 120;
   constexpr std::size_t kKeep = 100;
-  if (out.size() > kMaxName) {
-    std::size_t keep = kKeep;
+  if (out.size() > kMaxName || upper_case) {
+    std::size_t keep = std::min(kKeep, out.size());
     // Do not cut a %XX escape in half.
-    if (out[keep - 1] == '%')
+    if (keep < out.size() && out[keep - 1] == '%')
       keep -= 1;
-    else if (out[keep - 2] == '%')
+    else if (keep < out.size() && out[keep - 2] == '%')
       keep -= 2;
     out = fmt::format("{}~{:016x}", out.substr(0, keep), util::fnv1a_64(tenant_id));
   }

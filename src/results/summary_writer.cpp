@@ -32,9 +32,14 @@ void SummaryWriter::set_neon(nlohmann::json neon) {
 }
 
 void SummaryWriter::run_started(const RunInfo& info) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  info_ = info;
-  durations_ms_.reserve(info.tenant_count);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    info_ = info;
+    durations_ms_.reserve(info.tenant_count);
+  }
+  // Written at the start too: a run that dies leaves a summary whose finished_at and exit_code
+  // are null, and its `neon` object if it was a preflight (README.md, "Results").
+  write(document(nullptr));
 }
 
 void SummaryWriter::tenant_finished(const TenantOutcome& outcome) {
@@ -44,6 +49,10 @@ void SummaryWriter::tenant_finished(const TenantOutcome& outcome) {
 }
 
 nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
+  return document(&summary);
+}
+
+nlohmann::json SummaryWriter::document(const RunSummary* summary) const {
   std::lock_guard<std::mutex> lock(mutex_);
   json migrations = json::array();
   for (const auto& m : migrations_) {
@@ -66,29 +75,30 @@ nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
                      {"p99", percentile(sorted, 99)},
                      {"max", sorted.back()}};
   }
-  json doc{
-      {"run_id", info_.run_id},
-      {"command", to_string(info_.command)},
-      {"pgfleet_version", PGFLEET_VERSION},
-      {"started_at", util::format_rfc3339_utc(info_.started_at)},
-      {"finished_at", util::format_rfc3339_utc(summary.finished_at)},
-      {"target", info_.target ? json(*info_.target) : json(nullptr)},
-      {"migrations", std::move(migrations)},
-      {"tenant_count", info_.tenant_count},
-      {"tenants_finished", finished},
-      {"counts", std::move(counts)},
-      {"duration_ms", std::move(durations)},
-      {"exit_code", summary.exit_code},
-      {"interrupted", summary.interrupted},
-      {"stop_reason", summary.stop_reason.empty() ? json(nullptr) : json(summary.stop_reason)}};
+  json doc{{"run_id", info_.run_id},
+           {"command", to_string(info_.command)},
+           {"pgfleet_version", PGFLEET_VERSION},
+           {"started_at", util::format_rfc3339_utc(info_.started_at)},
+           {"finished_at", summary ? json(util::format_rfc3339_utc(summary->finished_at)) : json()},
+           {"target", info_.target ? json(*info_.target) : json(nullptr)},
+           {"migrations", std::move(migrations)},
+           {"tenant_count", info_.tenant_count},
+           {"tenants_finished", finished},
+           {"counts", std::move(counts)},
+           {"duration_ms", std::move(durations)},
+           {"exit_code", summary ? json(summary->exit_code) : json()},
+           {"interrupted", summary ? summary->interrupted : false},
+           {"stop_reason",
+            summary && !summary->stop_reason.empty() ? json(summary->stop_reason) : json(nullptr)}};
   if (neon_) doc["neon"] = *neon_;
   return doc;
 }
 
-void SummaryWriter::run_finished(const RunSummary& summary) {
-  const std::string text =
-      to_json(summary).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  write_error_.write_atomically(path_, text);
+void SummaryWriter::run_finished(const RunSummary& summary) { write(to_json(summary)); }
+
+void SummaryWriter::write(const nlohmann::json& doc) {
+  write_error_.write_atomically(path_,
+                                doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 std::optional<std::string> SummaryWriter::write_error() const { return write_error_.get(); }

@@ -23,12 +23,17 @@ TenantsJsonlWriter::~TenantsJsonlWriter() {
 void TenantsJsonlWriter::tenant_finished(const TenantOutcome& outcome) {
   const std::string line = dump_json_line(outcome_to_json(outcome)) + "\n";
   std::lock_guard<std::mutex> lock(mutex_);
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
   std::size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       write_error_.keep("cannot append to " + path_ + ": " + std::strerror(errno));
+      // A disk that filled up mid-line leaves no half line behind: the file keeps whole lines.
+      if (done > 0 && before >= 0 && ::ftruncate(fd_, before) != 0) {
+        write_error_.keep("cannot remove a partial line from " + path_);
+      }
       return;
     }
     done += static_cast<std::size_t>(n);

@@ -55,6 +55,8 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
   query(fleet.control_plane_db, "INSERT INTO tenants (id, connection_string) VALUES " + rows);
   if (bad_rows == BadRows::include) {
     const std::string first = fleet.tenant_dbs.front();
+    // Its own database: a second tenant on `first` would be invalid (same database), not failed.
+    const std::string wrong_password_db = create_database(name + "_wrongpw");
     query(fleet.control_plane_db,
           "INSERT INTO tenants (id, connection_string) VALUES "
           "('', " +
@@ -73,7 +75,7 @@ Fleet make_fleet(const std::string& name, int tenants, BadRows bad_rows, double 
               canary_password_encoded() +
               "@[::1/x'),"
               "('wrong_password', " +
-              sql_literal(tenant_url(first, "not-the-password", cluster().port)) +
+              sql_literal(tenant_url(wrong_password_db, "not-the-password", cluster().port)) +
               "),"
               "('closed_port', " +
               sql_literal(tenant_url(first, canary_password_encoded(), "1")) +

@@ -422,15 +422,16 @@ TEST_CASE(
         ws, {tenant_row("a", emu.parent_dsn("tenant_a", ParentHost::direct)),
              tenant_row("by-ip", literal),
              tenant_row("elsewhere", "postgresql://app:pw@db.prod.example.invalid:5432/tenant_a"),
-             // Each of these names the parent's endpoint but could still reach 127.0.0.1.
+             // Each of these names the parent's endpoint but could still reach 127.0.0.1. Each
+             // names its own database: a second tenant on one database would be `invalid`.
              tenant_row("hostaddr",
-                        kv_dsn(emu, emu.parent_endpoint_host(), "tenant_b", " hostaddr=127.0.0.1")),
-             tenant_row("two-hosts", replace_all(emu.parent_dsn("tenant_b", ParentHost::direct),
+                        kv_dsn(emu, emu.parent_endpoint_host(), "tenant_c", " hostaddr=127.0.0.1")),
+             tenant_row("two-hosts", replace_all(emu.parent_dsn("tenant_d", ParentHost::direct),
                                                  emu.parent_endpoint_host() + ":" + emu.pg_port(),
                                                  emu.parent_endpoint_host() + ":" + emu.pg_port() +
                                                      ",127.0.0.1:" + emu.pg_port())),
              tenant_row("query-host",
-                        emu.parent_dsn("tenant_b", ParentHost::direct) + "&host=127.0.0.1")});
+                        emu.parent_dsn("tenant_e", ParentHost::direct) + "&host=127.0.0.1")});
     const ParentWatch watch(emu);
     const CliRun run = run_cli(preflight_args("apply", emu, ws, tenants, ws.results("skip")),
                                ws.dir, neon_env(emu));

@@ -100,6 +100,20 @@ TEST_CASE("conninfo tolerates a raw @ in a URI password", "[conninfo]") {
   CHECK(info.host() == "host.example");
 }
 
+TEST_CASE("conninfo refuses a raw / in a URI password instead of reading it as a path",
+          "[conninfo]") {
+  // libpq would read host "app", port 2024 and a database name holding the password.
+  const std::string message = parse_error("postgresql://app:2024/Spring!@db/x");
+  CHECK_THAT(message, Catch::Contains("%2F"));
+  CHECK(message.find("Spring") == std::string::npos);
+  CHECK(message.find("2024") == std::string::npos);
+  const auto encoded = ConnInfo::parse("postgresql://app:2024%2FSpring!@db/x");
+  CHECK(encoded.password() == "2024/Spring!");
+  CHECK(encoded.host() == "db");
+  CHECK(encoded.dbname() == "x");
+  CHECK(ConnInfo::parse("postgresql://h/db%40x").dbname() == "db@x");
+}
+
 TEST_CASE("conninfo parses key=value strings", "[conninfo]") {
   const auto info = ConnInfo::parse(
       "  host=db.example.com port = 6000 dbname='my db' user=bob  connect_timeout=5 ");

@@ -169,3 +169,79 @@ TEST_CASE("a stop request lets running tenants finish and cancels the ones not s
   CHECK(cancelled >= 25);
   CHECK(started <= 5);
 }
+
+TEST_CASE("a tenant stopped by the failure policy and then a signal is reported once") {
+  auto tenants = make_tenants(30, 1);
+  Collector reporter;
+  StopControl stop;
+  FailurePolicy policy;
+  policy.max_failures = 1;
+  FleetRunner runner({2, 0}, policy, std::chrono::milliseconds(5000), reporter, stop);
+  std::atomic<bool> t1_started{false};
+  auto result = runner.run(
+      tenants,
+      [&](const Tenant& t) {
+        if (t.id == "t0") {
+          // Fails once t1 runs: t1 is still running when the policy closes the pool.
+          for (int i = 0; i < 500 && !t1_started; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          return outcome(t, TenantStatus::failed);
+        }
+        t1_started = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        stop.request_stop(SIGINT);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return outcome(t, TenantStatus::applied);
+      },
+      by_connection_string());
+  std::map<std::string, int> times;
+  for (const auto& o : reporter.outcomes) ++times[o.tenant_id];
+  CHECK(reporter.outcomes.size() == 30);
+  CHECK(times.size() == 30);
+  for (const auto& [id, n] : times) CHECK(n == 1);
+  int skipped = 0, cancelled = 0;
+  for (auto s : result.statuses) {
+    skipped += s == TenantStatus::skipped;
+    cancelled += s == TenantStatus::cancelled;
+  }
+  CHECK(skipped == 28);  // the first reason wins: the policy stopped them
+  CHECK(cancelled == 0);
+  CHECK(result.interrupted);
+}
+
+TEST_CASE("max-failure-rate waits for a minimum sample before it judges") {
+  CHECK(min_failure_rate_sample(1) == 1);
+  CHECK(min_failure_rate_sample(10) == 1);
+  CHECK(min_failure_rate_sample(11) == 2);
+  CHECK(min_failure_rate_sample(100) == 10);
+  CHECK(min_failure_rate_sample(1000) == 20);
+
+  // The first tenant of 1000 fails, the rest succeed: 1 of 20 is not over 5%.
+  auto tenants = make_tenants(1000, 1);
+  Collector reporter;
+  StopControl stop;
+  FailurePolicy policy;
+  policy.max_failure_rate = 5.0;
+  FleetRunner runner({1, 0}, policy, std::chrono::milliseconds(1000), reporter, stop);
+  int n = 0;
+  auto result = runner.run(
+      tenants,
+      [&](const Tenant& t) {
+        return outcome(t, n++ == 0 ? TenantStatus::failed : TenantStatus::applied);
+      },
+      by_connection_string());
+  CHECK(n == 1000);
+  CHECK(result.stop_reason.empty());
+
+  // Every tenant of 100 fails: the rate trips once the sample (10) has finished.
+  auto hundred = make_tenants(100, 1);
+  Collector failing_reporter;
+  FleetRunner failing({1, 0}, policy, std::chrono::milliseconds(1000), failing_reporter, stop);
+  n = 0;
+  auto stopped = failing.run(
+      hundred, [&](const Tenant& t) { return ++n, outcome(t, TenantStatus::failed); },
+      by_connection_string());
+  CHECK(n == 10);
+  CHECK(failing_reporter.outcomes.size() == 100);
+  CHECK(stopped.stop_reason.find("max-failure-rate") != std::string::npos);
+}

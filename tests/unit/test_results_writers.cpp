@@ -201,6 +201,13 @@ TEST_CASE("tenants.jsonl lines from many threads never interleave") {
   for (const auto& line : lines) CHECK_NOTHROW(json::parse(line));
 }
 
+TEST_CASE("tenants.jsonl on a full disk keeps the failure and never throws") {
+  TenantsJsonlWriter writer("/dev/full");  // every write fails with ENOSPC
+  CHECK_NOTHROW(writer.tenant_finished(failed_outcome("t1", 1)));
+  REQUIRE(writer.write_error());
+  CHECK_THAT(*writer.write_error(), Catch::Contains("No space left on device"));
+}
+
 TEST_CASE("invalid UTF-8 in a server message does not break the JSON line") {
   TempRun run;
   TenantsJsonlWriter writer(run.dir->file("tenants.jsonl"));

@@ -57,8 +57,23 @@ TEST_CASE("a rollback script reads back what the writer wrote") {
   // The .down line "-- version one of the cleanup (keep)" is .down text, not a heading.
   CHECK(script.versions == std::vector<Version>{4, 3, 2});
   CHECK(script.missing_downs == std::vector<Version>{3});
-  CHECK(why_not_runnable(script) ==
-        "rollback script cannot be run: pgfleet: missing-down 3 (that version has no .down file)");
+  CHECK(why_not_runnable(script, mixed_set()) ==
+        "rollback script cannot be run: version 3 (3_backfill) has no .down file");
+  CHECK(is_script_of(script, "acme"));
+  CHECK_FALSE(is_script_of(script, "ACME"));
+}
+
+TEST_CASE("a version without .down is named with its file, or its heading once the file is gone") {
+  Migration padded = test::make_migration(10, "add_users", "CREATE TABLE users (id int);\n");
+  padded.up.path = "migrations/0010_add_users.up.sql";
+  const MigrationSet set({padded});
+  const std::string text =
+      format_rollback_script(applied("acme", 9, {10}), set, std::nullopt, kRunId, kGeneratedAt);
+  const RollbackScript script = parse_rollback_script(text);
+  CHECK(why_not_runnable(script, set) ==
+        "rollback script cannot be run: version 10 (0010_add_users) has no .down file");
+  CHECK(why_not_runnable(script, MigrationSet{}) ==
+        "rollback script cannot be run: version 10 (add_users) has no .down file");
 }
 
 TEST_CASE("a transactional rollback script reads back as runnable in one transaction") {
@@ -73,7 +88,8 @@ TEST_CASE("a transactional rollback script reads back as runnable in one transac
   CHECK(script.steps == RollbackSteps::one_transaction);
   CHECK(script.versions == std::vector<Version>{2, 1});
   CHECK(script.missing_downs.empty());
-  CHECK(why_not_runnable(script).empty());
+  CHECK(why_not_runnable(script, set).empty());
+  CHECK(is_script_of(script, "Tenant\nTwo"));
 
   std::string crlf;
   for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
@@ -88,12 +104,12 @@ TEST_CASE("a damaged rollback script is refused and says why") {
 
   const RollbackScript empty = parse_rollback_script("");
   CHECK_THAT(empty.damage, Catch::Contains("-- pgfleet rollback script"));
-  CHECK_THAT(why_not_runnable(empty),
+  CHECK_THAT(why_not_runnable(empty, MigrationSet{}),
              Catch::StartsWith("rollback script cannot be run: not a pgfleet rollback script"));
 
   const RollbackScript headless = parse_rollback_script(text.substr(text.find('\n') + 1));
   CHECK_FALSE(headless.damage.empty());
-  CHECK_FALSE(why_not_runnable(headless).empty());
+  CHECK_FALSE(why_not_runnable(headless, MigrationSet{}).empty());
 
   std::string bad_version = text;
   const std::string to_line = "-- to_version: 2 (after the run)";
@@ -101,7 +117,8 @@ TEST_CASE("a damaged rollback script is refused and says why") {
   bad_version.replace(bad_version.find(to_line), to_line.size(), "-- to_version: two");
   const RollbackScript garbled = parse_rollback_script(bad_version);
   CHECK_THAT(garbled.damage, Catch::Contains("-- to_version: two"));
-  CHECK_THAT(why_not_runnable(garbled), Catch::Contains("not a pgfleet rollback script"));
+  CHECK_THAT(why_not_runnable(garbled, MigrationSet{}),
+             Catch::Contains("not a pgfleet rollback script"));
 }
 
 TEST_CASE("a rollback script file is read from disk or named in the error") {

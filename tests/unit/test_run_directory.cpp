@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -112,6 +113,20 @@ TEST_CASE("tenant ids become safe, unique file names") {
                                         "%2Ea", "x",     "x.",  long_a, long_b};
   for (const auto& id : ids) names.insert(safe_file_name(id));
   CHECK(names.size() == ids.size());
+}
+
+TEST_CASE("tenant ids that differ only in case get names that differ ignoring case") {
+  const auto folded = [](std::string name) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+  };
+  std::set<std::string> names;
+  const std::vector<std::string> ids = {"a", "A", "acme", "Acme", "ACME", "aCmE", "a/b", "A/B"};
+  for (const auto& id : ids) names.insert(folded(safe_file_name(id)));
+  CHECK(names.size() == ids.size());
+  CHECK(safe_file_name("acme") == "acme");  // lower-case ids keep their plain names
+  CHECK(safe_file_name("Acme").rfind("Acme~", 0) == 0);
+  CHECK(safe_file_name(std::string(300, 'A')).size() <= 120);
 }
 
 TEST_CASE("a hostile tenant id cannot write outside the rollback directory") {

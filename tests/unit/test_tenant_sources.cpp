@@ -129,6 +129,26 @@ TEST_CASE("validation marks bad rows invalid and keeps good ones") {
   CHECK_THAT(tenants[10].invalid_reason, Catch::Contains("control character"));
 }
 
+TEST_CASE("a second tenant on the same database or schema is invalid, the first is kept") {
+  std::vector<Tenant> tenants = {
+      {"first", "postgres://u:pw@DB1:5432/app", std::nullopt, std::nullopt, ""},
+      {"same", "host=db1 port=5432 dbname=app user=other", std::nullopt, std::nullopt, ""},
+      {"other_port", "postgres://db1:5433/app", std::nullopt, std::nullopt, ""},
+      {"other_db", "postgres://db1/app2", std::nullopt, std::nullopt, ""},
+      {"schema_a", "postgres://db1/shared", std::string("a"), std::nullopt, ""},
+      {"schema_b", "postgres://db1/shared", std::string("b"), std::nullopt, ""},
+      {"schema_a2", "postgres://db1/shared", std::string("a"), std::nullopt, ""},
+  };
+  validate_tenants(tenants);
+  CHECK(tenants[0].invalid_reason.empty());
+  CHECK(tenants[1].invalid_reason == "same database as tenant first (db1:5432/app)");
+  CHECK(tenants[2].invalid_reason.empty());
+  CHECK(tenants[3].invalid_reason.empty());
+  CHECK(tenants[4].invalid_reason.empty());
+  CHECK(tenants[5].invalid_reason.empty());
+  CHECK(tenants[6].invalid_reason == "same database as tenant schema_a (db1:5432/shared/a)");
+}
+
 TEST_CASE("validation never puts the password into a reason") {
   const std::string canary = "p@ss:/%#' word";
   std::vector<Tenant> tenants = {

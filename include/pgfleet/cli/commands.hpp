@@ -15,4 +15,8 @@ int cmd_lint(const Options& o);
 int cmd_new(const Options& o);
 int cmd_neon_cleanup(const Options& o);
 
+// Checks the flags of `neon cleanup` (--older-than, --neon-api, NEON_API_KEY) before it runs.
+// Throws UsageError.
+void check_neon_cleanup_flags(const Options& o);
+
 }  // namespace pgfleet::cli

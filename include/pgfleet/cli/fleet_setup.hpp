@@ -16,8 +16,12 @@ namespace pgfleet::cli {
 // Loads --migrations; a bad set is a UsageError listing every bad file.
 MigrationSet load_migrations(const Options& o);
 // Tenants from --control-plane / --tenants / --dsn (exactly one source), then --only,
-// --exclude, --shard; bad rows come back with invalid_reason set.
+// --exclude, --shard; bad rows come back with invalid_reason set. An empty selection is a
+// UsageError naming the source and the filters, unless --allow-empty.
 std::vector<Tenant> load_fleet(const Options& o);
+// Checks every flag of a fleet command (one tenant source, durations, policy, --grace, --shard,
+// --target, --version) before it does anything. Throws UsageError.
+void check_fleet_flags(const Options& o);
 // RunSettings from the flags (durations, tx mode, target).
 RunSettings run_settings(const Options& o, const std::string& run_id);
 ConnectSettings connect_settings(const Options& o, const std::string& run_id);

@@ -20,6 +20,7 @@ struct Options {
   std::vector<std::string> dsns;
   std::vector<std::string> only, exclude;
   std::string shard;
+  bool allow_empty = false;  // an empty selection exits 0 instead of 2
   // Common flags.
   std::string config;
   std::string migrations_dir = "./migrations";

@@ -29,7 +29,13 @@ struct FleetResult {
   std::vector<TenantStatus> statuses;  // one per tenant, in input order
   std::string stop_reason;             // why tenants were skipped or cancelled, "" if none
   bool interrupted = false;            // a signal stopped the run
+  std::string run_error;  // non-empty: the run itself failed (no worker thread could start)
 };
+
+// --max-failure-rate is judged only once this many tenants finished, so that the first failure
+// of a large fleet does not stop it: 10% of the fleet, at least 1 and at most 20 (README.md,
+// "Failure policy").
+std::size_t min_failure_rate_sample(std::size_t fleet_size);
 
 class FleetRunner {
  public:
@@ -42,7 +48,9 @@ class FleetRunner {
               Reporter& reporter, StopControl& stop);
 
   // Runs `job` for every tenant; tenants never started get `skipped` (policy) or `cancelled`
-  // (signal) outcomes, reported like the others. Returns when every tenant has an outcome.
+  // (signal) outcomes, reported like the others. Every tenant is reported exactly once, the
+  // first reason wins. A worker thread that cannot start stops the run like the failure policy
+  // and sets run_error. Returns when every tenant has an outcome.
   FleetResult run(const std::vector<Tenant>& tenants, const Job& job, const HostOf& host_of);
 
  private:

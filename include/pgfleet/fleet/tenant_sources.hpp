@@ -43,8 +43,8 @@ Tenant tenant_from_dsn(const std::string& dsn);
 
 // Marks bad rows invalid (sets invalid_reason, keeps the first reason found): empty id, an id
 // that appears more than once (every occurrence: no way to know which row is right), an empty,
-// unparsable or hostless connection string, a bad schema name. Never throws; reasons never
-// contain a password.
+// unparsable or hostless connection string, a bad schema name, a second tenant on the same
+// host:port/database[/schema] as an earlier one. Never throws; reasons never contain a password.
 void validate_tenants(std::vector<Tenant>& tenants);
 
 // True for a schema name pgfleet accepts: [A-Za-z_][A-Za-z0-9_$]*, at most 63 bytes, not pg_*.

@@ -21,6 +21,11 @@ inline constexpr const char* kDefaultApiBase = "https://console.neon.tech/api/v2
 // slashes removed.
 std::string resolve_api_base(const std::optional<std::string>& flag);
 
+// Refuses an API base that would send the API key in clear or to nowhere sensible: https:// is
+// required, plain http:// only for a loopback host (127.0.0.0/8, ::1, localhost) such as a local
+// emulator. Throws std::invalid_argument (without the URL, which may hold credentials).
+void require_safe_api_base(const std::string& api_base);
+
 // Receives one human-readable line per notable event (retries, waits). Never holds the key.
 using NeonLog = std::function<void(const std::string& line)>;
 

@@ -22,6 +22,10 @@ nlohmann::json outcome_to_json(const TenantOutcome& outcome);
 // `value` on one line; invalid UTF-8 is replaced (U+FFFD) instead of throwing.
 std::string dump_json_line(const nlohmann::json& value);
 
+// `text` safe to print on a terminal as one line: each byte of invalid UTF-8 becomes U+FFFD and
+// each control character '?' (a server message or tenant id could hold escape sequences).
+std::string printable_line(const std::string& text);
+
 // One line describing what went wrong, e.g.
 // `42P01 relation "x" does not exist (version 3, line 2)`, or the outcome's reason; "" if none.
 std::string describe_problem(const TenantOutcome& outcome);

@@ -15,6 +15,7 @@
 //
 // A version without a .down gets the line `-- pgfleet: missing-down <V>` as its section body.
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,16 +43,20 @@ struct RollbackScript {
   std::optional<Version> from_version;  // before the run that wrote it
   std::optional<Version> to_version;    // after that run
   RollbackSteps steps = RollbackSteps::one_transaction;
-  std::vector<Version> versions;       // the versions it undoes, newest first
-  std::vector<Version> missing_downs;  // those of them that had no .down file
-  std::string damage;                  // non-empty: its header is not one pgfleet writes
+  std::vector<Version> versions;                 // the versions it undoes, newest first
+  std::vector<Version> missing_downs;            // those of them that had no .down file
+  std::map<Version, std::string> section_names;  // the name in each version's heading
+  std::string damage;                            // non-empty: its header is not one pgfleet writes
 };
 
 // Reads a script's text. Lines of .down text are never taken for damage. Never throws.
 RollbackScript parse_rollback_script(std::string text);
 // Reads and parses a script file. Throws ResultsError ("cannot read <path>").
 RollbackScript read_rollback_script(const std::string& path);
-// Why `rollback --run` must not run the script (damage, a missing .down), or "" if it may.
-std::string why_not_runnable(const RollbackScript& script);
+// Why `rollback --run` must not run the script, or "" if it may: damage, or a version without a
+// .down, named with its file, e.g. "version 10 (0010_add_users) has no .down file".
+std::string why_not_runnable(const RollbackScript& script, const MigrationSet& migrations);
+// Whether the script's header names `tenant_id` (as the writer wrote it into the comment).
+bool is_script_of(const RollbackScript& script, const std::string& tenant_id);
 
 }  // namespace pgfleet

@@ -48,9 +48,10 @@ void write_file_atomically(const std::string& path, const std::string& content,
                            Durability durability = Durability::synced);
 
 // A file name (without extension) for a tenant id that cannot leave its directory and stays
-// unique: bytes outside [A-Za-z0-9_-.] are percent-encoded (%XX, '%' too), a leading '.' is
-// encoded, an empty id becomes "%empty", and names over 120 bytes are cut to 100 and given
-// "~" + 16 hex digits of the id's FNV-1a 64 hash.
+// unique, also on a case-insensitive volume: bytes outside [A-Za-z0-9_-.] are percent-encoded
+// (%XX, '%' too), a leading '.' is encoded, an empty id becomes "%empty"; names over 120 bytes
+// are cut to 100, and they and ids with an upper-case letter get "~" + 16 hex digits of the
+// id's FNV-1a 64 hash ("A" -> "A~<hash>", "a" -> "a").
 std::string safe_file_name(const std::string& tenant_id);
 
 }  // namespace pgfleet

@@ -29,6 +29,8 @@ class SummaryWriter : public Reporter {
   // The `neon` object (project, branch id/name, deleted) when a preflight branch was used.
   void set_neon(nlohmann::json neon);
 
+  // Also writes summary.json at once, finished_at and exit_code null, so that a run that dies
+  // leaves one (with its `neon` object: set_neon before run_started).
   void run_started(const RunInfo& info) override;
   void tenant_finished(const TenantOutcome& outcome) override;
   // Writes summary.json atomically. Never throws: a failure is kept for write_error().
@@ -40,6 +42,9 @@ class SummaryWriter : public Reporter {
   std::optional<std::string> write_error() const;
 
  private:
+  nlohmann::json document(const RunSummary* summary) const;  // nullptr: not finished yet
+  void write(const nlohmann::json& doc);                     // atomically; failures kept
+
   mutable std::mutex mutex_;
   std::string path_;
   std::vector<MigrationSummary> migrations_;

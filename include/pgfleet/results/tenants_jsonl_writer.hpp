@@ -19,7 +19,8 @@ class TenantsJsonlWriter : public Reporter {
   TenantsJsonlWriter& operator=(const TenantsJsonlWriter&) = delete;
 
   // Appends the outcome's line with one write(2), thread-safe. Never throws (it runs on worker
-  // threads): a failed write is kept for write_error().
+  // threads): a failed write is kept for write_error(), and a line cut short (disk full) is
+  // removed again, so the file holds whole lines only.
   void tenant_finished(const TenantOutcome& outcome) override;
   // The first write failure, if any (the CLI reports it and exits non-zero).
   std::optional<std::string> write_error() const;
