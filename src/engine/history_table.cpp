@@ -165,23 +165,23 @@ std::string HistoryTable::fingerprint(const std::vector<HistoryRow>& rows) {
 }
 
 std::string HistoryTable::lock_or_raise_sql() const {
-  // Names the holder (pid, application_name, state), so that a lock left by a dead runner's
-  // backend can be found and ended (README "Safety").
-  const auto key = static_cast<std::uint64_t>(lock_key_);
-  const std::string holder =
-      "coalesce((SELECT string_agg(format('pid %s, application_name %L, %s since %s', l.pid, "
-      "a.application_name, a.state, a.state_change), '; ') FROM pg_locks l LEFT JOIN "
-      "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND "
-      "l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
-      "l.classid = " +
-      std::to_string(key >> 32) + " AND l.objid = " + std::to_string(key & 0xffffffffULL) +
-      " AND l.objsubid = 1 AND l.pid <> pg_backend_pid()), 'holder not visible')";
   return "  IF NOT pg_try_advisory_xact_lock(" + std::to_string(lock_key_) +
          ") THEN\n"
          "    RAISE EXCEPTION 'pgfleet: another pgfleet run holds the lock on " +
-         qualified_name_ + " (held by %)', " + holder +
-         " USING ERRCODE = 'PF001';\n"
+         qualified_name_ +
+         "' USING ERRCODE = 'PF001';\n"
          "  END IF;\n";
+}
+
+std::string HistoryTable::lock_holder_sql() const {
+  const auto key = static_cast<std::uint64_t>(lock_key_);
+  return "SELECT string_agg(format('pid %s, application_name %L, %s since %s', l.pid, "
+         "a.application_name, a.state, a.state_change), '; ') AS holder FROM pg_locks l LEFT "
+         "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
+         "l.classid = " +
+         std::to_string(key >> 32) + " AND l.objid = " + std::to_string(key & 0xffffffffULL) +
+         " AND l.objsubid = 1 AND l.pid <> pg_backend_pid()";
 }
 
 std::string HistoryTable::guard_sql(const std::string& expected_fingerprint) const {

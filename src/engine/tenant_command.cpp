@@ -151,6 +151,9 @@ TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction d
   if (step.error && step.error->sqlstate == kSessionLostSqlstate) {
     outcome_.status = TenantStatus::dirty;
   }
+  if (step.error && step.error->sqlstate == kLockBusySqlstate && step.end == StepEnd::failed) {
+    name_lock_holder();
+  }
   if (step.error && step.error->version) {
     const Migration* m = migrations_.find(*step.error->version);
     const bool no_tx =
@@ -167,6 +170,17 @@ TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction d
     }
   }
   return Loop::stop;
+}
+
+void TenantCommand::name_lock_holder() {
+  // A lock left by a dead runner's backend is only ended by a human: say whose it is.
+  try {
+    const QueryResult r = session_->exec(history_.lock_holder_sql());
+    if (!r.rows.empty() && r.rows[0][0])
+      outcome_.error->message += " (held by " + *r.rows[0][0] + ")";
+  } catch (const DbError&) {
+    // The message without the holder is still true.
+  }
 }
 
 TenantCommand::Loop TenantCommand::recover_lost_connection(

@@ -92,6 +92,8 @@ class TenantCommand {
   enum class OrphanWait { settled, still_active };
 
   Loop after_history_changed(const StepContext& used);
+  // Appends who holds the tenant's advisory lock to the error of a tenant that gave up on it.
+  void name_lock_holder();
   // Polls until no other backend of this run is active on the database, up to lock_timeout + 5 s.
   OrphanWait wait_for_orphaned_backends();
   // After a lost connection: true if `m` ended as the step meant (applied by this run, or
