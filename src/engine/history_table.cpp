@@ -173,6 +173,17 @@ std::string HistoryTable::lock_or_raise_sql() const {
          "  END IF;\n";
 }
 
+std::string HistoryTable::lock_holder_sql() const {
+  const auto key = static_cast<std::uint64_t>(lock_key_);
+  return "SELECT string_agg(format('pid %s, application_name %L, %s since %s', l.pid, "
+         "a.application_name, a.state, a.state_change), '; ') AS holder FROM pg_locks l LEFT "
+         "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
+         "l.classid = " +
+         std::to_string(key >> 32) + " AND l.objid = " + std::to_string(key & 0xffffffffULL) +
+         " AND l.objsubid = 1 AND l.pid <> pg_backend_pid()";
+}
+
 std::string HistoryTable::guard_sql(const std::string& expected_fingerprint) const {
   return "DO $pgfleet$ BEGIN\n" + lock_or_raise_sql() + "  IF " +
          fingerprint_expression(qualified_name_) + " IS DISTINCT FROM " +

@@ -42,6 +42,17 @@ std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState
          sql_literal(ctx.settings.applied_by) + ");\n";
 }
 
+// A DO block raising `sqlstate` with `message` unless this transaction runs in the server
+// session that `probe` was set in (same backend, probe still there).
+std::string probe_check_sql(const SessionProbe& probe, const char* sqlstate,
+                            const std::string& message) {
+  return "DO $pgfleet$ BEGIN\n  IF current_setting('pgfleet.session_probe', true) IS DISTINCT "
+         "FROM " +
+         sql_literal(probe.token) + " OR pg_backend_pid()::text <> " +
+         sql_literal(probe.backend_pid) + " THEN\n    RAISE EXCEPTION " + sql_literal(message) +
+         " USING ERRCODE = '" + sqlstate + "';\n  END IF;\nEND $pgfleet$;\n";
+}
+
 }  // namespace
 
 void MigrationScript::add_sql(std::string_view sql) {
@@ -147,7 +158,12 @@ MigrationScript revert_transaction_script(const StepContext& ctx, const Migratio
 std::string reset_session_settings_sql(const StepContext& ctx) {
   std::string sql = "RESET lock_timeout;\nRESET statement_timeout;\n";
   if (ctx.history.tenant_schema()) sql += "RESET search_path;\n";
-  return sql;
+  return sql + "RESET pgfleet.session_probe;\n";
+}
+
+std::string session_probe_sql(const std::string& token) {
+  return "SELECT set_config('pgfleet.session_probe', " + sql_literal(token) +
+         ", false) AS probe, pg_backend_pid()::text AS backend_pid";
 }
 
 const MigrationFile& step_file(const Migration& migration, Direction direction) {
@@ -156,8 +172,17 @@ const MigrationFile& step_file(const Migration& migration, Direction direction) 
 }
 
 std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& migration,
-                                     Direction direction) {
-  std::string sql = guard_with_lock_timeout(ctx);
+                                     Direction direction, const SessionProbe& probe) {
+  // The probe set by session_probe_sql() must still be here: else a transaction pooler gave
+  // this transaction another server connection, and nothing is claimed.
+  std::string sql = probe_check_sql(probe, kSessionMovedSqlstate,
+                                    "the server session changed between two transactions: a "
+                                    "transaction-pooling PgBouncer is in front of this tenant, so "
+                                    "a no-transaction migration could run without its "
+                                    "lock_timeout, statement_timeout and search_path. Connect "
+                                    "through the direct host (for Neon, the host without "
+                                    "-pooler) and run again; nothing was claimed");
+  sql += guard_with_lock_timeout(ctx);
   if (direction == Direction::up) {
     sql += history_row_sql(ctx, migration, RowState::pending, "NULL");
   } else {
@@ -165,14 +190,22 @@ std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& mi
            " SET state = 'pending', run_id = " + sql_literal(ctx.settings.run_id) +
            " WHERE version = " + std::to_string(migration.version) + ";\n";
   }
-  // Session-level SETs made in a committed transaction stay for the statements that follow.
+  // Session-level SETs committed with the claim stay for the statements that follow; the
+  // finish (or a failure path) RESETs them.
   sql += settings_sql(ctx, step_file(migration, direction).directives, SetScope::session);
   return sql;
 }
 
 std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
-                                      Direction direction, Millis duration) {
-  std::string sql = reset_session_settings_sql(ctx);
+                                      Direction direction, Millis duration,
+                                      const SessionProbe& probe) {
+  std::string sql = probe_check_sql(probe, kSessionLostSqlstate,
+                                    "the server session changed while the no-transaction "
+                                    "statements ran (a transaction-pooling PgBouncer?): they may "
+                                    "have run without their lock_timeout, statement_timeout and "
+                                    "search_path; the tenant is dirty until a human looked and ran "
+                                    "`pgfleet repair`. Connect through the direct host");
+  sql += reset_session_settings_sql(ctx);
   const std::string where =
       " WHERE version = " + std::to_string(migration.version) +
       " AND state = 'pending' AND run_id = " + sql_literal(ctx.settings.run_id);

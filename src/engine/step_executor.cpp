@@ -1,6 +1,8 @@
 #include "pgfleet/engine/step_executor.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 #include <thread>
 
 #include "pgfleet/engine/history_table.hpp"
@@ -38,6 +40,14 @@ std::optional<Version> only_version(const MigrationScript& script) {
   const auto versions = script.versions();
   if (versions.size() == 1) return versions.front();
   return std::nullopt;
+}
+
+// A fresh random token for the session probe.
+std::string random_token() {
+  static thread_local std::mt19937_64 engine{std::random_device{}()};
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(engine()));
+  return text;
 }
 
 }  // namespace
@@ -139,50 +149,38 @@ StepResult StepExecutor::run_transaction(Session& session, const std::string& sq
 
 StepResult StepExecutor::run_no_transaction(Session& session, const StepContext& ctx,
                                             const Migration& migration, Direction direction) {
+  // Probe the server session, then claim in the next transaction only if it is still the same
+  // one (README "Safety"); every failure path RESETs what was SET.
+  const auto with_version = [&](StepResult r) {
+    if (r.error && !r.error->version) r.error->version = migration.version;
+    return r;
+  };
+  SessionProbe probe{random_token(), ""};
+  StepResult probed = run_transaction(session, session_probe_sql(probe.token));
+  if (probed.end != StepEnd::done) return with_version(probed);
+  const int pid = probed.rows.column("backend_pid");
+  if (pid >= 0 && !probed.rows.rows.empty() && probed.rows.rows[0][pid]) {
+    probe.backend_pid = *probed.rows.rows[0][pid];
+  }
   MigrationScript claim;
-  claim.add_sql(claim_no_transaction_sql(ctx, migration, direction));
+  claim.add_sql(claim_no_transaction_sql(ctx, migration, direction, probe));
   StepResult claimed = run_transaction(session, claim);
   if (claimed.end != StepEnd::done) {
-    if (claimed.error && !claimed.error->version) claimed.error->version = migration.version;
-    return claimed;
+    reset_session_settings(session, ctx, claimed);
+    return with_version(claimed);
   }
-
-  const MigrationFile& file = step_file(migration, direction);
   const auto start = Clock::now();
-  StepResult r;
-  r.attempts = 1;
-  for (const SqlStatement& statement : split_sql(file.sql)) {
-    try {
-      session.exec(statement.text);
-    } catch (const DbError& e) {
-      r = fail_from(e, nullptr, migration.version, 1);
-      if (e.position() > 0) {
-        const std::string_view text = statement.text;
-        const std::size_t byte =
-            util::byte_offset_of_char(text, static_cast<std::size_t>(e.position() - 1));
-        r.error->statement_line = statement.line + util::line_at_byte(text, byte) - 1;
-      } else {
-        r.error->statement_line = statement.line;
-      }
-      // Best effort: do not leave this file's timeouts on the connection (matters behind a
-      // pooler, where the server connection outlives us).
-      try {
-        session.exec(reset_session_settings_sql(ctx));
-      } catch (const std::exception&) {
-      }
-      return r;
-    } catch (const ConnectionLost& e) {
-      r.end = StepEnd::connection_lost;
-      r.error = ErrorInfo::message_only(migration.version, e.what());
-      return r;
-    }
+  StepResult ran = run_statements(session, step_file(migration, direction), migration.version);
+  if (ran.end != StepEnd::done) {
+    reset_session_settings(session, ctx, ran);
+    return ran;
   }
   const Millis elapsed = since(start);
 
   MigrationScript finish;
-  finish.add_sql(finish_no_transaction_sql(ctx, migration, direction, elapsed));
-  StepResult finished = run_transaction(session, finish);
-  if (finished.error && !finished.error->version) finished.error->version = migration.version;
+  finish.add_sql(finish_no_transaction_sql(ctx, migration, direction, elapsed, probe));
+  StepResult finished = with_version(run_transaction(session, finish));
+  if (finished.end != StepEnd::done) reset_session_settings(session, ctx, finished);
   if (finished.end == StepEnd::done && finished.rows.rows.empty()) {
     finished.end = StepEnd::failed;
     finished.error = ErrorInfo::message_only(
@@ -192,6 +190,45 @@ StepResult StepExecutor::run_no_transaction(Session& session, const StepContext&
   finished.attempts = 1;
   finished.elapsed = elapsed;
   return finished;
+}
+
+StepResult StepExecutor::run_statements(Session& session, const MigrationFile& file,
+                                        Version version) const {
+  StepResult r;
+  r.attempts = 1;
+  for (const SqlStatement& statement : split_sql(file.sql)) {
+    try {
+      session.exec(statement.text);
+    } catch (const DbError& e) {
+      r = fail_from(e, nullptr, version, 1);
+      if (e.position() > 0) {
+        const std::string_view text = statement.text;
+        const std::size_t byte =
+            util::byte_offset_of_char(text, static_cast<std::size_t>(e.position() - 1));
+        r.error->statement_line = statement.line + util::line_at_byte(text, byte) - 1;
+      } else {
+        r.error->statement_line = statement.line;
+      }
+      return r;
+    } catch (const ConnectionLost& e) {
+      r.end = StepEnd::connection_lost;
+      r.error = ErrorInfo::message_only(version, e.what());
+      return r;
+    }
+  }
+  r.end = StepEnd::done;
+  return r;
+}
+
+void StepExecutor::reset_session_settings(Session& session, const StepContext& ctx,
+                                          const StepResult& failed) {
+  // A lost connection took its session (and settings) with it.
+  if (failed.end == StepEnd::connection_lost) return;
+  try {
+    session.exec(reset_session_settings_sql(ctx));
+  } catch (const std::exception&) {
+    // Best effort: the connection is closed at the end of the tenant's run anyway.
+  }
 }
 
 }  // namespace pgfleet

@@ -4,12 +4,24 @@
 #include <thread>
 
 #include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/sql/quoting.hpp"
 #include "version_text.hpp"
 
 namespace pgfleet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long past the lock timeout an orphaned backend of a lost connection is waited for.
+constexpr Millis kOrphanGrace{5000};
+
+// Counts the other backends of run `run_id` still active on this database.
+std::string active_run_backends_sql(const std::string& run_id) {
+  return "SELECT count(*)::text AS active_backends FROM pg_stat_activity WHERE "
+         "application_name = " +
+         sql_literal("pgfleet/" + run_id) +
+         " AND datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'";
+}
 
 }  // namespace
 
@@ -134,6 +146,13 @@ TenantCommand::Loop TenantCommand::after_history_changed(const StepContext& used
 TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction direction) {
   outcome_.status = step.end == StepEnd::cancelled ? TenantStatus::cancelled : TenantStatus::failed;
   outcome_.error = step.error;
+  // The statements may have run in another server session: only a human can tell.
+  if (step.error && step.error->sqlstate == kSessionLostSqlstate) {
+    outcome_.status = TenantStatus::dirty;
+  }
+  if (step.error && step.error->sqlstate == kLockBusySqlstate && step.end == StepEnd::failed) {
+    name_lock_holder();
+  }
   if (step.error && step.error->version) {
     const Migration* m = migrations_.find(*step.error->version);
     const bool no_tx =
@@ -152,40 +171,86 @@ TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction d
   return Loop::stop;
 }
 
+void TenantCommand::name_lock_holder() {
+  // A lock left by a dead runner's backend is only ended by a human: say whose it is.
+  try {
+    const QueryResult r = session_->exec(history_.lock_holder_sql());
+    if (!r.rows.empty() && r.rows[0][0])
+      outcome_.error->message += " (held by " + *r.rows[0][0] + ")";
+  } catch (const DbError&) {
+    // The message without the holder is still true.
+  }
+}
+
 TenantCommand::Loop TenantCommand::recover_lost_connection(
     const std::vector<const Migration*>& step, const StepResult& r, Direction direction) {
+  // The backend of the lost connection may still be running (and commit) the step: read the
+  // history only once no backend of this run is active on the database (README "Safety").
+  OrphanWait waited = OrphanWait::settled;
   try {
     reconnect();
+    waited = wait_for_orphaned_backends();
     read_state();
   } catch (const std::exception& e) {
     fail("connection lost while running version " + version_list(step) +
          "; could not reconnect to find out whether it committed: " + e.what());
     return Loop::stop;
   }
-  bool all_done = true;
   for (const Migration* m : step) {
-    const HistoryRow* row = state_.find(m->version);
-    const bool done = direction == Direction::up ? row != nullptr && row->state == RowState::applied
-                                                 : row == nullptr;
-    if (!done) all_done = false;
-    if (row != nullptr && row->state == RowState::pending) {
-      fail("connection lost during no-transaction migration " + version_text(m->version) +
-           "; its row is left pending: the tenant is dirty until `pgfleet repair`");
-      outcome_.error->version = m->version;
+    if (!ended_as_meant(*m, direction, waited, r)) {
+      if (outcome_.error && !outcome_.error->version) outcome_.error->version = m->version;
       return Loop::stop;
     }
-  }
-  if (!all_done) {
-    fail("connection lost while running version " + version_list(step) +
-         "; the transaction did not commit (" + (r.error ? r.error->message : "") + ")");
-    outcome_.error->version = step.front()->version;
-    return Loop::stop;
   }
   // The rows are in state_ already (read after reconnecting): only report them.
   for (const Migration* m : step) {
     report(MigrationResult{m->version, m->name, r.elapsed.count(), r.attempts});
   }
   return Loop::go_on;
+}
+
+TenantCommand::OrphanWait TenantCommand::wait_for_orphaned_backends() {
+  const auto deadline = Clock::now() + settings_.lock_timeout + kOrphanGrace;
+  for (int poll = 1;; ++poll) {
+    const QueryResult active = session_->exec(active_run_backends_sql(settings_.run_id));
+    if (active.rows.empty() || !active.rows[0][0] || *active.rows[0][0] == "0") {
+      return OrphanWait::settled;
+    }
+    if (!executor_.wait_for_lock(poll, deadline)) return OrphanWait::still_active;
+  }
+}
+
+bool TenantCommand::ended_as_meant(const Migration& m, Direction direction, OrphanWait waited,
+                                   const StepResult& r) {
+  const std::string lost = "connection lost while running version " + version_text(m.version);
+  const HistoryRow* row = state_.find(m.version);
+  if (row != nullptr && row->state == RowState::pending) {
+    refuse(TenantStatus::dirty, lost +
+                                    " (no-transaction): its row is left pending: the tenant "
+                                    "is dirty until `pgfleet repair`");
+    outcome_.error = ErrorInfo::message_only(m.version, outcome_.reason);
+    return false;
+  }
+  if (direction == Direction::down) {
+    if (row == nullptr) return true;
+    fail(lost + " (rollback): it was not reverted, the transaction did not commit");
+    return false;
+  }
+  if (row == nullptr) {
+    fail(waited == OrphanWait::settled
+             ? lost + ": not applied, the transaction did not commit (" +
+                   (r.error ? r.error->message : "") + ")"
+             : lost + ": a backend of this run was still active on the database after " +
+                   std::to_string((settings_.lock_timeout + kOrphanGrace).count()) +
+                   " ms, so whether it commits is unknown; check with `pgfleet status` before "
+                   "running again");
+    return false;
+  }
+  if (row->run_id != settings_.run_id) {
+    fail(lost + ": the history says another run (" + row->run_id + ") applied it, not this one");
+    return false;
+  }
+  return true;
 }
 
 TenantCommand::Loop TenantCommand::wait_while_busy(const std::string& reason) {

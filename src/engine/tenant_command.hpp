@@ -63,8 +63,8 @@ class TenantCommand {
   // Ends the tenant failed or cancelled with the step's error; a no-transaction file that failed
   // after claiming its row also says the tenant is now dirty.
   Loop fail_step(const StepResult& step, Direction direction);
-  // After a lost connection: reconnects and reads which of `step` committed, recording them;
-  // stops unless all did.
+  // After a lost connection: reconnects, waits for the run's orphaned backend, reads which of
+  // `step` committed (by this run), recording them; stops unless all did.
   Loop recover_lost_connection(const std::vector<const Migration*>& step, const StepResult& r,
                                Direction direction);
 
@@ -88,7 +88,18 @@ class TenantCommand {
   void set_known_to_version(std::optional<Version> version) { known_to_version_ = version; }
 
  private:
+  // Whether the backends of a lost connection were gone before the history was read.
+  enum class OrphanWait { settled, still_active };
+
   Loop after_history_changed(const StepContext& used);
+  // Appends who holds the tenant's advisory lock to the error of a tenant that gave up on it.
+  void name_lock_holder();
+  // Polls until no other backend of this run is active on the database, up to lock_timeout + 5 s.
+  OrphanWait wait_for_orphaned_backends();
+  // After a lost connection: true if `m` ended as the step meant (applied by this run, or
+  // reverted); else ends the tenant failed or dirty with what the history shows.
+  bool ended_as_meant(const Migration& m, Direction direction, OrphanWait waited,
+                      const StepResult& r);
 
   const MigrationSet& migrations_;
   const RunSettings& settings_;

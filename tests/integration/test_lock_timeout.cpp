@@ -177,3 +177,32 @@ TEST_CASE("another run holding the tenant's advisory lock is waited for, within 
     CHECK(scalar(db, "SELECT count(*) FROM pgfleet.schema_migrations") == "0");
   }
 }
+
+TEST_CASE("an orphaned advisory lock of a dead runner's backend is waited for then named",
+          "[engine][locks][faults]") {
+  const std::string db = create_database("orphan_lock");
+  const Tenant tenant = tenant_for(db);
+  query(db, HistoryTable().create_sql());
+  Engine engine({items()}, "20260101T000000Z-orph");
+  engine.settings.lock_wait = Millis(600);
+  // The backend of a runner that died mid-transaction: it keeps the lock and never commits.
+  auto orphan = connect_postgres(dsn_for(db));
+  const std::string pid =
+      *orphan
+           ->exec(
+               "SET application_name = 'pgfleet/20250101T000000Z-dead'; BEGIN; SELECT "
+               "pg_advisory_xact_lock(" +
+               std::to_string(HistoryTable().lock_key()) + "); SELECT pg_backend_pid()::text")
+           .rows.at(0)
+           .at(0);
+  const auto start = Clock::now();
+  TenantOutcome out = engine.runner().apply(tenant, connector_for(tenant, engine.settings));
+  const long waited = ms_since(start);
+  CHECK(out.status == TenantStatus::failed);
+  REQUIRE(out.error);
+  INFO(out.error->message);
+  CHECK(out.error->message.find("pid " + pid) != std::string::npos);
+  CHECK(out.error->message.find("pgfleet/20250101T000000Z-dead") != std::string::npos);
+  CHECK(waited >= 600);
+  CHECK(scalar(db, "SELECT count(*) FROM pgfleet.schema_migrations") == "0");
+}

@@ -126,19 +126,30 @@ TEST_CASE("no-transaction steps claim with a pending row and set session-level t
                           "-- pgfleet: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
                           std::string("-- pgfleet: no-transaction\nDROP INDEX CONCURRENTLY i;\n"));
   const StepContext ctx{history, settings, HistoryTable::fingerprint({})};
-  const std::string claim = claim_no_transaction_sql(ctx, m, Direction::up);
+  const SessionProbe probe{"tok3n", "4242"};
+  CHECK(contains(session_probe_sql(probe.token),
+                 "set_config('pgfleet.session_probe', 'tok3n', false)"));
+  const std::string claim = claim_no_transaction_sql(ctx, m, Direction::up, probe);
+  // The probe is checked before anything is claimed.
+  CHECK(claim.find("'tok3n'") < claim.find("'pending'"));
+  CHECK(contains(claim, "ERRCODE = 'PF003'"));
   CHECK(contains(claim, "'pending'"));
   CHECK(contains(claim, "\nSET lock_timeout = '5000ms';"));
   CHECK_FALSE(contains(claim, "SET LOCAL statement_timeout"));  // only pgfleet's lock_timeout
   CHECK_FALSE(contains(claim, "CONCURRENTLY"));
-  const std::string finish = finish_no_transaction_sql(ctx, m, Direction::up, Millis(42));
+  const std::string finish = finish_no_transaction_sql(ctx, m, Direction::up, Millis(42), probe);
+  CHECK(contains(finish, "ERRCODE = 'PF004'"));
+  CHECK(contains(finish, "pg_backend_pid()::text <> '4242'"));
   CHECK(contains(finish, "RESET lock_timeout"));
+  CHECK(contains(finish, "RESET pgfleet.session_probe"));
   CHECK(contains(finish, "SET state = 'applied'"));
   CHECK(contains(finish, "duration_ms = 42"));
   CHECK(contains(finish, "run_id = 'r1'"));
 
-  CHECK(contains(claim_no_transaction_sql(ctx, m, Direction::down), "SET state = 'pending'"));
-  CHECK(contains(finish_no_transaction_sql(ctx, m, Direction::down, Millis(1)), "DELETE FROM"));
+  CHECK(
+      contains(claim_no_transaction_sql(ctx, m, Direction::down, probe), "SET state = 'pending'"));
+  CHECK(contains(finish_no_transaction_sql(ctx, m, Direction::down, Millis(1), probe),
+                 "DELETE FROM"));
   CHECK(step_file(m, Direction::down).sql ==
         "-- pgfleet: no-transaction\nDROP INDEX CONCURRENTLY i;\n");
 }

@@ -221,12 +221,25 @@ TEST_CASE("runner: PF002 with an unchanged history fails instead of looping") {
   CHECK(f.script->replies.empty());
 }
 
+namespace {
+
+// What the count of a run's other active backends returns.
+QueryResult active_backends(int n) {
+  QueryResult r;
+  r.columns = {"active_backends"};
+  r.rows = {{std::to_string(n)}};
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("runner: a lost connection is resolved by reading the history again") {
   SECTION("it committed: counted as applied, and the run goes on") {
     Fixture f;
     f.script->expect(kReadState, state_rows({}))
         .expect_lost("CREATE TABLE t1")
-        .expect(kReadState, state_rows({f.row(1)}))
+        .expect("active_backends", active_backends(0))
+        .expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1")}))
         .expect("CREATE TABLE t2", applied_rows({2}));
     const TenantOutcome out = f.apply();
     CHECK(f.script->mismatches.empty());
@@ -238,6 +251,7 @@ TEST_CASE("runner: a lost connection is resolved by reading the history again") 
     Fixture f;
     f.script->expect(kReadState, state_rows({}))
         .expect_lost("CREATE TABLE t1")
+        .expect("active_backends", active_backends(0))
         .expect(kReadState, state_rows({}));
     const TenantOutcome out = f.apply();
     CHECK(out.status == TenantStatus::failed);
@@ -245,6 +259,49 @@ TEST_CASE("runner: a lost connection is resolved by reading the history again") 
     CHECK(out.error->message.find("did not commit") != std::string::npos);
     CHECK(f.sends_containing("CREATE TABLE t1") == 1);
   }
+}
+
+TEST_CASE("runner: after a lost connection the history is read once the orphaned backend is gone") {
+  Fixture f;
+  f.script->expect(kReadState, state_rows({}))
+      .expect_lost("CREATE TABLE t1")
+      .expect("active_backends", active_backends(1))  // still committing
+      .expect("active_backends", active_backends(1))
+      .expect("active_backends", active_backends(0));
+  SECTION("applied by this run: applied, and the run goes on") {
+    f.script->expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1")}))
+        .expect("CREATE TABLE t2", applied_rows({2}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::applied);
+    CHECK(out.migrations.size() == 2);
+  }
+  SECTION("applied by another run: failed, saying so") {
+    f.script->expect(kReadState, state_rows({f.row(1, RowState::applied, "run-other")}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::failed);
+    REQUIRE(out.error);
+    CHECK(out.error->message.find("another run (run-other)") != std::string::npos);
+    CHECK(out.error->version == Version(1));
+  }
+  SECTION("pending: dirty") {
+    f.script->expect(kReadState, state_rows({f.row(1, RowState::pending, "run-1")}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::dirty);
+    CHECK(out.reason.find("pending") != std::string::npos);
+  }
+  SECTION("absent: failed, not applied") {
+    f.script->expect(kReadState, state_rows({}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::failed);
+    REQUIRE(out.error);
+    CHECK(out.error->message.find("not applied") != std::string::npos);
+  }
+  CHECK(f.sends_containing("CREATE TABLE t1") == 1);  // never re-run blindly
+  CHECK(f.script->replies.empty());
 }
 
 TEST_CASE("runner: connect errors are unreachable (transient) or failed (permanent)") {
@@ -310,6 +367,18 @@ TEST_CASE("runner: plan reads once and reports pending versions") {
   CHECK(f.script->sent.size() == 1);
 }
 
+namespace {
+
+// What the session probe of a no-transaction step returns.
+QueryResult probe_rows() {
+  QueryResult r;
+  r.columns = {"probe", "backend_pid"};
+  r.rows = {{std::string("token"), std::string("4242")}};
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("runner: a no-transaction migration claims, runs each statement, then records") {
   Fixture f;
   f.set = MigrationSet({make_migration(1, "idx",
@@ -320,6 +389,7 @@ TEST_CASE("runner: a no-transaction migration claims, runs each statement, then 
   finished.columns = {"version"};
   finished.rows = {{std::string("1")}};
   f.script->expect(kReadState, state_rows({}))
+      .expect("SELECT set_config('pgfleet.session_probe'", probe_rows())
       .expect("'pending'")
       .expect("CREATE INDEX CONCURRENTLY a ON t (a)")
       .expect_error("CREATE INDEX CONCURRENTLY b ON t (b)", "55P03", "lock timeout", 28)

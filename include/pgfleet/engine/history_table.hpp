@@ -77,6 +77,9 @@ class HistoryTable {
   // A DO block: takes the lock (PF001) and raises PF002 unless the highest applied version is
   // `expected_top` and no row is pending.
   std::string guard_top_sql(Version expected_top) const;
+  // Who holds the tenant's advisory lock (pid, application_name, state): one row, `holder`,
+  // NULL when nobody visible does. Sent only after giving up on the lock, to name the holder.
+  std::string lock_holder_sql() const;
 
  private:
   // The plpgsql lines that take the tenant lock with the try-variant or raise PF001.

@@ -70,15 +70,32 @@ MigrationScript apply_transaction_script(const StepContext& ctx,
 // row; returns the deleted version.
 MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration);
 
-// No-transaction step, first round trip: guard, claim the version (insert a `pending` row for
-// up, mark the row `pending` for down), and SET the file's timeouts at session level.
+// Which server session a no-transaction step runs in: a random token set with a session-level
+// set_config, and the backend pid that answered (README "Safety": a transaction-pooling
+// PgBouncer may give each transaction another server connection).
+struct SessionProbe {
+  std::string token;
+  std::string backend_pid;
+};
+// The transaction pooler moved the session before the claim (nothing claimed) / while the
+// statements ran (the row stays pending: dirty).
+inline constexpr const char* kSessionMovedSqlstate = "PF003";
+inline constexpr const char* kSessionLostSqlstate = "PF004";
+
+// No-transaction step, first round trip: sets the probe `token` at session level; returns
+// (probe, backend_pid).
+std::string session_probe_sql(const std::string& token);
+// No-transaction step, second round trip: checks the probe (PF003), guard, claim the version
+// (insert a `pending` row for up, mark the row `pending` for down), and SET the file's timeouts
+// (and search_path) at session level.
 std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& migration,
-                                     Direction direction);
-// No-transaction step, last round trip: mark the row applied (up) or delete it (down), RESET
-// the session settings; returns the affected version.
+                                     Direction direction, const SessionProbe& probe);
+// No-transaction step, last round trip: checks the probe again (PF004), RESETs the session
+// settings, marks the row applied (up) or deletes it (down); returns the affected version.
 std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
-                                      Direction direction, Millis duration);
-// RESETs what claim_no_transaction_sql SET at session level.
+                                      Direction direction, Millis duration,
+                                      const SessionProbe& probe);
+// RESETs what session_probe_sql and claim_no_transaction_sql SET at session level.
 std::string reset_session_settings_sql(const StepContext& ctx);
 // The file a no-transaction step runs statement by statement.
 const MigrationFile& step_file(const Migration& migration, Direction direction);

@@ -54,6 +54,11 @@ class StepExecutor {
 
  private:
   bool stopped() const { return stop_.load(); }
+  // Runs `file` statement by statement, each as its own query.
+  StepResult run_statements(Session& session, const MigrationFile& file, Version version) const;
+  // After a failed no-transaction step: best-effort RESET of its session-level settings.
+  static void reset_session_settings(Session& session, const StepContext& ctx,
+                                     const StepResult& failed);
   StepResult fail_from(const DbError& e, const MigrationScript* script,
                        std::optional<Version> version, int attempts) const;
 
