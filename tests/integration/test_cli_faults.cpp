@@ -275,24 +275,35 @@ TEST_CASE("faults: rollback --run names a version without .down by its file", "[
 }
 
 TEST_CASE("faults: status never prints raw invalid UTF-8 and never aborts on it", "[faults]") {
-  // A SQL_ASCII control plane hands over whatever bytes it holds.
-  const std::string cp = create_database("faults_status_cp");
-  query("postgres", "DROP DATABASE \"" + cp + "\"");
-  query("postgres", "CREATE DATABASE \"" + cp +
-                        "\" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
-  query(cp, "CREATE TABLE tenants (id text, connection_string text, active bool DEFAULT true)");
-  query(cp, "INSERT INTO tenants (id, connection_string) VALUES (E'caf\\xe9\\x1b[31m', '')");
   const Workspace ws = make_workspace("faults_status");
   write_one_migration(ws);
-  const std::string base = "status --migrations " + sh_quote(ws.migrations) + " --control-plane " +
-                           sh_quote(dsn_for(cp));
-  for (const std::string format : {"text", "json"}) {
-    INFO(format);
-    const CliRun run = run_cli(base + " --log-format " + format, ws.dir);
+  const std::string base = "status --migrations " + sh_quote(ws.migrations);
+  SECTION("a SQL_ASCII control plane holding bytes that are not UTF-8") {
+    // pgfleet reads the control plane as UTF-8: the server refuses such a row, pgfleet says so.
+    const std::string cp = create_database("faults_status_cp");
+    query("postgres", "DROP DATABASE \"" + cp + "\"");
+    query("postgres", "CREATE DATABASE \"" + cp +
+                          "\" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    query(cp, "CREATE TABLE tenants (id text, connection_string text, active bool DEFAULT true)");
+    query(cp, "INSERT INTO tenants (id, connection_string) VALUES (E'caf\\xe9\\x1b[31m', '')");
+    const CliRun run = run_cli(base + " --control-plane " + sh_quote(dsn_for(cp)), ws.dir);
     INFO(run.all());
-    CHECK(run.code == 1);  // the tenant is invalid (empty connection string)
-    CHECK(run.out.find("caf\xe9") == std::string::npos);
-    CHECK(run.out.find('\x1b') == std::string::npos);
-    CHECK_THAT(run.out, Catch::Contains("caf\xEF\xBF\xBD"));
+    CHECK(run.code == 3);
+    CHECK_THAT(run.err, Catch::Contains("invalid byte sequence"));
+    CHECK(run.all().find("caf\xe9") == std::string::npos);
+    CHECK(run.all().find('\x1b') == std::string::npos);
+  }
+  SECTION("a tenant id that is not UTF-8 (a percent-encoded database name)") {
+    const std::string dsn = dsn_for("caf\xe9\x1b[31m");
+    for (const std::string format : {"text", "json"}) {
+      INFO(format);
+      const CliRun run =
+          run_cli(base + " --dsn " + sh_quote(dsn) + " --log-format " + format, ws.dir);
+      INFO(run.all());
+      CHECK(run.code == 1);  // no such database: the tenant is not ok
+      CHECK(run.out.find("caf\xe9") == std::string::npos);
+      CHECK(run.out.find('\x1b') == std::string::npos);
+      CHECK_THAT(run.out, Catch::Contains("caf\xEF\xBF\xBD"));
+    }
   }
 }
