@@ -45,7 +45,8 @@ bool has_rule(const std::vector<std::string>& rules, const std::string& rule) {
 TEST_CASE("lint fix: a column named type is not a type change") {
   CHECK_FALSE(has_rule(last_rules({"ALTER TABLE t ALTER COLUMN type SET DEFAULT 'x';"}),
                        "alter-column-type"));
-  CHECK_FALSE(has_rule(last_rules({"ALTER TABLE t ALTER type DROP DEFAULT;"}), "alter-column-type"));
+  CHECK_FALSE(
+      has_rule(last_rules({"ALTER TABLE t ALTER type DROP DEFAULT;"}), "alter-column-type"));
   CHECK(has_rule(last_rules({"ALTER TABLE t ALTER COLUMN type TYPE text;"}), "alter-column-type"));
 }
 
@@ -71,10 +72,9 @@ TEST_CASE("lint fix: type changes that keep the relfilenode pass when the type i
 }
 
 TEST_CASE("lint fix: SET NOT NULL after a validated CHECK IS NOT NULL passes") {
-  CHECK_FALSE(has_rule(
-      last_rules({"ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);\n"
-                  "ALTER TABLE t ALTER COLUMN c SET NOT NULL;"}),
-      "set-not-null"));
+  CHECK_FALSE(has_rule(last_rules({"ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);\n"
+                                   "ALTER TABLE t ALTER COLUMN c SET NOT NULL;"}),
+                       "set-not-null"));
   CHECK(last_rules({"ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;",
                     "ALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n"
                     "ALTER TABLE t ALTER COLUMN c SET NOT NULL;"})
@@ -93,10 +93,11 @@ TEST_CASE("lint fix: SET NOT NULL after a validated CHECK IS NOT NULL passes") {
 }
 
 TEST_CASE("lint fix: UNIQUE and PRIMARY KEY have their own rule") {
-  for (const char* sql : {"ALTER TABLE t ADD UNIQUE (email);", "ALTER TABLE t ADD PRIMARY KEY (id);",
-                          "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id);",
-                          "ALTER TABLE t ADD COLUMN email text UNIQUE;",
-                          "ALTER TABLE t ADD COLUMN id2 bigint PRIMARY KEY;"}) {
+  for (const char* sql :
+       {"ALTER TABLE t ADD UNIQUE (email);", "ALTER TABLE t ADD PRIMARY KEY (id);",
+        "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id);",
+        "ALTER TABLE t ADD COLUMN email text UNIQUE;",
+        "ALTER TABLE t ADD COLUMN id2 bigint PRIMARY KEY;"}) {
     INFO(sql);
     const auto rules = last_rules({sql});
     CHECK(has_rule(rules, "add-unique-constraint"));
@@ -108,8 +109,9 @@ TEST_CASE("lint fix: UNIQUE and PRIMARY KEY have their own rule") {
 }
 
 TEST_CASE("lint fix: BEGIN in a no-transaction file is reported by lint and refused by load") {
-  const std::string sql = "-- pgfleet: no-transaction\nBEGIN;\nCREATE INDEX CONCURRENTLY "
-                          "IF NOT EXISTS i ON t (a);\n";
+  const std::string sql =
+      "-- pgfleet: no-transaction\nBEGIN;\nCREATE INDEX CONCURRENTLY "
+      "IF NOT EXISTS i ON t (a);\n";
   CHECK(has_rule(last_rules({sql}), "transaction-control-in-no-transaction"));
   const auto dir = std::filesystem::temp_directory_path() / "pgfleet_lint_begin";
   std::filesystem::remove_all(dir);
