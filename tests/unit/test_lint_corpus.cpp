@@ -93,3 +93,11 @@ TEST_CASE("lint corpus: the repository's own migrations have no error") {
     CHECK(f.severity != LintSeverity::error);
   }
 }
+
+TEST_CASE("lint corpus: docs/LINT.md has a section for every rule") {
+  const std::string docs = read_text(std::string(PGFLEET_TEST_DATA) + "/../../docs/LINT.md");
+  for (const LintRule& rule : lint_rules()) {
+    INFO(rule.id);
+    CHECK(docs.find("### " + std::string(rule.id) + "\n") != std::string::npos);
+  }
+}
