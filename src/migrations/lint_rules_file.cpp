@@ -47,6 +47,10 @@ std::string locked_table(const FileLint& f, const Words& w) {
   if (starts_with(w, {"DROP", "TABLE"}) || starts_with(w, {"LOCK", "TABLE"})) {
     table = word_at(w, 2) == "IF" ? word_at(w, 4) : word_at(w, 2);
   }
+  if (starts_with(w, {"CREATE", "TRIGGER"}) ||
+      starts_with(w, {"CREATE", "OR", "REPLACE", "TRIGGER"})) {
+    table = word_at(w, find_word(w, "ON") + 1);  // SHARE ROW EXCLUSIVE
+  }
   if (starts_with(w, {"TRUNCATE"}))
     table = word_at(w, 1) == "TABLE" ? word_at(w, 2) : word_at(w, 1);
   return f.created_tables.count(table) ? "" : table;

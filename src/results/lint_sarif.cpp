@@ -17,7 +17,7 @@ json rules_json() {
   for (const LintRule& rule : lint_rules()) {
     rules.push_back({{"id", std::string(rule.id)},
                      {"shortDescription", {{"text", std::string(rule.summary)}}},
-                     {"helpUri", "docs/LINT.md#" + std::string(rule.id)},
+                     {"help", {{"text", "docs/LINT.md, section " + std::string(rule.id)}}},
                      {"defaultConfiguration", {{"level", sarif_level(rule.severity)}}}});
   }
   return rules;

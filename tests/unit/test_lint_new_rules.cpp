@@ -52,6 +52,8 @@ TEST_CASE("lint rule lock-held-across-statements: existing tables only") {
   CHECK(count("ALTER TABLE a ADD COLUMN c text;\nSELECT 1;", rule) == 1);
   CHECK(count("ALTER TABLE a ADD COLUMN c text;\nALTER TABLE b ADD COLUMN c text;", rule) == 2);
   CHECK(count("SELECT 1;\nALTER TABLE a ADD COLUMN c text;", rule) == 0);
+  CHECK(count("CREATE TRIGGER tr BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();\nSELECT 1;",
+              rule) == 1);
   CHECK(count("CREATE TABLE n (id bigint);\nALTER TABLE n ADD COLUMN c text;\nSELECT 1;", rule) ==
         0);
   CHECK(count("-- pgfleet: no-transaction\nALTER TABLE a ADD COLUMN IF NOT EXISTS c text;\n"
