@@ -1,29 +1,63 @@
 // pgfleet lint / new: commands on the migrations directory alone; no database.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <iostream>
 
+#include "lint_config.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/migrations/lint.hpp"
 #include "pgfleet/migrations/scaffold.hpp"
+#include "pgfleet/results/lint_report.hpp"
 
 namespace pgfleet::cli {
+namespace {
+
+// --format, else GitHub annotations inside GitHub Actions, else what --log-format asks.
+LintFormat lint_format(const Options& o) {
+  if (!o.lint_format.empty()) return parse_lint_format(o.lint_format);
+  const char* actions = std::getenv("GITHUB_ACTIONS");
+  if (actions && std::string(actions) == "true") return LintFormat::github;
+  return o.log_format == "json" ? LintFormat::json : LintFormat::text;
+}
+
+struct Counts {
+  int errors = 0, warnings = 0, infos = 0, suppressed = 0;
+};
+
+Counts count(const std::vector<LintFinding>& findings) {
+  Counts c;
+  for (const LintFinding& f : findings) {
+    if (f.suppressed())
+      ++c.suppressed;
+    else if (f.severity == LintSeverity::error)
+      ++c.errors;
+    else if (f.severity == LintSeverity::warning)
+      ++c.warnings;
+    else
+      ++c.infos;
+  }
+  return c;
+}
+
+}  // namespace
 
 int cmd_lint(const Options& o) {
   const MigrationSet migrations = load_migrations(o);  // load errors: exit 2
-  int errors = 0, warnings = 0;
-  for (const LintFinding& f : lint(migrations)) {
-    (f.severity == LintSeverity::error ? errors : warnings)++;
-    std::cout << fmt::format("{}:{}: {}: {} [{}]\n", f.file, f.line, to_string(f.severity),
-                             f.message, f.rule);
+  const LintConfig config = read_lint_config(o.config.empty() ? "pgfleet.json" : o.config);
+  const std::vector<LintFinding> findings = lint(migrations, config);
+  const LintFormat format = lint_format(o);
+  std::cout << format_lint_report(findings, format,
+                                  o.verbose > 0 ? InfoFindings::shown : InfoFindings::hidden);
+  const Counts c = count(findings);
+  if (!o.quiet && (format == LintFormat::text || format == LintFormat::github)) {
+    std::cout << fmt::format("{} migration(s), {} error(s), {} warning(s), {} suppressed\n",
+                             migrations.all().size(), c.errors, c.warnings, c.suppressed);
   }
-  if (!o.quiet) {
-    std::cout << fmt::format("{} migration(s), {} error(s), {} warning(s)\n",
-                             migrations.all().size(), errors, warnings);
-  }
-  return errors > 0 ? 2 : 0;
+  const bool fail = c.errors > 0 || (o.fail_on == "warning" && c.warnings > 0);
+  return fail ? 2 : 0;
 }
 
 int cmd_new(const Options& o) {

@@ -48,6 +48,17 @@ void new_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("name", o.name, "Slug: [A-Za-z0-9_-]+")->required();
 }
 
+void lint_flags(CLI::App& cmd, Options& o) {
+  add_output_flags(cmd, o);
+  cmd.add_option("--format", o.lint_format,
+                 "text | json | github | sarif | gitlab | markdown (default: github when "
+                 "GITHUB_ACTIONS=true, json with --log-format json, else text)")
+      ->check(CLI::IsMember({"text", "json", "github", "sarif", "gitlab", "markdown"}));
+  cmd.add_option("--fail-on", o.fail_on, "Exit 2 on findings of this severity or worse")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"error", "warning"}));
+}
+
 // Fleet commands: every run flag, and the Neon ones when a preflight branch is asked for.
 void check_run_flags(const Options& o) {
   check_fleet_flags(o);
@@ -92,8 +103,8 @@ const std::vector<CommandEntry>& command_table() {
        "pgfleet baseline --version 0003 --dsn postgres://app@db1/acme", baseline_flags,
        cmd_baseline, ConfigFile::read, check_run_flags},
       {Command::lint, "Check the migrations directory: names, pairs, directives, dangerous DDL",
-       "pgfleet lint --migrations ./migrations", add_output_flags, cmd_lint, ConfigFile::read,
-       nullptr},
+       "pgfleet lint --migrations ./migrations --format sarif", lint_flags, cmd_lint,
+       ConfigFile::read, nullptr},
       {Command::new_migration, "Write the next <version>_NAME.up.sql / .down.sql pair",
        "pgfleet new add_invoices_index", new_flags, cmd_new, ConfigFile::read, nullptr},
       {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",

@@ -135,6 +135,7 @@ void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_giv
   }
   if (!config.is_object()) throw UsageError(path + ": must hold a JSON object");
   for (const auto& [key, value] : config.items()) {
+    if (key == "lint") continue;  // lint's own object, read by cmd_lint (docs/LINT.md)
     CLI::Option* option = nullptr;
     try {
       option = cmd.get_option("--" + key);

@@ -9,6 +9,7 @@ namespace pgfleet {
 namespace {
 
 constexpr std::string_view kPrefix = "pgfleet:";
+constexpr std::string_view kLintIgnore = "lint-ignore=";
 
 // True when a line comment is a `-- pgfleet:` line; `body` gets the text after the colon.
 bool directive_body(std::string_view comment, std::string_view& body) {
@@ -91,6 +92,7 @@ Directives parse_directives(std::string_view sql) {
     if (!directive_body(token_text(sql, token), body)) continue;
     const int line = line_of(sql, token.offset);
     const auto words = split_words(body);
+    if (!words.empty() && words[0].substr(0, kLintIgnore.size()) == kLintIgnore) continue;
     if (words.empty()) throw DirectiveError(line, "empty '-- pgfleet:' directive line");
     for (const std::string_view word : words) apply_directive(directives, word, line);
   }
@@ -104,11 +106,21 @@ std::vector<int> misplaced_directive_lines(std::string_view sql) {
     if (!is_blank_token(token.kind)) in_header = false;
     std::string_view body;
     if (!in_header && token.kind == SqlTokenKind::line_comment &&
-        directive_body(token_text(sql, token), body)) {
+        directive_body(token_text(sql, token), body) && !lint_ignore_text(token_text(sql, token))) {
       lines.push_back(line_of(sql, token.offset));
     }
   }
   return lines;
+}
+
+std::optional<std::string_view> lint_ignore_text(std::string_view line_comment) {
+  std::string_view body;
+  if (!directive_body(line_comment, body)) return std::nullopt;
+  const std::size_t first = body.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return std::nullopt;
+  body.remove_prefix(first);
+  if (body.substr(0, kLintIgnore.size()) != kLintIgnore) return std::nullopt;
+  return body.substr(kLintIgnore.size());
 }
 
 }  // namespace pgfleet

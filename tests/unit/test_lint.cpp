@@ -38,12 +38,16 @@ TEST_CASE("lint: safe migrations have no findings") {
   CHECK(
       rules_of("-- pgfleet: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n")
           .empty());
-  CHECK(rules_of("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n"
-                 "ALTER TABLE t VALIDATE CONSTRAINT fk;\n")
-            .empty());
-  CHECK(rules_of(
-            "ALTER TABLE t ADD COLUMN note text;\nALTER TABLE t ALTER COLUMN note DROP NOT NULL;\n")
-            .empty());
+  // NOT VALID, then VALIDATE in a later migration (its own transaction).
+  Migration add = migration_of(
+      "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n");
+  Migration validate = migration_of("ALTER TABLE t VALIDATE CONSTRAINT fk;\n");
+  validate.version = 2;
+  validate.up.path = "2_m.up.sql";
+  CHECK(lint(MigrationSet({add, validate})).empty());
+  CHECK(rules_of("ALTER TABLE t ADD COLUMN note text;\n").empty());
+  CHECK(rules_of("ALTER TABLE t ALTER COLUMN note DROP NOT NULL;\n") ==
+        std::vector<std::string>{"drop-not-null"});
   CHECK(rules_of("ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX t_u;\n").empty());
 }
 
@@ -63,7 +67,7 @@ TEST_CASE("lint: dangerous DDL is flagged with its rule") {
   CHECK(flags("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);",
               "add-constraint-not-valid"));
   CHECK(flags("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);", "add-constraint-not-valid"));
-  CHECK(flags("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id);", "add-constraint-not-valid"));
+  CHECK(flags("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id);", "add-unique-constraint"));
 }
 
 TEST_CASE("lint: changes to a table created in the same file are not flagged") {

@@ -51,6 +51,10 @@ struct Options {
   std::string version;
   std::string mark;
   std::string name;  // new NAME
+  // lint (docs/LINT.md).
+  std::string
+      lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text
+  std::string fail_on = "error";
   // Neon preflight (docs/NEON.md).
   bool neon_branch = false;
   std::string neon_project;

@@ -1,0 +1,116 @@
+// Every lint rule with its id, default severity and one-line summary; docs/LINT.md has a
+// section per rule.
+#include <stdexcept>
+
+#include "pgfleet/migrations/lint.hpp"
+
+namespace pgfleet {
+namespace {
+
+constexpr LintSeverity kInfo = LintSeverity::info;
+constexpr LintSeverity kWarn = LintSeverity::warning;
+constexpr LintSeverity kError = LintSeverity::error;
+constexpr RuleDefault kOn = RuleDefault::on;
+constexpr RuleDefault kOptIn = RuleDefault::opt_in;
+
+// Off unless pgfleet.json `lint.include` names them.
+std::vector<LintRule> type_hygiene_rules() {
+  return {
+      {"ban-char", kWarn, kOptIn, "char(n) pads with blanks; use text or varchar"},
+      {"prefer-bigint", kWarn, kOptIn, "int / smallint columns run out; prefer bigint"},
+      {"prefer-identity", kWarn, kOptIn, "serial columns; prefer GENERATED ... AS IDENTITY"},
+      {"prefer-text", kWarn, kOptIn, "varchar(n); prefer text with a CHECK on its length"},
+      {"prefer-timestamptz", kWarn, kOptIn, "timestamp without time zone; prefer timestamptz"},
+  };
+}
+
+std::vector<LintRule> all_rules() {
+  std::vector<LintRule> rules = {
+      {"add-column-not-null-without-default", kError, kOn,
+       "ADD COLUMN NOT NULL without a DEFAULT fails on a table with rows"},
+      {"add-column-rewrites-table", kWarn, kOn,
+       "ADD COLUMN with a volatile default, serial, identity or GENERATED STORED rewrites the "
+       "table"},
+      {"add-constraint-not-valid", kWarn, kOn,
+       "CHECK / FOREIGN KEY added without NOT VALID scans the table under lock"},
+      {"add-unique-constraint", kWarn, kOn,
+       "UNIQUE / PRIMARY KEY added to an existing table builds an index while blocking writes"},
+      {"alter-column-type", kWarn, kOn, "ALTER COLUMN TYPE that rewrites the table"},
+      {"backfill-in-ddl-transaction", kWarn, kOn,
+       "UPDATE / DELETE / INSERT SELECT in the same transaction as DDL on that table"},
+      {"domain-check-constraint", kWarn, kOn, "a domain with a CHECK constraint"},
+      {"drop-column", kWarn, kOn, "DROP COLUMN loses data and breaks old code"},
+      {"drop-index-not-concurrently", kWarn, kOn, "DROP INDEX without CONCURRENTLY"},
+      {"drop-not-null", kInfo, kOn, "DROP NOT NULL: old code may not expect NULLs"},
+      {"drop-schema-or-database", kError, kOn, "DROP SCHEMA ... CASCADE or DROP DATABASE"},
+      {"drop-table", kWarn, kOn, "DROP TABLE loses data and breaks old code"},
+      {"empty-down", kWarn, kOn, "the .down file has no statement"},
+      {"enum-value-used-in-same-transaction", kError, kOn,
+       "an enum value added and used in the same transaction"},
+      {"exclusion-constraint", kWarn, kOn,
+       "an EXCLUSION constraint on an existing table builds an index under ACCESS EXCLUSIVE"},
+      {"identifier-too-long", kError, kOn, "an identifier over 63 bytes is silently truncated"},
+      {"json-column", kWarn, kOn, "a json column; prefer jsonb"},
+      {"lint-ignore-invalid", kError, kOn,
+       "a lint-ignore without a reason or with an unknown rule"},
+      {"lint-ignore-unused", kWarn, kOn, "a lint-ignore that silenced nothing"},
+      {"lock-held-across-statements", kWarn, kOn,
+       "statements run while an ACCESS EXCLUSIVE lock on an existing table is held"},
+      {"misplaced-directive", kError, kOn, "a directive after the first statement"},
+      {"missing-down", kWarn, kOn, "no .down file"},
+      {"no-transaction-not-idempotent", kWarn, kOn,
+       "a statement of a multi-statement no-transaction file that fails when re-run"},
+      {"reindex-not-concurrently", kWarn, kOn, "REINDEX without CONCURRENTLY"},
+      {"detach-partition-not-concurrently", kWarn, kOn,
+       "DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+)"},
+      {"rename", kWarn, kOn, "renaming breaks code that still uses the old name"},
+      {"session-set-in-no-transaction", kWarn, kOn,
+       "a session SET in a no-transaction file (leaks through a transaction pooler)"},
+      {"set-not-null", kWarn, kOn, "SET NOT NULL without a validated CHECK scans under lock"},
+      {"timeout-override", kWarn, kOn,
+       "SET lock_timeout / statement_timeout in SQL instead of the directive"},
+      {"transaction-control-in-no-transaction", kError, kOn,
+       "BEGIN / COMMIT / ROLLBACK in a no-transaction file"},
+      {"truncate-cascade", kWarn, kOn, "TRUNCATE ... CASCADE empties every referencing table"},
+      {"create-index-not-concurrently", kWarn, kOn, "CREATE INDEX without CONCURRENTLY"},
+      {"vacuum-full-or-cluster", kWarn, kOn,
+       "VACUUM FULL / CLUSTER rewrite under ACCESS EXCLUSIVE"},
+      {"validate-in-same-transaction", kWarn, kOn,
+       "NOT VALID then VALIDATE in the same transaction gains nothing"},
+  };
+  for (const LintRule& rule : type_hygiene_rules()) rules.push_back(rule);
+  return rules;
+}
+
+}  // namespace
+
+const std::vector<LintRule>& lint_rules() {
+  static const std::vector<LintRule> rules = all_rules();
+  return rules;
+}
+
+const LintRule* find_lint_rule(std::string_view id) {
+  for (const LintRule& rule : lint_rules()) {
+    if (rule.id == id) return &rule;
+  }
+  return nullptr;
+}
+
+const char* to_string(LintSeverity severity) {
+  switch (severity) {
+    case LintSeverity::info: return "info";
+    case LintSeverity::warning: return "warning";
+    case LintSeverity::error: return "error";
+  }
+  return "error";
+}
+
+LintSeverity parse_lint_severity(std::string_view text) {
+  if (text == "info") return LintSeverity::info;
+  if (text == "warning") return LintSeverity::warning;
+  if (text == "error") return LintSeverity::error;
+  throw std::invalid_argument("unknown severity '" + std::string(text) +
+                              "' (known: info, warning, error)");
+}
+
+}  // namespace pgfleet

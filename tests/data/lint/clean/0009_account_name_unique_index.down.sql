@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS accounts_name_key_idx;

@@ -1,0 +1,1 @@
+UPDATE projects SET slug = lower(name) WHERE slug IS NULL;

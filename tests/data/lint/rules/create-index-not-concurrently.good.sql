@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);

@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;

@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS old_sessions_v;

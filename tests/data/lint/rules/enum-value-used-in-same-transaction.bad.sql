@@ -1,0 +1,2 @@
+ALTER TYPE invoice_state ADD VALUE 'void';
+UPDATE invoices SET state = 'void' WHERE amount = 0;

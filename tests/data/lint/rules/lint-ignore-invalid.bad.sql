@@ -1,0 +1,2 @@
+-- pgfleet: lint-ignore=drop-table
+DROP TABLE old_sessions;

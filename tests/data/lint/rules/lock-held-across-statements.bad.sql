@@ -1,0 +1,2 @@
+ALTER TABLE accounts ADD COLUMN region text;
+ALTER TABLE users ADD COLUMN region text;

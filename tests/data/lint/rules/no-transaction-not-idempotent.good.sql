@@ -1,0 +1,3 @@
+-- pgfleet: no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON t (a);
+DROP INDEX CONCURRENTLY IF EXISTS b_idx;

@@ -1,0 +1,1 @@
+CREATE TABLE tags (name text CHECK (length(name) <= 40));

@@ -1,0 +1,1 @@
+CREATE TABLE tags (created_at timestamptz);

@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+REINDEX INDEX CONCURRENTLY users_email_idx;

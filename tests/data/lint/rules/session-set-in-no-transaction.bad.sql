@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+SET maintenance_work_mem = '1GB';

@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON t (a);

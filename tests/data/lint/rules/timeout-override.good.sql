@@ -1,0 +1,2 @@
+-- pgfleet: lock-timeout=2s
+SELECT 1;

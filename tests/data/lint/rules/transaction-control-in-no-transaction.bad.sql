@@ -1,0 +1,3 @@
+-- pgfleet: no-transaction
+BEGIN;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON t (a);

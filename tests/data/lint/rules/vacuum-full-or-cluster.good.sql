@@ -1,0 +1,2 @@
+-- pgfleet: no-transaction
+VACUUM (ANALYZE) accounts;
