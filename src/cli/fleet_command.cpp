@@ -81,6 +81,7 @@ RunInfo run_info(const std::string& run_id, const FleetJob& job, const RunSettin
 neon::PreflightSetup start_preflight(const Options& o, const std::string& run_id,
                                      std::vector<Tenant>& tenants, Reporter& reporter) {
   neon::PreflightSetup preflight = start_neon_preflight(o, run_id, tenants);
+  report_leftovers(preflight.leftovers, std::cerr);
   tenants = std::move(preflight.tenants);
   for (const auto& skip : preflight.skipped) {
     reporter.tenant_finished(not_run(skip.tenant_id, TenantStatus::skipped, skip.reason));
@@ -92,7 +93,7 @@ neon::PreflightSetup start_preflight(const Options& o, const std::string& run_id
 // the exit code, which a tenant the preflight skipped makes 1: it was not covered.
 int finish_preflight(neon::PreflightSetup& preflight, RunOutputs& outputs, int exit_code) {
   const auto released = preflight.lease.release();
-  outputs.set_neon(neon_summary(released));
+  outputs.set_neon(neon_summary(released, preflight.leftovers));
   report_branches(released, std::cerr);
   return !preflight.skipped.empty() && exit_code == exit_ok ? exit_tenant_failed : exit_code;
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <ostream>
+#include <string>
 
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/neon/http_transport.hpp"
@@ -37,6 +38,15 @@ std::chrono::seconds branch_ttl(const Options& o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--neon-branch-ttl: ") + e.what());
   }
+}
+
+// A rough age for a person: "45s", "12min", "5h", "3d".
+std::string age_text(std::chrono::seconds age) {
+  const long long s = age.count();
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 120 * 60) return std::to_string(s / 60) + "min";
+  if (s < 48 * 3600) return std::to_string(s / 3600) + "h";
+  return std::to_string(s / 86400) + "d";
 }
 
 }  // namespace
@@ -90,7 +100,8 @@ nlohmann::json neon_summary_at_start(const Options& o, const std::string& run_id
                         {"deleted", false}};
 }
 
-nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
+nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches,
+                            const std::vector<neon::LeftoverBranch>& leftovers) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& b : branches) {
     nlohmann::json j{{"project", b.branch.project_id},
@@ -102,7 +113,13 @@ nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches) {
     list.push_back(j);
   }
   // One project is the common case: keep the flat `neon` object of docs/NEON.md then.
-  return list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
+  nlohmann::json summary = list.size() == 1 ? list[0] : nlohmann::json{{"branches", list}};
+  if (!leftovers.empty()) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& leftover : leftovers) names.push_back(leftover.branch.name);
+    summary["leftover_branches"] = names;
+  }
+  return summary;
 }
 
 void report_branches(const std::vector<neon::ReleasedBranch>& branches, std::ostream& out) {
@@ -122,6 +139,17 @@ void report_branches(const std::vector<neon::ReleasedBranch>& branches, std::ost
             << b.branch.project_id << " --older-than 0`\n";
         break;
     }
+  }
+}
+
+void report_leftovers(const std::vector<neon::LeftoverBranch>& leftovers, std::ostream& out) {
+  for (const auto& leftover : leftovers) {
+    const std::string age = leftover.age ? age_text(*leftover.age) + " old" : "age unknown";
+    out << "neon: warning: branch " << leftover.branch.name << " (" << leftover.branch.id
+        << ", project " << leftover.project_id << ", " << age
+        << ") was left behind by an earlier run and costs money until it expires; remove it with "
+           "`pgfleet neon cleanup --neon-project "
+        << leftover.project_id << "`\n";
   }
 }
 

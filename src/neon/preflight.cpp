@@ -9,21 +9,41 @@
 namespace pgfleet::neon {
 namespace {
 
-// The parent branch: the one named or with id `wanted`, or the default branch.
-Branch find_parent(NeonClient& client, const std::string& project_id,
+// The parent branch among the project's `branches`: the one named or with id `wanted`, or the
+// default branch.
+Branch find_parent(const std::vector<Branch>& branches, const std::string& project_id,
                    const std::optional<std::string>& wanted) {
-  if (wanted && !wanted->empty()) {
-    for (auto& branch : client.list_branches(project_id, *wanted)) {
-      if (branch.name == *wanted || branch.id == *wanted) return branch;
-    }
+  const bool named = wanted && !wanted->empty();
+  for (const auto& branch : branches) {
+    if (named ? branch.name == *wanted || branch.id == *wanted : branch.is_default) return branch;
+  }
+  if (named) {
     throw NeonError(NeonErrorKind::not_found, 0,
                     "Neon parent branch " + *wanted + " not found in project " + project_id);
   }
-  for (auto& branch : client.list_branches(project_id, "")) {
-    if (branch.is_default) return branch;
-  }
   throw NeonError(NeonErrorKind::not_found, 0,
                   "Neon project " + project_id + " has no default branch");
+}
+
+bool is_preflight_branch(const Branch& branch) {
+  const std::string prefix = kPreflightPrefix;
+  return !branch.is_default && branch.name.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The preflight branches of other runs among `branches`, with their age.
+void note_leftovers(NeonClient& neon, const std::string& project_id,
+                    const std::vector<Branch>& branches, const PreflightOptions& options,
+                    std::vector<LeftoverBranch>& leftovers) {
+  const std::string ours = preflight_branch_name(options.run_id);
+  for (const auto& branch : branches) {
+    if (!is_preflight_branch(branch) || branch.name == ours) continue;
+    std::optional<std::chrono::seconds> age;
+    if (const auto created = util::parse_rfc3339(branch.created_at)) {
+      age = std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(
+                                                  neon.clock().wall_now() - *created));
+    }
+    leftovers.push_back({project_id, branch, age});
+  }
 }
 
 BranchHosts parent_hosts_of(const std::vector<Endpoint>& endpoints) {
@@ -142,7 +162,10 @@ Endpoint create_leased_branch(NeonClient& neon, const std::string& project_id, c
 void branch_project(NeonClient& neon, const PreflightOptions& options,
                     const ProjectTenants& project, Placement& placement) {
   neon.get_project(project.project_id);  // clear error for a wrong id or key scope
-  const Branch parent = find_parent(neon, project.project_id, options.parent_branch);
+  // One listing finds the parent and the branches crashed runs left behind.
+  const std::vector<Branch> branches = neon.list_branches(project.project_id, "");
+  note_leftovers(neon, project.project_id, branches, options, placement.setup.leftovers);
+  const Branch parent = find_parent(branches, project.project_id, options.parent_branch);
   BranchHosts hosts = parent_hosts_of(neon.list_endpoints(project.project_id, parent.id));
   const std::vector<std::size_t> usable = usable_tenants(placement, project, hosts, parent);
   if (usable.empty()) return;
@@ -167,7 +190,7 @@ PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const Preflig
                                const std::vector<Tenant>& tenants) {
   if (!client) throw std::invalid_argument("start_preflight needs a Neon client");
   if (options.run_id.empty()) throw std::invalid_argument("start_preflight needs a run id");
-  PreflightSetup setup{{}, {}, BranchLease(client, options.keep)};
+  PreflightSetup setup{{}, {}, BranchLease(client, options.keep), {}};
   Placement placement{tenants, std::vector<std::optional<Tenant>>(tenants.size()), setup};
   const std::vector<ProjectTenants> projects = group_by_project(placement, options.project_id);
   if (projects.empty() && !setup.skipped.empty()) {
@@ -190,9 +213,8 @@ CleanupResult cleanup_preflight_branches(NeonClient& client, const std::string& 
                                          std::chrono::seconds older_than, CleanupMode mode) {
   CleanupResult result;
   const auto cutoff = client.clock().wall_now() - older_than;
-  const std::string prefix = kPreflightPrefix;
-  for (auto& branch : client.list_branches(project_id, prefix)) {
-    if (branch.name.compare(0, prefix.size(), prefix) != 0 || branch.is_default) continue;
+  for (auto& branch : client.list_branches(project_id, kPreflightPrefix)) {
+    if (!is_preflight_branch(branch)) continue;
     const auto created = util::parse_rfc3339(branch.created_at);
     if (!created || *created > cutoff) {
       result.kept_too_young.push_back(branch);

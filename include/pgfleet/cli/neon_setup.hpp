@@ -27,10 +27,15 @@ void check_neon_projects(const Options& o, const std::vector<Tenant>& tenants);
 // The "neon" object of summary.json while the run goes: project (or null), the branch name, not
 // deleted. A run that dies leaves it behind, so its summary still says it was a preflight.
 nlohmann::json neon_summary_at_start(const Options& o, const std::string& run_id);
-// The "neon" object of summary.json: project, branch id/name, deleted.
-nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches);
+// The "neon" object of summary.json: project, branch id/name, deleted, and the names of other
+// runs' preflight branches found at the start (`leftover_branches`, only when there are some).
+nlohmann::json neon_summary(const std::vector<neon::ReleasedBranch>& branches,
+                            const std::vector<neon::LeftoverBranch>& leftovers);
 // One console line per branch: deleted, kept, or left behind by a failed delete (it costs money
 // until its expiry, so this is printed even with --quiet).
 void report_branches(const std::vector<neon::ReleasedBranch>& branches, std::ostream& out);
+// One console warning line per preflight branch a crashed run left behind: its name, age and the
+// command that removes it. Printed even with --quiet, like report_branches; the run goes on.
+void report_leftovers(const std::vector<neon::LeftoverBranch>& leftovers, std::ostream& out);
 
 }  // namespace pgfleet::cli

@@ -29,18 +29,27 @@ struct PreflightSkip {
   std::string reason;
 };
 
+// A kPreflightPrefix* branch of another run, still there when this run listed the project's
+// branches: a crashed run left it behind (docs/NEON.md, "Cleanup").
+struct LeftoverBranch {
+  std::string project_id;
+  Branch branch;
+  std::optional<std::chrono::seconds> age;  // from created_at; nullopt when unreadable
+};
+
 struct PreflightSetup {
   // Tenants to run, in input order: connection strings point at a preflight branch. Tenants
   // already `invalid` pass through untouched; unparsable ones come back `invalid`.
   std::vector<Tenant> tenants;
-  std::vector<PreflightSkip> skipped;  // the CLI reports these as `skipped`
-  BranchLease lease;                   // call release() when the run is over
+  std::vector<PreflightSkip> skipped;     // the CLI reports these as `skipped`
+  BranchLease lease;                      // call release() when the run is over
+  std::vector<LeftoverBranch> leftovers;  // for a warning only; the run goes on
 };
 
 // Creates the branches (one per project, sequentially), waits for their operations and
 // rewrites the tenants. On any failure the branches already made are deleted before the
-// NeonError is rethrown. Throws std::invalid_argument when no tenant has a project, NeonError
-// for API failures (exit 3).
+// NeonError is rethrown. Each project's branches are listed once, which also finds leftovers.
+// Throws std::invalid_argument when no tenant has a project, NeonError for API failures (exit 3).
 PreflightSetup start_preflight(std::shared_ptr<NeonClient> client, const PreflightOptions& options,
                                const std::vector<Tenant>& tenants);
 
