@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli_support.hpp"
+#include "neon_cli_support.hpp"
 #include "neon_fixture.hpp"
 #include "pgfleet/neon/http_transport.hpp"
 #include "test_env.hpp"
@@ -105,25 +106,6 @@ std::string write_tenants(const Workspace& ws, const std::vector<json>& rows) {
   const std::string path = ws.dir + "/tenants.json";
   write_file(path, json(rows).dump(2));
   return path;
-}
-
-// The resolver, the API base and a key for the pgfleet process.
-std::string neon_env(const NeonEmulator& emu, const std::string& key) {
-  return emu.resolver_env() + " NEON_API_HOST=" + sh_quote(emu.api_base()) +
-         " NEON_API_KEY=" + sh_quote(key);
-}
-std::string neon_env(const NeonEmulator& emu) { return neon_env(emu, emu.api_key()); }
-
-// --concurrency 1: libnss_wrapper (1.1.12) reloads the hosts file through glibc's one global
-// hsearch table, so two threads resolving just after the emulator changed the file can double
-// free inside it (seen: SIGABRT in hdestroy_r under PQconnectdb). One tenant thread at a time
-// keeps name lookups single-threaded; pgfleet's concurrency is tested elsewhere.
-std::string preflight_args(const std::string& command, const NeonEmulator& emu, const Workspace& ws,
-                           const std::string& tenants, const std::string& results,
-                           const std::string& extra = "") {
-  return command + " --neon-branch --neon-project " + sh_quote(emu.project_id()) + " --tenants " +
-         sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(results) + " --yes --grace 1s --concurrency 1 " + extra;
 }
 
 json summary_of(const std::string& run_dir) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli_support.hpp"
+#include "neon_cli_support.hpp"
 #include "neon_fixture.hpp"
 #include "test_env.hpp"
 
@@ -14,20 +15,6 @@ using namespace pgfleet::test;
 using nlohmann::json;
 
 namespace {
-
-std::string neon_env(const NeonEmulator& emu) {
-  return emu.resolver_env() + " NEON_API_HOST=" + sh_quote(emu.api_base()) +
-         " NEON_API_KEY=" + sh_quote(emu.api_key());
-}
-
-// --concurrency 1 for nss_wrapper's one global hosts table (see test_neon_cli.cpp).
-std::string preflight_args(const std::string& command, const NeonEmulator& emu, const Workspace& ws,
-                           const std::string& tenants, const std::string& results,
-                           const std::string& extra = "") {
-  return command + " --neon-branch --neon-project " + sh_quote(emu.project_id()) + " --tenants " +
-         sh_quote(tenants) + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(results) + " --yes --grace 1s --concurrency 1 " + extra;
-}
 
 json neon_summary_of(const std::string& results) {
   std::ifstream in(only_run_dir(results) + "/summary.json");
