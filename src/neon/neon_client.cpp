@@ -79,8 +79,12 @@ NeonClient::NeonClient(NeonClientOptions options, std::unique_ptr<HttpTransport>
 
 std::string NeonClient::scrub(std::string text) const {
   const std::string& key = options_.api_key;
-  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos)) {
-    text.replace(pos, key.size(), "***");
+  if (key.empty()) return text;
+  static const std::string mask = "***";
+  // Search on after the mask: a key that occurs in the mask itself ("*") must not loop.
+  for (auto pos = text.find(key); pos != std::string::npos;
+       pos = text.find(key, pos + mask.size())) {
+    text.replace(pos, key.size(), mask);
   }
   return text;
 }

@@ -246,6 +246,21 @@ TEST_CASE("an empty API key is refused up front", "[neon]") {
                     std::invalid_argument);
 }
 
+TEST_CASE("a key that occurs in its own mask is scrubbed without looping", "[neon]") {
+  auto fake = std::make_unique<FakeTransport>([](const HttpRequest&) {
+    return json_response(401, R"({"message":"key * and ** rejected"})");
+  });
+  NeonClientOptions options;
+  options.api_key = "*";
+  NeonClient client(options, std::move(fake), std::make_shared<FakeClock>());
+  try {
+    client.get_project("proj-1");
+    FAIL("expected NeonError");
+  } catch (const NeonError& error) {
+    REQUIRE(std::string(error.what()).find("key *** and ****** rejected") != std::string::npos);
+  }
+}
+
 TEST_CASE("wait_for_operations polls until finished, at the poll interval", "[neon]") {
   Rig rig;
   rig.neon.polls_to_finish = 3;
