@@ -10,6 +10,11 @@ packages=(
   postgresql-15 postgresql-client-15 pgbouncer
   python3 libnss-wrapper clang-format
 )
+# kubectl decodes deploy/kubernetes/job.yaml offline (scripts/check-manifest.py). Debian 12 has it
+# as kubernetes-client (1.20); a kubectl already installed (e.g. Kubernetes' own package) is kept.
+if ! command -v kubectl >/dev/null; then
+  packages+=(kubernetes-client)
+fi
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then
