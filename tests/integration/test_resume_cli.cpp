@@ -2,9 +2,12 @@
 // on a real fleet: after SIGINT it finishes the rest into the same run; --retry-failed runs failed
 // tenants again; a run whose migrations changed is refused. Each tenant keeps one line.
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_support.hpp"
 #include "fleet_fixture.hpp"
@@ -42,7 +45,70 @@ std::string history_run_ids(const std::string& db) {
   return scalar(db, "SELECT string_agg(DISTINCT run_id, ',') FROM pgfleet.schema_migrations");
 }
 
+// pgfleet backends still busy on the fleet's databases.
+int busy_backends(const Fleet& fleet) {
+  std::string names;
+  for (const std::string& db : fleet.tenant_dbs) names += (names.empty() ? "'" : ",'") + db + "'";
+  return std::stoi(
+      scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname IN (" + names +
+                             ") AND application_name LIKE 'pgfleet/%' AND state <> 'idle'"));
+}
+
 }  // namespace
+
+TEST_CASE("resume: after SIGKILL a resume runs the tenants that have no line", "[resume]") {
+  const Fleet fleet = make_fleet("resumekill", 6, BadRows::none, 0.5);
+  const std::string results = fleet.work_dir + "/results";
+  const std::string pid_file = fleet.work_dir + "/pgfleet.pid";
+  const std::string prefix =
+      "sh -c " + sh_quote("echo $$ > " + sh_quote(pid_file) + "; exec \"$@\"") + " sh";
+  auto killed = std::async(std::launch::async, [&] {
+    return run_cli("apply --concurrency 2 " + apply_flags(fleet, results, fleet.migrations_dir),
+                   fleet.work_dir, prefix);
+  });
+  // Killed once the first tenants have finished, while others are still running.
+  const auto some_finished = [&] {
+    if (!fs::exists(results) || fs::is_empty(results)) return false;
+    const std::string lines = only_run_dir(results) + "/tenants.jsonl";
+    return fs::exists(lines) && fs::file_size(lines) > 0;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!some_finished() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const pid_t pid = static_cast<pid_t>(std::stol("0" + read_text(pid_file)));
+  REQUIRE(pid > 0);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(killed.get().code == 128 + SIGKILL);
+  const std::string run_dir = only_run_dir(results);
+  const std::string run_id = run_id_of(run_dir);
+  REQUIRE(tenant_lines(run_dir).size() < fleet.tenant_dbs.size());
+  const auto gone = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (busy_backends(fleet) > 0 && std::chrono::steady_clock::now() < gone) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  // The dead run's lock went with it: the resume may start.
+  const CliRun resumed = run_cli(
+      "resume " + run_id + " " + source(fleet) + " --results-dir " + sh_quote(results) + " --yes",
+      fleet.work_dir);
+  INFO(resumed.all());
+  CHECK(resumed.code == 0);
+  const auto lines = lines_by_tenant(run_dir);
+  CHECK(lines.size() == fleet.tenant_dbs.size());
+  for (const std::string& db : fleet.tenant_dbs) {
+    REQUIRE(lines.count(db) == 1);
+    // up_to_date: the killed run's last COMMIT landed, its line did not.
+    CHECK((lines.at(db)["status"] == "applied" || lines.at(db)["status"] == "up_to_date"));
+    CHECK(applied_versions(db) == std::vector<long long>{1, 2, 3});
+    CHECK(history_run_ids(db) == run_id);
+  }
+  const json summary = json::parse(read_text(run_dir + "/summary.json"));
+  CHECK(summary["tenant_count"] == fleet.tenant_dbs.size());
+  CHECK(summary["tenants_finished"] == fleet.tenant_dbs.size());
+  CHECK(summary["exit_code"] == 0);
+  CHECK_FALSE(summary["finished_at"].is_null());
+}
 
 TEST_CASE("resume: after SIGINT a resume finishes the rest into the same run", "[resume]") {
   const Fleet fleet = make_fleet("resumeint", 10, BadRows::none, 0.4);
