@@ -16,6 +16,8 @@ set(CPACK_PACKAGE_CONTACT "pgfleet maintainers <maintainers@pgfleet.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "Apply versioned SQL migrations to a fleet of PostgreSQL tenant databases")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The build is RelWithDebInfo: the packaged binary is stripped (~60 MB of debug info less).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # pgfleet_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 # Depends: from the libraries the binary links (libpq5, libcurl4, libssl3, libfmt9, libstdc++6,

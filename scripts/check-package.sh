@@ -45,6 +45,9 @@ if grep -Eq '\.a$|/include/|unit_tests|integration_tests|bench_' <<<"$contents";
 fi
 
 dpkg-deb -x "$deb" "$out/root"
+if readelf -S "$out/root/usr/bin/pgfleet" | grep -q '\.debug_info'; then
+  fail "the packaged binary is not stripped"
+fi
 [[ $("$out/root/usr/bin/pgfleet" --version) == "pgfleet $version" ]] ||
   fail "the packaged binary does not say 'pgfleet $version'"
 echo "check-package: ok"
