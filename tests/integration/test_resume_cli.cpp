@@ -271,3 +271,56 @@ TEST_CASE("resume: refusals name the problem and exit 2", "[resume]") {
   CHECK(no_source.code == 2);
   CHECK(no_source.err.find("--control-plane") != std::string::npos);
 }
+
+TEST_CASE("resume: a --tenants run is resumed from its own file", "[resume]") {
+  const Fleet fleet = make_fleet("resumefile", 2, BadRows::none, 0);
+  const Workspace ws = make_workspace("resumefile");
+  const std::string file = ws.dir + "/tenants.json";
+  write_file(file, "[{\"id\": \"" + fleet.tenant_dbs[0] + "\", \"connection_string\": \"" +
+                       dsn_for(fleet.tenant_dbs[0]) + "\"}, {\"id\": \"" + fleet.tenant_dbs[1] +
+                       "\", \"connection_string\": \"" + dsn_for(fleet.tenant_dbs[1]) + "\"}]");
+  query(fleet.tenant_dbs[1], "CREATE TABLE accounts (x int)");
+  const std::string results = ws.dir + "/results";
+  // A relative path: the resume starts elsewhere and still finds the file (run.json holds it
+  // absolute).
+  const CliRun first =
+      run_cli("apply --tenants tenants.json --migrations " + sh_quote(fleet.migrations_dir) +
+                  " --results-dir " + sh_quote(results) + " --yes",
+              ws.dir);
+  INFO(first.all());
+  REQUIRE(first.code == 1);
+  query(fleet.tenant_dbs[1], "DROP TABLE accounts");
+  const std::string run_id = run_id_of(only_run_dir(results));
+  const CliRun resumed = run_cli(
+      "resume " + run_id + " --results-dir " + sh_quote(results) + " --yes --retry-failed", "/");
+  INFO(resumed.all());
+  CHECK(resumed.code == 0);
+  CHECK(applied_versions(fleet.tenant_dbs[1]) == std::vector<long long>{1, 2, 3});
+  CHECK(lines_by_tenant(only_run_dir(results)).size() == 2);
+}
+
+TEST_CASE("resume: a run that is still going is refused with exit 3", "[resume]") {
+  const Fleet fleet = make_fleet("resumebusy", 2, BadRows::none, 1.5);
+  const std::string results = fleet.work_dir + "/results";
+  auto running = std::async(std::launch::async, [&] {
+    return run_cli("apply --concurrency 1 " + apply_flags(fleet, results, fleet.migrations_dir),
+                   fleet.work_dir);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((!fs::exists(results) || fs::is_empty(results) ||
+          !fs::exists(only_run_dir(results) + "/run.json")) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string run_dir = only_run_dir(results);
+  const CliRun resumed = run_cli("resume " + run_id_of(run_dir) + " " + source(fleet) +
+                                     " --results-dir " + sh_quote(results) + " --yes",
+                                 fleet.work_dir);
+  INFO(resumed.all());
+  CHECK(resumed.code == 3);
+  CHECK(resumed.err.find("still going") != std::string::npos);
+  const CliRun finished = running.get();
+  INFO(finished.all());
+  CHECK(finished.code == 0);
+  CHECK(lines_by_tenant(run_dir).size() == fleet.tenant_dbs.size());
+}
