@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs everything pgfleet needs to build and test on Debian 12 (run as root or with sudo).
 # Safe to run again: apt-get skips what is already installed.
+#
+#   scripts/install-deps.sh              build and test (scratch PostgreSQL, PgBouncer, kubectl, ...)
+#   scripts/install-deps.sh --build-only only what building needs (deploy/Dockerfile uses it)
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache
   libpqxx-dev libpq-dev libcli11-dev nlohmann-json3-dev libfmt-dev catch2
-  libcurl4-openssl-dev libssl-dev
-  postgresql-15 postgresql-client-15 pgbouncer
-  python3 libnss-wrapper clang-format
+  libcurl4-openssl-dev libssl-dev python3
 )
+if [[ ${1:-} != --build-only ]]; then
+  packages+=(postgresql-15 postgresql-client-15 pgbouncer libnss-wrapper clang-format)
+  # kubectl decodes deploy/kubernetes/job.yaml offline (scripts/check-manifest.py). Debian 12 has
+  # it as kubernetes-client (1.20); a kubectl already installed (e.g. Kubernetes' own) is kept.
+  if ! command -v kubectl >/dev/null; then
+    packages+=(kubernetes-client)
+  fi
+fi
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then

@@ -29,6 +29,7 @@ Examples:
   pgfleet apply --dsn postgres://app@localhost/appdb
   pgfleet apply --neon-branch --neon-project shiny-wind-028834 --control-plane "$CP_URL" --yes
   pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane "$CP_URL"
+  pgfleet resume 20261124T050000Z-a1b2 --control-plane "$CP_URL" --retry-failed
   pgfleet status --control-plane "$CP_URL"
 
 Exit codes: 0 all tenants ok; 1 some tenant not ok; 2 usage, config or migrations error, or no

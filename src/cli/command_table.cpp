@@ -78,6 +78,19 @@ void neon_cleanup_flags(CLI::App& cmd, Options& o) {
   cmd.add_flag("-q,--quiet", o.quiet, "Only errors");
 }
 
+void resume_flags(CLI::App& cmd, Options& o) {
+  cmd.add_option("run_id", o.resume_run, "The run to resume: <results-dir>/RUN_ID")->required();
+  add_output_flags(cmd, o);
+  o.migrations_dir.clear();  // empty: the run's own directory, from its run.json
+  cmd.get_option("--migrations")
+      ->description("Migrations directory (default: the run's); must hold the run's migrations")
+      ->default_str("");
+  add_tenant_source_flags(cmd, o);
+  cmd.add_flag("--retry-failed", o.retry_failed,
+               "Also run again the tenants that failed or were unreachable");
+  cmd.add_flag("-y,--yes", o.yes, "Do not ask for confirmation")->envname("PGFLEET_YES");
+}
+
 }  // namespace
 
 const std::vector<CommandEntry>& command_table() {
@@ -110,6 +123,10 @@ const std::vector<CommandEntry>& command_table() {
       {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",
        "pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h", neon_cleanup_flags,
        cmd_neon_cleanup, ConfigFile::ignored, check_neon_cleanup_flags},
+      {Command::resume,
+       "Run the tenants a run did not finish, with its options, into the same run (no ledger)",
+       "pgfleet resume 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes", resume_flags,
+       cmd_resume, ConfigFile::read, check_resume_flags},
   };
   return table;
 }

@@ -12,11 +12,11 @@
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
-#include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
 #include "pgfleet/fleet/tenant_connector.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/run_outputs.hpp"
+#include "run_place.hpp"
 
 namespace pgfleet::cli {
 namespace {
@@ -44,14 +44,6 @@ TerminalOutput terminal_output(const Options& o) {
                    : (isatty(STDERR_FILENO) ? ConsoleMode::tty : ConsoleMode::plain);
   t.verbosity = o.verbose > 0 ? Verbosity::verbose : Verbosity::normal;
   return t;
-}
-
-RunDirectory create_run_directory(const Options& o, const std::string& run_id) {
-  try {
-    return RunDirectory::create(o.results_dir, run_id);
-  } catch (const std::exception& e) {
-    throw RunError(std::string("results directory: ") + e.what());
-  }
 }
 
 // The run's listeners; a results file that cannot be opened (tenants.jsonl) is a run error.
@@ -128,16 +120,16 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   }
   if (o.neon_branch) check_neon_projects(o, tenants);
   StopControl& stop = StopControl::process();
-  const auto started_at = std::chrono::system_clock::now();
-  const std::string run_id = make_run_id(started_at);
+  const RunPlace place = place_run(o, job);
+  const std::string& run_id = place.run_id;
   const RunSettings settings = run_settings(o, run_id);
   const ConnectSettings connect = connect_settings(o, run_id);
-  const RunDirectory dir = create_run_directory(o, run_id);
-  RunOutputs outputs = open_outputs(dir, job, migrations, tenants, o);
+  RunOutputs outputs = open_outputs(place.dir, job, migrations, tenants, o);
+  record_run(o, place, job, migrations, tenants, outputs);
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
   if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
   Reporter& reporter = outputs.reporter();
-  reporter.run_started(run_info(run_id, job, settings, tenants.size(), started_at));
+  reporter.run_started(run_info(run_id, job, settings, tenants.size(), place.started_at));
 
   std::optional<neon::PreflightSetup> preflight;
   if (o.neon_branch) preflight = start_preflight(o, run_id, tenants, reporter);
@@ -156,7 +148,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
       tenant_host_port);
 
   RunSummary done;
-  done.exit_code = exit_code_for(result, stop, outputs);
+  done.exit_code = with_standing_tenants(job, exit_code_for(result, stop, outputs));
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;

@@ -88,7 +88,11 @@ std::string no_tenants_selected(const Options& o) {
   std::string filters;
   if (!o.only.empty()) filters += " --only " + joined(o.only);
   if (!o.exclude.empty()) filters += " --exclude " + joined(o.exclude);
-  if (!o.shard.empty()) filters += " --shard " + o.shard;
+  if (!o.shard.empty()) {
+    const ShardSpec shard = shard_flag(o);
+    filters += " --shard " + o.shard + " (shard " + std::to_string(shard.index) + " of " +
+               std::to_string(shard.count) + ")";
+  }
   return "no tenants selected from " + source +
          (filters.empty() ? " (it lists none)" : " with" + filters) +
          "; pass --allow-empty to let an empty selection succeed";
@@ -119,7 +123,7 @@ std::vector<Tenant> load_fleet(const Options& o) {
     TenantSelection selection;
     selection.only = {o.only.begin(), o.only.end()};
     selection.exclude = {o.exclude.begin(), o.exclude.end()};
-    if (!o.shard.empty()) selection.shard = parse_shard(o.shard);
+    if (!o.shard.empty()) selection.shard = shard_flag(o);
     SelectedTenants selected = select_tenants(std::move(tenants), selection);
     if (!selected.unknown_only_ids.empty()) {
       std::string ids;
@@ -141,12 +145,15 @@ void check_fleet_flags(const Options& o) {
   failure_policy(o);
   grace_period(o);
   if (!o.version.empty()) parse_version(o.version, "version");
-  if (!o.shard.empty()) {
-    try {
-      parse_shard(o.shard);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
+  if (!o.shard.empty()) shard_flag(o);
+}
+
+ShardSpec shard_flag(const Options& o) {
+  const char* index = std::getenv("JOB_COMPLETION_INDEX");
+  try {
+    return parse_shard(o.shard, index ? std::optional<std::string>(index) : std::nullopt);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
 }
 

@@ -41,18 +41,24 @@ std::string line_and_column(const std::string& text, std::size_t byte) {
 
 }  // namespace
 
+void add_tenant_source_flags(CLI::App& cmd, Options& o) {
+  opt(cmd, "control-plane", o.control_plane, "Control-plane database URL")
+      ->envname("PGFLEET_CONTROL_PLANE");
+  opt(cmd, "tenants", o.tenants_file, "JSON array or JSON Lines file of tenants ('-' = stdin)");
+  cmd.add_option("--dsn", o.dsns, "A tenant database URL (repeatable); its id is the dbname");
+}
+
 void add_tenant_flags(CLI::App& cmd, Options& o) {
   auto* g = &cmd;
-  opt(*g, "control-plane", o.control_plane, "Control-plane database URL")
-      ->envname("PGFLEET_CONTROL_PLANE");
+  add_tenant_source_flags(cmd, o);
   opt(*g, "tenant-query", o.tenant_query,
       "SQL returning id, connection_string [, schema, neon_project_id]; "
       "$1 = PGFLEET_CONTROL_PLANE_KEY when set");
-  opt(*g, "tenants", o.tenants_file, "JSON array or JSON Lines file of tenants ('-' = stdin)");
-  cmd.add_option("--dsn", o.dsns, "A tenant database URL (repeatable); its id is the dbname");
   opt(*g, "only", o.only, "Only these tenant ids (comma-separated)")->delimiter(',');
   opt(*g, "exclude", o.exclude, "Skip these tenant ids (comma-separated)")->delimiter(',');
-  opt(*g, "shard", o.shard, "Run shard K of N (0-based), by a stable hash of the id: K/N");
+  opt(*g, "shard", o.shard,
+      "Run shard K of N (0-based) by a stable hash of the id: K/N, or index/N with K from "
+      "JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)");
   cmd.add_flag("--allow-empty", o.allow_empty,
                "Succeed (exit 0) when no tenant is selected; the default is exit 2")
       ->envname("PGFLEET_ALLOW_EMPTY");

@@ -38,6 +38,30 @@ ShardSpec parse_shard(const std::string& text) {
   return ShardSpec{*index, *count};
 }
 
+ShardSpec parse_shard(const std::string& text,
+                      const std::optional<std::string>& job_completion_index) {
+  const std::string prefix = "index/";
+  if (text.compare(0, prefix.size(), prefix) != 0) return parse_shard(text);
+  if (!job_completion_index) {
+    throw std::invalid_argument("--shard " + text +
+                                " takes K from JOB_COMPLETION_INDEX, which is not set (Kubernetes "
+                                "sets it in each pod of an Indexed Job); give K/N instead");
+  }
+  const std::string index = util::trim(*job_completion_index, util::kSpacesAndTabs);
+  if (!parse_count(index)) {
+    throw std::invalid_argument("--shard " + text +
+                                ": JOB_COMPLETION_INDEX must be a number, got '" +
+                                *job_completion_index + "'");
+  }
+  const std::string count = text.substr(prefix.size());
+  try {
+    return parse_shard(index + "/" + count);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(e.what()) + " (K from JOB_COMPLETION_INDEX=" + index +
+                                "; the Job's completions must equal N)");
+  }
+}
+
 std::vector<std::string> parse_id_list(const std::string& text) {
   std::vector<std::string> ids;
   std::size_t start = 0;

@@ -44,6 +44,15 @@ RunOutputs::RunOutputs(const RunDirectory& dir, Command command, const Migration
   fanout_.add(junit_);
 }
 
+void RunOutputs::continue_run(const std::vector<TenantOutcome>& standing,
+                              std::map<std::string, TenantOutcome> rerun) {
+  for (const TenantOutcome& outcome : standing) {
+    summary_->carry_over(outcome);
+    junit_->tenant_finished(outcome);
+  }
+  front_.set_earlier(std::move(rerun));
+}
+
 void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
 
 std::vector<std::string> RunOutputs::write_errors() const {

@@ -48,6 +48,12 @@ void SummaryWriter::tenant_finished(const TenantOutcome& outcome) {
   durations_ms_.push_back(outcome.duration_ms);
 }
 
+void SummaryWriter::carry_over(const TenantOutcome& outcome) {
+  tenant_finished(outcome);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++carried_over_;
+}
+
 nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
   return document(&summary);
 }
@@ -82,7 +88,7 @@ nlohmann::json SummaryWriter::document(const RunSummary* summary) const {
            {"finished_at", summary ? json(util::format_rfc3339_utc(summary->finished_at)) : json()},
            {"target", info_.target ? json(*info_.target) : json(nullptr)},
            {"migrations", std::move(migrations)},
-           {"tenant_count", info_.tenant_count},
+           {"tenant_count", info_.tenant_count + carried_over_},
            {"tenants_finished", finished},
            {"counts", std::move(counts)},
            {"duration_ms", std::move(durations)},

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 
@@ -42,6 +43,43 @@ TEST_CASE("flag --shard K/N is parsed with clear errors") {
   CHECK_THROWS_AS(parse_shard("1/"), std::invalid_argument);
   CHECK_THROWS_AS(parse_shard("1/2/3"), std::invalid_argument);
   CHECK_THROWS_AS(parse_shard("99999999999999999999/2"), std::invalid_argument);
+}
+
+TEST_CASE("flag --shard index/N takes K from JOB_COMPLETION_INDEX") {
+  const ShardSpec s = parse_shard("index/3", std::string("2"));
+  CHECK(s.index == 2);
+  CHECK(s.count == 3);
+  CHECK(parse_shard("1/4", std::nullopt).index == 1);  // K/N needs no variable
+  CHECK(parse_shard("1/4", std::string("3")).index == 1);
+  CHECK_THROWS_WITH(parse_shard("index/3", std::nullopt), Catch::Contains("not set"));
+  CHECK_THROWS_WITH(parse_shard("index/3", std::string("")), Catch::Contains("a number"));
+  CHECK_THROWS_WITH(parse_shard("index/3", std::string("x1")), Catch::Contains("a number"));
+  CHECK_THROWS_WITH(parse_shard("index/3", std::string("-1")), Catch::Contains("a number"));
+  CHECK_THROWS_WITH(parse_shard("index/3", std::string("3")),
+                    Catch::Contains("0-based") && Catch::Contains("completions"));
+  CHECK_THROWS_WITH(parse_shard("index/0", std::string("0")), Catch::Contains("at least 1"));
+  CHECK_THROWS_AS(parse_shard("index/", std::string("0")), std::invalid_argument);
+  CHECK_THROWS_AS(parse_shard("index/x", std::string("0")), std::invalid_argument);
+}
+
+TEST_CASE("a tenant's shard does not change when other tenants join the fleet") {
+  const auto small = fleet(50);
+  const auto large = fleet(500);  // the same 50 ids and 450 new ones
+  for (std::uint64_t k = 0; k < 3; ++k) {
+    TenantSelection sel;
+    sel.shard = ShardSpec{k, 3};
+    const auto before = ids(select_tenants(small, sel).tenants);
+    std::vector<std::string> after;
+    for (const auto& id : ids(select_tenants(large, sel).tenants)) {
+      if (std::find(before.begin(), before.end(), id) != before.end()) after.push_back(id);
+    }
+    CHECK(after == before);
+    // And no old tenant left shard k either.
+    for (const auto& t : small) {
+      const bool in_k = std::find(before.begin(), before.end(), t.id) != before.end();
+      CHECK(in_k == (shard_of(t.id, 3) == k));
+    }
+  }
 }
 
 TEST_CASE("every tenant is in exactly one shard, and stays there") {

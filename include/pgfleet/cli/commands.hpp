@@ -14,9 +14,12 @@ int cmd_baseline(const Options& o);
 int cmd_lint(const Options& o);
 int cmd_new(const Options& o);
 int cmd_neon_cleanup(const Options& o);
+int cmd_resume(const Options& o);
 
 // Checks the flags of `neon cleanup` (--older-than, --neon-api, NEON_API_KEY) before it runs.
 // Throws UsageError.
 void check_neon_cleanup_flags(const Options& o);
+// Checks the flags of `resume` (a valid run id) before it reads anything. Throws UsageError.
+void check_resume_flags(const Options& o);
 
 }  // namespace pgfleet::cli

@@ -1,7 +1,11 @@
 #pragma once
 // The frame every fleet command runs in: run id, results directory, listeners, confirmation,
 // optional Neon preflight branch, the worker pool, and the exit code.
+#include <chrono>
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,12 +19,23 @@ namespace pgfleet::cli {
 
 enum class Effect { read_only, changes_tenants };
 
+// An earlier run this invocation continues (pgfleet resume, docs/SCALING.md): its id, start and
+// directory are kept, tenants.jsonl gets the new lines and run.json the resume.
+struct ContinuedRun {
+  std::string run_id;
+  std::chrono::system_clock::time_point started_at{};
+  std::vector<TenantOutcome> standing;         // finished tenants not run again
+  std::map<std::string, TenantOutcome> rerun;  // tenants run again: their earlier outcome, if any
+  nlohmann::json resume;                       // this resume, as run.json's "resumes" lists it
+};
+
 struct FleetJob {
   Command command = Command::plan;
   Effect effect = Effect::read_only;
   std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
   // The work for one valid tenant.
   std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;
+  std::optional<ContinuedRun> continues;  // set by `pgfleet resume`
 };
 
 // Runs `job` over `tenants` and returns the exit code. Throws RunError (exit 3) if the results

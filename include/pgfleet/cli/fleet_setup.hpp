@@ -9,6 +9,7 @@
 #include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
 #include "pgfleet/fleet/tenant_connector.hpp"
+#include "pgfleet/fleet/tenant_selection.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet::cli {
@@ -22,6 +23,8 @@ std::vector<Tenant> load_fleet(const Options& o);
 // Checks every flag of a fleet command (one tenant source, durations, policy, --grace, --shard,
 // --target, --version) before it does anything. Throws UsageError.
 void check_fleet_flags(const Options& o);
+// --shard as a shard: K/N, or index/N with K from JOB_COMPLETION_INDEX. Throws UsageError.
+ShardSpec shard_flag(const Options& o);
 // RunSettings from the flags (durations, tx mode, target).
 RunSettings run_settings(const Options& o, const std::string& run_id);
 ConnectSettings connect_settings(const Options& o, const std::string& run_id);

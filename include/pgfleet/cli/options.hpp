@@ -51,6 +51,9 @@ struct Options {
   std::string version;
   std::string mark;
   std::string name;  // new NAME
+  // resume RUN_ID (docs/SCALING.md).
+  std::string resume_run;
+  bool retry_failed = false;  // also run again the tenants that failed or were unreachable
   // lint (docs/LINT.md).
   std::string
       lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text
@@ -67,6 +70,8 @@ struct Options {
 
 // Flag groups, added to each subcommand that takes them.
 void add_tenant_flags(CLI::App& cmd, Options& o);
+// Only where tenants come from: --control-plane, --tenants, --dsn (part of add_tenant_flags).
+void add_tenant_source_flags(CLI::App& cmd, Options& o);
 void add_run_flags(CLI::App& cmd, Options& o);
 void add_output_flags(CLI::App& cmd, Options& o);
 void add_neon_flags(CLI::App& cmd, Options& o);

@@ -1,5 +1,6 @@
 #pragma once
-// Choosing which tenants a run touches: --only, --exclude, --shard K/N (README "Tenants").
+// Choosing which tenants a run touches: --only, --exclude, --shard K/N or index/N (README
+// "Tenants").
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,11 @@ struct SelectedTenants {
 // Parses "K/N" (decimal, N >= 1, 0 <= K < N). Throws std::invalid_argument with a message that
 // names the flag and the expected form.
 ShardSpec parse_shard(const std::string& text);
+// Parses --shard as given: "K/N", or "index/N" whose K is `job_completion_index`, the value of
+// JOB_COMPLETION_INDEX that Kubernetes sets in each pod of an Indexed Job (nullopt when unset).
+// Throws std::invalid_argument naming the flag or the variable.
+ShardSpec parse_shard(const std::string& text,
+                      const std::optional<std::string>& job_completion_index);
 
 // Splits "a,b, c" into ids (spaces around commas trimmed, empty items dropped).
 std::vector<std::string> parse_id_list(const std::string& text);

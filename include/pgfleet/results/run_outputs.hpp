@@ -2,6 +2,7 @@
 // Every output of one fleet run, built and owned together (README.md, "Results"): progress on
 // the terminal (console or JSON log) and, in the run directory, tenants.jsonl, summary.json,
 // junit.xml and, for apply, the rollback scripts.
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -14,6 +15,7 @@
 #include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/resumed_outcome.hpp"
 #include "pgfleet/results/rollback_writer.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
@@ -40,9 +42,17 @@ class RunOutputs {
              const std::vector<Tenant>& tenants, const TerminalOutput& output,
              std::ostream& terminal);
 
+  RunOutputs(const RunOutputs&) = delete;
+  RunOutputs& operator=(const RunOutputs&) = delete;
+
   // Forwards every event to each output: terminal, tenants.jsonl, rollback scripts, summary.json,
   // junit.xml, in that order.
-  Reporter& reporter() { return fanout_; }
+  Reporter& reporter() { return front_; }
+  // A resumed run (pgfleet resume), before run_started: the `standing` outcomes of tenants not
+  // run again count in summary.json and junit.xml as if reported again; a tenant in `rerun` is
+  // reported merged with its earlier outcome (resumed_outcome.hpp).
+  void continue_run(const std::vector<TenantOutcome>& standing,
+                    std::map<std::string, TenantOutcome> rerun);
   // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
   void set_neon(nlohmann::json neon);
   // After run_finished: one message per result file that could not be written.
@@ -50,6 +60,7 @@ class RunOutputs {
 
  private:
   ReporterFanout fanout_;
+  EarlierOutcomeMerge front_{fanout_};
   std::shared_ptr<TenantsJsonlWriter> jsonl_;
   std::shared_ptr<RollbackWriter> rollback_;  // apply only
   std::shared_ptr<SummaryWriter> summary_;

@@ -33,6 +33,9 @@ class SummaryWriter : public Reporter {
   // leaves one (with its `neon` object: set_neon before run_started).
   void run_started(const RunInfo& info) override;
   void tenant_finished(const TenantOutcome& outcome) override;
+  // An outcome of an earlier invocation of the same run (pgfleet resume): counted like a
+  // finished tenant, and in tenant_count on top of the tenants this invocation runs.
+  void carry_over(const TenantOutcome& outcome);
   // Writes summary.json atomically. Never throws: a failure is kept for write_error().
   void run_finished(const RunSummary& summary) override;
 
@@ -52,6 +55,7 @@ class SummaryWriter : public Reporter {
   std::optional<nlohmann::json> neon_;
   std::map<TenantStatus, long> counts_;
   std::vector<long> durations_ms_;
+  std::size_t carried_over_ = 0;
   FirstWriteError write_error_;
 };
 
