@@ -44,9 +44,8 @@ std::string rows_text(double rows) { return "~" + std::to_string(std::llround(ro
 // "public.accounts" and "accounts" name the same table for a migration that runs with its
 // search_path; the catalog spelling of the last part is compared.
 bool same_relation(const std::string& measured, const std::string& table) {
-  std::string last = measured.substr(measured.rfind('.') == std::string::npos
-                                         ? 0
-                                         : measured.rfind('.') + 1);
+  std::string last =
+      measured.substr(measured.rfind('.') == std::string::npos ? 0 : measured.rfind('.') + 1);
   if (last.size() >= 2 && last.front() == '"') last = last.substr(1, last.size() - 2);
   return last == table;
 }

@@ -96,13 +96,13 @@ void check_maintenance(FileLint& f, const SqlStatement& s, const Words& w) {
       ++at;
     }
     f.report_on(s, "vacuum-full-or-cluster", word_at(w, at),
-             "VACUUM FULL / CLUSTER rewrite the table under ACCESS EXCLUSIVE; use pg_repack or "
-             "pg_squeeze outside migrations");
+                "VACUUM FULL / CLUSTER rewrite the table under ACCESS EXCLUSIVE; use pg_repack or "
+                "pg_squeeze outside migrations");
   }
   if (w[0] == "ALTER" && has_pair(w, "DETACH", "PARTITION") && !has(w, "CONCURRENTLY")) {
     f.report_on(s, "detach-partition-not-concurrently", altered_table(w),
-             "DETACH PARTITION takes ACCESS EXCLUSIVE on the parent; use DETACH PARTITION ... "
-             "CONCURRENTLY (PostgreSQL 14+) in a `-- pgfleet: no-transaction` migration");
+                "DETACH PARTITION takes ACCESS EXCLUSIVE on the parent; use DETACH PARTITION ... "
+                "CONCURRENTLY (PostgreSQL 14+) in a `-- pgfleet: no-transaction` migration");
   }
   if (w[0] == "ALTER" && has(w, "RENAME")) {
     f.report(s, "rename",

@@ -73,8 +73,8 @@ class QualifiedNameFinder {
   }
   // `a . b` where `a` is not itself after a dot (the start of a chain).
   bool starts_qualified_name(std::size_t i) const {
-    return is_name(tokens_[i]) && dot(i + 1) && i + 2 < tokens_.size() &&
-           is_name(tokens_[i + 2]) && !(i > 0 && dot(i - 1));
+    return is_name(tokens_[i]) && dot(i + 1) && i + 2 < tokens_.size() && is_name(tokens_[i + 2]) &&
+           !(i > 0 && dot(i - 1));
   }
   // `s.t.c`, `s.f(...)`, or `s.t` after a word that names an object.
   bool object_position(std::size_t i, bool in_query) const {
@@ -120,9 +120,10 @@ void check_schema_per_tenant(FileLint& f) {
     const std::string name = QualifiedNameFinder(s.text).find();
     if (name.empty()) continue;
     f.report(s, "search-path-or-schema-qualified",
-             name + " names a schema of its own: every tenant's migration reaches that one "
-                    "schema instead of its own; leave the name unqualified (search_path is the "
-                    "tenant's schema)");
+             name +
+                 " names a schema of its own: every tenant's migration reaches that one "
+                 "schema instead of its own; leave the name unqualified (search_path is the "
+                 "tenant's schema)");
   }
 }
 
@@ -153,7 +154,8 @@ std::vector<int> placeholder_lines(std::string_view sql) {
     for (std::size_t at = text.find("${"); at != std::string_view::npos;
          at = text.find("${", at + 2)) {
       const std::size_t offset = t.offset + at;
-      const int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(offset), '\n'));
+      const int line = 1 + static_cast<int>(std::count(
+                               sql.begin(), sql.begin() + static_cast<long>(offset), '\n'));
       if (lines.empty() || lines.back() != line) lines.push_back(line);
     }
   }
