@@ -1,18 +1,25 @@
 // pgfleet plan / apply.
 #include <fmt/format.h>
 
+#include <iostream>
+
+#include "fleet_lint.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_command.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 
 namespace pgfleet::cli {
 
+// The plan, then the lint of the pending migrations judged against the fleet (docs/LINT.md).
 int cmd_plan(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
+  std::vector<Tenant> tenants = load_fleet(o);
+  PlanLint plan_lint(o, migrations, tenants);
   FleetJob job;
   job.command = Command::plan;
   job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
-  return run_fleet(o, migrations, load_fleet(o), job);
+  const int exit_code = run_fleet(o, migrations, std::move(tenants), plan_lint.wrap(job));
+  return plan_lint.finish(exit_code, std::cerr);
 }
 
 int cmd_apply(const Options& o) {

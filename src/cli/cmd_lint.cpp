@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "lint_config.hpp"
+#include "fleet_lint.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
@@ -42,11 +42,23 @@ Counts count(const std::vector<LintFinding>& findings) {
   return c;
 }
 
+// A tenants file (not stdin) without --fleet is read for its schemas: lint then knows the
+// project is schema-per-tenant (docs/LINT.md).
+std::vector<Tenant> tenants_without_connecting(const Options& o) {
+  const bool file_only =
+      !o.tenants_file.empty() && o.tenants_file != "-" && o.control_plane.empty() && o.dsns.empty();
+  if (!file_only || o.lint_fleet || o.lint_pending) return {};
+  Options file = o;
+  file.allow_empty = true;
+  return load_fleet(file);
+}
+
 }  // namespace
 
 int cmd_lint(const Options& o) {
   const MigrationSet migrations = load_migrations(o);  // load errors: exit 2
-  const LintConfig config = read_lint_config(o.config.empty() ? "pgfleet.json" : o.config);
+  LintConfig config = lint_config(o, tenants_without_connecting(o));
+  if (o.lint_fleet || o.lint_pending) add_fleet(o, migrations, config, std::cerr);
   const std::vector<LintFinding> findings = lint(migrations, config);
   const LintFormat format = lint_format(o);
   std::cout << format_lint_report(findings, format,

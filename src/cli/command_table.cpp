@@ -22,6 +22,11 @@ void plan_or_apply_flags(CLI::App& cmd, Options& o) {
   add_neon_flags(cmd, o);
 }
 
+void plan_flags(CLI::App& cmd, Options& o) {
+  plan_or_apply_flags(cmd, o);
+  add_big_table_flag(cmd, o);
+}
+
 void rollback_flags(CLI::App& cmd, Options& o) {
   fleet_flags(cmd, o);
   auto* run = cmd.add_option("--run", o.rollback_run, "Run id whose rollback scripts to run");
@@ -57,6 +62,7 @@ void lint_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--fail-on", o.fail_on, "Exit 2 on findings of this severity or worse")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warning"}));
+  add_lint_fleet_flags(cmd, o);
 }
 
 // Fleet commands: every run flag, and the Neon ones when a preflight branch is asked for.
@@ -97,7 +103,7 @@ const std::vector<CommandEntry>& command_table() {
   static const std::vector<CommandEntry> table = {
       {Command::plan,
        "Show, per tenant, the current version, pending migrations and drift; changes nothing",
-       "pgfleet plan --control-plane \"$CP_URL\" --target 0012", plan_or_apply_flags, cmd_plan,
+       "pgfleet plan --control-plane \"$CP_URL\" --target 0012", plan_flags, cmd_plan,
        ConfigFile::read, check_run_flags},
       {Command::apply, "Apply pending migrations up to --target (default: latest)",
        "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes",

@@ -52,9 +52,10 @@ LintConfig read_lint_config(const std::string& path) {
   const nlohmann::json& lint = doc["lint"];
   if (!lint.is_object()) throw UsageError(path + ": lint must be an object");
   for (const auto& [key, value] : lint.items()) {
-    if (key != "exclude" && key != "include" && key != "severity" && key != "since") {
+    if (key != "exclude" && key != "include" && key != "severity" && key != "since" &&
+        key != "schema-per-tenant") {
       throw UsageError(path + ": unknown key \"lint." + key +
-                       "\" (known: exclude, include, severity, since)");
+                       "\" (known: exclude, include, severity, since, schema-per-tenant)");
     }
   }
   config.exclude = rule_list(path, lint, "exclude");
@@ -64,6 +65,13 @@ LintConfig read_lint_config(const std::string& path) {
     const auto& since = lint["since"];
     config.since =
         parse_version(since.is_string() ? since.get<std::string>() : since.dump(), "lint.since");
+  }
+  if (lint.contains("schema-per-tenant")) {
+    if (!lint["schema-per-tenant"].is_boolean()) {
+      throw UsageError(path + ": lint.schema-per-tenant must be true or false");
+    }
+    config.tenancy = lint["schema-per-tenant"].get<bool>() ? Tenancy::schema_per_tenant
+                                                           : Tenancy::database_per_tenant;
   }
   return config;
 }

@@ -113,6 +113,35 @@ void add_output_flags(CLI::App& cmd, Options& o) {
   cmd.add_flag("-v,--verbose", o.verbose, "More detail (repeat for more)");
 }
 
+void add_big_table_flag(CLI::App& cmd, Options& o) {
+  opt(cmd, "big-table", o.big_table,
+      "Lint: a lock finding on a table whose largest copy has fewer rows is info (default "
+      "100000)")
+      ->check(CLI::PositiveNumber);
+}
+
+void add_lint_fleet_flags(CLI::App& cmd, Options& o) {
+  add_tenant_flags(cmd, o);
+  cmd.add_flag("--fleet", o.lint_fleet,
+               "Read server versions and table sizes from the tenants (read-only)");
+  cmd.add_flag("--pending", o.lint_pending,
+               "Lint only the versions some tenant lacks (reads each tenant's history)");
+  add_big_table_flag(cmd, o);
+  opt(cmd, "concurrency", o.concurrency, "Tenants (connections) at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  opt(cmd, "per-host", o.per_host, "Tenants at once per database host:port (0 = no cap)")
+      ->check(CLI::NonNegativeNumber);
+  opt(cmd, "connect-timeout", o.connect_timeout, "Connect deadline per attempt")
+      ->capture_default_str();
+  opt(cmd, "tenant-timeout", o.tenant_timeout, "Bound on reading one tenant (default: none)");
+  cmd.add_flag("--require-tls", o.require_tls, "Refuse tenant connections that are not encrypted")
+      ->envname("PGFLEET_REQUIRE_TLS");
+  cmd.add_flag("--keep-pooler", o.keep_pooler,
+               "Connect Neon -pooler hosts as given (default: their direct host)")
+      ->envname("PGFLEET_KEEP_POOLER");
+}
+
 void add_neon_flags(CLI::App& cmd, Options& o) {
   cmd.add_flag("--neon-branch", o.neon_branch,
                "Preflight: run against a throwaway Neon branch (needs NEON_API_KEY)");

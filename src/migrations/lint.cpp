@@ -31,13 +31,19 @@ void check_down_and_directives(FileLint& f) {
   }
 }
 
-std::vector<LintFinding> lint_one(const Migration& migration, DirectoryState& directory) {
-  FileLint f(migration, directory);
+std::vector<LintFinding> lint_one(const Migration& migration, DirectoryState& directory,
+                                  const LintConfig& config) {
+  FileLint f(migration, directory, config);
   check_table_rules(f);
   check_statement_rules(f);
   check_type_rules(f);
   check_file_rules(f);
+  check_tenant_rules(f);
   check_down_and_directives(f);
+  for (LintFinding& finding : f.findings) {
+    finding.version = migration.version;
+    if (config.fleet) grade_for_fleet(finding, *config.fleet);
+  }
   apply_suppressions(migration.up, f.statements, f.findings);
   std::stable_sort(f.findings.begin(), f.findings.end(),
                    [](const LintFinding& a, const LintFinding& b) {
@@ -61,8 +67,9 @@ bool enabled(const LintFinding& finding, const LintConfig& config) {
 
 std::vector<LintFinding> lint_migration(const Migration& migration) {
   DirectoryState directory;
+  const LintConfig defaults;
   std::vector<LintFinding> findings;
-  for (LintFinding& finding : lint_one(migration, directory)) {
+  for (LintFinding& finding : lint_one(migration, directory, defaults)) {
     if (enabled(finding, LintConfig{})) findings.push_back(std::move(finding));
   }
   return findings;
@@ -72,8 +79,9 @@ std::vector<LintFinding> lint(const MigrationSet& set, const LintConfig& config)
   DirectoryState directory;
   std::vector<LintFinding> findings;
   for (const Migration& migration : set.all()) {
-    std::vector<LintFinding> found = lint_one(migration, directory);
+    std::vector<LintFinding> found = lint_one(migration, directory, config);
     if (migration.version < config.since) continue;  // read for what it does, not reported
+    if (config.only_versions && !config.only_versions->count(migration.version)) continue;
     for (LintFinding& finding : found) {
       if (!enabled(finding, config)) continue;
       const auto severity = config.severity.find(finding.rule);

@@ -129,6 +129,16 @@ std::string shown_name(const std::string& word) {
   return name;
 }
 
+std::string catalog_name(const std::string& word) {
+  if (word.size() < 2 || word[0] != '"') return shown_name(word);
+  std::string name;
+  for (std::size_t i = 1; i + 1 < word.size(); ++i) {
+    name += word[i];
+    if (word[i] == '"') ++i;  // "" inside quotes is one "
+  }
+  return name;
+}
+
 LintFinding finding_of(std::string file, int line, std::string_view rule, std::string message) {
   const LintRule* known = find_lint_rule(rule);
   LintFinding finding{std::move(file),
@@ -141,9 +151,10 @@ LintFinding finding_of(std::string file, int line, std::string_view rule, std::s
   return finding;
 }
 
-FileLint::FileLint(const Migration& m, DirectoryState& dir)
+FileLint::FileLint(const Migration& m, DirectoryState& dir, const LintConfig& c)
     : migration(m),
       directory(dir),
+      config(c),
       statements(split_sql(m.up.sql, send_mode_of(m.up.directives.tx))) {
   for (const SqlStatement& s : statements) {
     words.push_back(statement_words(s, QualifiedNames::last_part));
@@ -158,6 +169,17 @@ void FileLint::report(const SqlStatement& s, std::string_view rule, std::string 
   LintFinding finding = finding_of(migration.up.path, s.line, rule, std::move(message));
   finding.column = static_cast<int>(column) + 1;
   findings.push_back(std::move(finding));
+}
+
+void FileLint::report_on(const SqlStatement& s, std::string_view rule, const std::string& table,
+                         std::string message) {
+  report(s, rule, std::move(message));
+  findings.back().table = catalog_name(table);
+}
+
+bool FileLint::fleet_older_than(int server_version_num) const {
+  const std::optional<int> lowest = config.fleet ? config.fleet->lowest_version() : std::nullopt;
+  return lowest && *lowest < server_version_num;
 }
 
 void FileLint::report_file(const std::string& path, std::string_view rule, std::string message) {

@@ -42,6 +42,8 @@ std::string_view after_words(std::string_view text, std::size_t n);
 
 // A name as a reader wrote it: an unquoted identifier lower-cased (the words upper-case it).
 std::string shown_name(const std::string& word);
+// A name as the catalog spells it: unquoted lower-cased, quoted without its quotes.
+std::string catalog_name(const std::string& word);
 
 // A finding of `rule` at its default severity.
 LintFinding finding_of(std::string file, int line, std::string_view rule, std::string message);
@@ -56,10 +58,11 @@ struct DirectoryState {
 // One .up file being linted.
 class FileLint {
  public:
-  FileLint(const Migration& migration, DirectoryState& directory);
+  FileLint(const Migration& migration, DirectoryState& directory, const LintConfig& config);
 
   const Migration& migration;
   DirectoryState& directory;
+  const LintConfig& config;
   std::vector<SqlStatement> statements;
   std::vector<Words> words;               // lint words of each statement
   std::set<std::string> created_tables;   // made in this file (so empty, nothing to block)
@@ -69,6 +72,11 @@ class FileLint {
   bool transactional() const { return migration.up.directives.tx == TxKind::transactional; }
   // Adds a finding of `rule` (its default severity) at statement `s` of the .up file.
   void report(const SqlStatement& s, std::string_view rule, std::string message);
+  // The same, about an existing table (or index) whose size `lint --fleet` grades it by.
+  void report_on(const SqlStatement& s, std::string_view rule, const std::string& table,
+                 std::string message);
+  // True when `lint --fleet` read a tenant older than `server_version_num`.
+  bool fleet_older_than(int server_version_num) const;
   // Adds a finding about `path` as a whole (line 0).
   void report_file(const std::string& path, std::string_view rule, std::string message);
 };
@@ -78,6 +86,11 @@ void check_table_rules(FileLint& f);      // ALTER TABLE / CREATE TABLE
 void check_statement_rules(FileLint& f);  // one statement alone: indexes, drops, SET, ...
 void check_type_rules(FileLint& f);       // json, domains, identifiers, opt-in type hygiene
 void check_file_rules(FileLint& f);       // across statements: transactions, locks, re-runs
+void check_tenant_rules(FileLint& f);     // search_path, schema-qualified names, placeholders
+
+// `lint --fleet`: version notes, the size of the finding's table, a measured lock hold
+// (lint_fleet.cpp).
+void grade_for_fleet(LintFinding& finding, const LintFleet& fleet);
 
 // Type rules of one column definition (json, opt-in hygiene), in lint_rules_types.cpp.
 void check_column_type(FileLint& f, const SqlStatement& s, const std::string& type);

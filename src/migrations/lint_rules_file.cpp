@@ -65,16 +65,16 @@ void check_locks_held(FileLint& f) {
     const std::string table = locked_table(f, f.words[i]);
     if (!first.empty() && !reported_trailing) {
       reported_trailing = true;
-      f.report(f.statements[i], "lock-held-across-statements",
-               "this runs while the ACCESS EXCLUSIVE lock on " + shown_name(first) +
-                   " taken at line " + std::to_string(first_line) +
-                   " is held until commit: every query on it waits, and a lock timeout retries "
-                   "the whole file; put that statement last or in its own migration");
+      f.report_on(f.statements[i], "lock-held-across-statements", first,
+                  "this runs while the ACCESS EXCLUSIVE lock on " + shown_name(first) +
+                      " taken at line " + std::to_string(first_line) +
+                      " is held until commit: every query on it waits, and a lock timeout retries "
+                      "the whole file; put that statement last or in its own migration");
     }
     if (!table.empty() && !first.empty() && table != first) {
-      f.report(f.statements[i], "lock-held-across-statements",
-               "a second table (" + shown_name(table) + ") is locked while " + shown_name(first) +
-                   " stays locked: lock one existing table per migration");
+      f.report_on(f.statements[i], "lock-held-across-statements", table,
+                  "a second table (" + shown_name(table) + ") is locked while " +
+                      shown_name(first) + " stays locked: lock one existing table per migration");
       return;
     }
     if (!table.empty() && first.empty()) {
@@ -106,11 +106,11 @@ void check_backfills(FileLint& f) {
   for (std::size_t i = 0; i < f.statements.size(); ++i) {
     const std::string table = backfilled_table(f.words[i]);
     if (table.empty() || !ddl_tables.count(table) || f.created_tables.count(table)) continue;
-    f.report(f.statements[i], "backfill-in-ddl-transaction",
-             "this backfill of " + shown_name(table) +
-                 " runs in the transaction that changes its schema: its row locks and the DDL's "
-                 "lock are held together until commit; backfill in a migration of its own, in "
-                 "batches");
+    f.report_on(f.statements[i], "backfill-in-ddl-transaction", table,
+                "this backfill of " + shown_name(table) +
+                    " runs in the transaction that changes its schema: its row locks and the DDL's "
+                    "lock are held together until commit; backfill in a migration of its own, in "
+                    "batches");
   }
 }
 

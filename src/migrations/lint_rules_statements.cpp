@@ -19,24 +19,52 @@ bool is_zero(const std::string& value) {
   return !value.empty() && value[0] == '0' && value.find_first_of("123456789") == std::string::npos;
 }
 
+// The name after `REINDEX [(options)] TABLE|INDEX [CONCURRENTLY]` or `DROP INDEX [CONCURRENTLY]
+// [IF EXISTS]`: the relation whose size grades the finding ("" for SCHEMA, DATABASE, SYSTEM).
+std::string index_target(const Words& w) {
+  std::size_t at = 1;
+  if (w[0] == "REINDEX") {
+    if (word_at(w, at) != "TABLE" && word_at(w, at) != "INDEX") return {};
+    ++at;
+  } else {
+    at = 2;  // DROP INDEX
+  }
+  if (word_at(w, at) == "CONCURRENTLY") ++at;
+  if (word_at(w, at) == "IF") at += 2;
+  return word_at(w, at);
+}
+
+// CREATE INDEX / REINDEX CONCURRENTLY could build a corrupt index on PostgreSQL 14.0-14.3 (fixed
+// in 14.4): only `lint --fleet` knows the servers.
+void check_pg14_concurrently(FileLint& f, const SqlStatement& s, const Words& w) {
+  const LintFleet* fleet = f.config.fleet ? &*f.config.fleet : nullptr;
+  if (!fleet || w[0] == "DROP" || !fleet->runs_version_in(140000, 140004)) return;
+  const auto first = fleet->server_versions.lower_bound(140000);
+  f.report(s, "concurrently-pg14-corruption",
+           "tenant " + first->second.example_tenant + " runs PostgreSQL " +
+               server_version_text(first->first) +
+               ": CONCURRENTLY there can build an index that misses rows (fixed in 14.4); "
+               "upgrade every tenant to 14.4+ before this migration");
+}
+
 void check_index(FileLint& f, const SqlStatement& s, const Words& w) {
-  if (has(w, "CONCURRENTLY")) return;
+  if (has(w, "CONCURRENTLY")) return check_pg14_concurrently(f, s, w);
   if (w[0] == "CREATE") {
     std::size_t table = find_word(w, "ON") + 1;
     if (word_at(w, table) == "ONLY") ++table;
     if (f.created_tables.count(word_at(w, table))) return;  // new and empty: nothing to block
-    f.report(s, "create-index-not-concurrently",
-             "CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds; use "
-             "CREATE INDEX CONCURRENTLY in a `-- pgfleet: no-transaction` migration");
+    f.report_on(s, "create-index-not-concurrently", word_at(w, table),
+                "CREATE INDEX without CONCURRENTLY blocks writes to the table while it builds; "
+                "use CREATE INDEX CONCURRENTLY in a `-- pgfleet: no-transaction` migration");
   } else if (w[0] == "DROP") {
-    f.report(
-        s, "drop-index-not-concurrently",
+    f.report_on(
+        s, "drop-index-not-concurrently", index_target(w),
         "DROP INDEX takes ACCESS EXCLUSIVE on its table; use DROP INDEX CONCURRENTLY IF EXISTS "
         "in a `-- pgfleet: no-transaction` migration");
   } else {
-    f.report(s, "reindex-not-concurrently",
-             "REINDEX blocks writes (and reads using the index) while it runs; use REINDEX ... "
-             "CONCURRENTLY (PostgreSQL 12+) in a `-- pgfleet: no-transaction` migration");
+    f.report_on(s, "reindex-not-concurrently", index_target(w),
+                "REINDEX blocks writes (and reads using the index) while it runs; use REINDEX ... "
+                "CONCURRENTLY (PostgreSQL 12+) in a `-- pgfleet: no-transaction` migration");
   }
 }
 
@@ -61,14 +89,20 @@ void check_drops(FileLint& f, const SqlStatement& s, const Words& w) {
 
 void check_maintenance(FileLint& f, const SqlStatement& s, const Words& w) {
   if ((w[0] == "VACUUM" && has(w, "FULL")) || w[0] == "CLUSTER") {
-    f.report(s, "vacuum-full-or-cluster",
-             "VACUUM FULL / CLUSTER rewrite the table under ACCESS EXCLUSIVE; use pg_repack or "
-             "pg_squeeze outside migrations");
+    // VACUUM [FULL ...] table / CLUSTER table [USING index]: the first name after the options.
+    std::size_t at = 1;
+    while (at < w.size() && (w[at] == "FULL" || w[at] == "VERBOSE" || w[at] == "ANALYZE" ||
+                             w[at] == "FREEZE" || w[at] == "TRUE" || w[at] == "ON")) {
+      ++at;
+    }
+    f.report_on(s, "vacuum-full-or-cluster", word_at(w, at),
+                "VACUUM FULL / CLUSTER rewrite the table under ACCESS EXCLUSIVE; use pg_repack or "
+                "pg_squeeze outside migrations");
   }
   if (w[0] == "ALTER" && has_pair(w, "DETACH", "PARTITION") && !has(w, "CONCURRENTLY")) {
-    f.report(s, "detach-partition-not-concurrently",
-             "DETACH PARTITION takes ACCESS EXCLUSIVE on the parent; use DETACH PARTITION ... "
-             "CONCURRENTLY (PostgreSQL 14+) in a `-- pgfleet: no-transaction` migration");
+    f.report_on(s, "detach-partition-not-concurrently", altered_table(w),
+                "DETACH PARTITION takes ACCESS EXCLUSIVE on the parent; use DETACH PARTITION ... "
+                "CONCURRENTLY (PostgreSQL 14+) in a `-- pgfleet: no-transaction` migration");
   }
   if (w[0] == "ALTER" && has(w, "RENAME")) {
     f.report(s, "rename",

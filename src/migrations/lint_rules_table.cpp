@@ -96,25 +96,33 @@ class TableLinter {
   void check_new_column(const Words& w) {
     const bool fills_itself = is_serial(w) || has(w, "GENERATED");
     if (has_pair(w, "NOT", "NULL") && !has(w, "DEFAULT") && !fills_itself) {
-      f_.report(s_, "add-column-not-null-without-default",
-                "ADD COLUMN ... NOT NULL without DEFAULT fails on a table that has rows; add a "
-                "DEFAULT, or add the column nullable, backfill, then SET NOT NULL");
+      f_.report_on(s_, "add-column-not-null-without-default", table_,
+                   "ADD COLUMN ... NOT NULL without DEFAULT fails on a table that has rows; add a "
+                   "DEFAULT, or add the column nullable, backfill, then SET NOT NULL");
+    }
+    if (has(w, "DEFAULT") && !fills_itself && !volatile_call(w) && f_.fleet_older_than(110000)) {
+      f_.report_on(s_, "add-column-rewrites-table", table_,
+                   "a tenant runs PostgreSQL older than 11, where ADD COLUMN with any DEFAULT "
+                   "rewrites the table under ACCESS EXCLUSIVE; add it without a default, then SET "
+                   "DEFAULT and backfill in batches");
     }
     if (fills_itself || (has(w, "DEFAULT") && volatile_call(w))) {
-      f_.report(s_, "add-column-rewrites-table",
-                "this new column fills every row (serial, identity, GENERATED STORED or a volatile "
-                "default): the table is rewritten under ACCESS EXCLUSIVE; add it nullable with no "
-                "default, backfill in batches, then set the default");
+      f_.report_on(
+          s_, "add-column-rewrites-table", table_,
+          "this new column fills every row (serial, identity, GENERATED STORED or a volatile "
+          "default): the table is rewritten under ACCESS EXCLUSIVE; add it nullable with no "
+          "default, backfill in batches, then set the default");
     }
     if (has(w, "UNIQUE") || has_pair(w, "PRIMARY", "KEY")) {
-      f_.report(s_, "add-unique-constraint",
-                "an inline UNIQUE / PRIMARY KEY builds its index while blocking writes; add the "
-                "column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX");
+      f_.report_on(s_, "add-unique-constraint", table_,
+                   "an inline UNIQUE / PRIMARY KEY builds its index while blocking writes; add the "
+                   "column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX");
     }
     if (has(w, "REFERENCES") || has(w, "CHECK")) {
-      f_.report(s_, "add-constraint-not-valid",
-                "an inline REFERENCES / CHECK is checked at once under lock; add the column, then "
-                "ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT in a later migration");
+      f_.report_on(
+          s_, "add-constraint-not-valid", table_,
+          "an inline REFERENCES / CHECK is checked at once under lock; add the column, then "
+          "ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT in a later migration");
     }
   }
 
@@ -125,19 +133,20 @@ class TableLinter {
     if (not_valid) f_.added_not_valid.insert(table_ + "." + name);
     if (!existing_) return;
     if ((has(w, "FOREIGN") || has(w, "CHECK")) && !not_valid) {
-      f_.report(s_, "add-constraint-not-valid",
-                "ADD CONSTRAINT without NOT VALID checks every row while holding a lock; add it "
-                "NOT VALID, then VALIDATE CONSTRAINT in a later migration");
+      f_.report_on(s_, "add-constraint-not-valid", table_,
+                   "ADD CONSTRAINT without NOT VALID checks every row while holding a lock; add it "
+                   "NOT VALID, then VALIDATE CONSTRAINT in a later migration");
     }
     if ((has(w, "UNIQUE") || has_pair(w, "PRIMARY", "KEY")) && !has_pair(w, "USING", "INDEX")) {
-      f_.report(s_, "add-unique-constraint",
-                "ADD UNIQUE / PRIMARY KEY builds an index while blocking writes; CREATE UNIQUE "
-                "INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX");
+      f_.report_on(s_, "add-unique-constraint", table_,
+                   "ADD UNIQUE / PRIMARY KEY builds an index while blocking writes; CREATE UNIQUE "
+                   "INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX");
     }
     if (has(w, "EXCLUDE")) {
-      f_.report(s_, "exclusion-constraint",
-                "ADD EXCLUDE builds its index under ACCESS EXCLUSIVE and cannot be added NOT VALID "
-                "or USING INDEX; create the table with it, or plan downtime");
+      f_.report_on(
+          s_, "exclusion-constraint", table_,
+          "ADD EXCLUDE builds its index under ACCESS EXCLUSIVE and cannot be added NOT VALID "
+          "or USING INDEX; create the table with it, or plan downtime");
     }
   }
 
@@ -160,8 +169,8 @@ class TableLinter {
   void validate(const std::string& name) {
     const std::string key = table_ + "." + name;
     if (f_.transactional() && f_.added_not_valid.count(key)) {
-      f_.report(
-          s_, "validate-in-same-transaction",
+      f_.report_on(
+          s_, "validate-in-same-transaction", table_,
           "VALIDATE CONSTRAINT in the transaction that added it NOT VALID runs its scan while "
           "the ADD's lock is still held; validate in a later migration");
     }
@@ -178,11 +187,14 @@ class TableLinter {
     const bool sets_type = verb == "TYPE" || (verb == "SET" && word_at(w, name_at + 2) == "DATA");
     if (sets_type) return change_type(after_words(text, name_at), column, w);
     if (!existing_) return;
-    if (verb == "SET" && word_at(w, name_at + 2) == "NOT" &&
-        !f_.directory.not_null_checked.count(table_ + "." + column)) {
-      f_.report(s_, "set-not-null",
-                "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock; add a CHECK "
-                "(col IS NOT NULL) NOT VALID constraint and VALIDATE it in an earlier migration");
+    // A validated CHECK (col IS NOT NULL) spares the scan from PostgreSQL 12 on only.
+    const bool checked =
+        f_.directory.not_null_checked.count(table_ + "." + column) && !f_.fleet_older_than(120000);
+    if (verb == "SET" && word_at(w, name_at + 2) == "NOT" && !checked) {
+      f_.report_on(
+          s_, "set-not-null", table_,
+          "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock; add a CHECK "
+          "(col IS NOT NULL) NOT VALID constraint and VALIDATE it in an earlier migration");
     }
     if (verb == "DROP" && word_at(w, name_at + 2) == "NOT") {
       f_.report(
@@ -203,9 +215,9 @@ class TableLinter {
         known != columns.end() && !has(w, "USING") && keeps_storage(known->second, type);
     columns[column] = type;
     if (!existing_ || safe) return;
-    f_.report(s_, "alter-column-type",
-              "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock (unless "
-              "only widening varchar/numeric); add a new column and backfill instead");
+    f_.report_on(s_, "alter-column-type", table_,
+                 "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock (unless "
+                 "only widening varchar/numeric); add a new column and backfill instead");
   }
 
   void drop(const Words& w) {
@@ -216,9 +228,9 @@ class TableLinter {
     if (word_at(w, at) == "IF") at += 2;
     f_.directory.column_types[table_].erase(word_at(w, at));
     if (existing_) {
-      f_.report(s_, "drop-column",
-                "DROP COLUMN loses data and breaks code still reading the column; stop using it "
-                "first and drop it in a later release");
+      f_.report_on(s_, "drop-column", table_,
+                   "DROP COLUMN loses data and breaks code still reading the column; stop using it "
+                   "first and drop it in a later release");
     }
   }
 

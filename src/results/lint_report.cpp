@@ -70,6 +70,7 @@ json finding_json(const LintFinding& f) {
          {"message", f.message},
          {"suppressed", f.suppressed()}};
   if (f.suppressed()) j["suppression_reason"] = f.suppressed_reason;
+  if (!f.table.empty()) j["table"] = f.table;
   return j;
 }
 

@@ -42,10 +42,22 @@ MigrationSet corpus_set(const std::string& file) {
   return MigrationSet(migrations);
 }
 
-// The default rules and `id` (which may be opt-in).
-LintConfig with_rule(const std::string& id) {
+// The default rules and `id` (which may be opt-in), in the setting the file's `-- corpus:` lines
+// ask for: `schema-per-tenant`, `server_version_num=N` (a fleet of one tenant on that version).
+LintConfig with_rule(const std::string& id, const std::string& file) {
   LintConfig config;
   config.include.push_back(id);
+  const std::string text = read_text(kRules + file);
+  if (text.find("-- corpus: schema-per-tenant\n") != std::string::npos) {
+    config.tenancy = Tenancy::schema_per_tenant;
+  }
+  const std::string version = "-- corpus: server_version_num=";
+  const std::size_t at = text.find(version);
+  if (at != std::string::npos) {
+    LintFleet fleet;
+    fleet.server_versions[std::stoi(text.substr(at + version.size()))] = {1, "corpus"};
+    config.fleet = fleet;
+  }
   return config;
 }
 
@@ -62,11 +74,12 @@ TEST_CASE("lint corpus: every rule has a bad file that trips it and a good file 
     REQUIRE(fs::exists(kRules + id + ".bad.sql"));
     REQUIRE(fs::exists(kRules + id + ".good.sql"));
     bool tripped = false;
-    for (const LintFinding& f : lint(corpus_set(id + ".bad.sql"), with_rule(id))) {
+    for (const LintFinding& f : lint(corpus_set(id + ".bad.sql"), with_rule(id, id + ".bad.sql"))) {
       tripped = tripped || (f.rule == id && !f.suppressed());
     }
     CHECK(tripped);
-    for (const LintFinding& f : lint(corpus_set(id + ".good.sql"), with_rule(id))) {
+    for (const LintFinding& f :
+         lint(corpus_set(id + ".good.sql"), with_rule(id, id + ".good.sql"))) {
       INFO(f.file << ":" << f.line << " " << f.rule << ": " << f.message);
       CHECK((f.suppressed() || f.severity == LintSeverity::info));
     }

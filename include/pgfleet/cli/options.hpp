@@ -58,6 +58,9 @@ struct Options {
   std::string
       lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text
   std::string fail_on = "error";
+  bool lint_fleet = false;    // --fleet: read versions and table sizes from the tenants
+  bool lint_pending = false;  // --pending: only versions some tenant lacks
+  long long big_table = 0;    // --big-table ROWS; 0: kDefaultBigTableRows (lint_fleet.hpp)
   // Neon preflight (docs/NEON.md).
   bool neon_branch = false;
   std::string neon_project;
@@ -75,6 +78,10 @@ void add_tenant_source_flags(CLI::App& cmd, Options& o);
 void add_run_flags(CLI::App& cmd, Options& o);
 void add_output_flags(CLI::App& cmd, Options& o);
 void add_neon_flags(CLI::App& cmd, Options& o);
+// lint --fleet / --pending: how tenants are reached (a subset of the run flags), and --big-table
+// (also on plan).
+void add_lint_fleet_flags(CLI::App& cmd, Options& o);
+void add_big_table_flag(CLI::App& cmd, Options& o);
 
 // Fills options not given by a flag or env from pgfleet.json (or --config); keys are the long
 // flag names without dashes' prefix, e.g. {"concurrency": 8, "control-plane": "..."}. Throws

@@ -4,10 +4,13 @@
 // read as a whole, in version order, so that a file can rely on what earlier files did
 // (docs/LINT.md lists every rule).
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "pgfleet/migrations/lint_fleet.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
 
 namespace pgfleet {
@@ -17,11 +20,16 @@ enum class LintSeverity { info, warning, error };
 // Whether a rule runs unless pgfleet.json `lint.include` names it.
 enum class RuleDefault { on, opt_in };
 
+// What `lint --fleet` grades a rule's findings by: the rules about a lock held on an existing
+// table while it is scanned, rewritten or indexed are graded by that table's size.
+enum class GradedBy { nothing, table_size };
+
 struct LintRule {
   std::string_view id;  // stable, e.g. "create-index-not-concurrently"
   LintSeverity severity;
   RuleDefault enabled;
   std::string_view summary;  // one line, for SARIF and docs
+  GradedBy graded = GradedBy::nothing;
 };
 
 struct LintFinding {
@@ -33,8 +41,15 @@ struct LintFinding {
   int column = 1;       // 1-based column of the statement's first character
   // The reason of the `-- pgfleet: lint-ignore=` that silenced it; empty when it counts.
   std::string suppressed_reason;
+  // The existing table (or index) the finding is about, as the catalog spells it ("accounts",
+  // "Mixed Case"); empty when none. `lint --fleet` looks its size up by this name.
+  std::string table{};
+  Version version = 0;  // the migration the finding is in
   bool suppressed() const { return !suppressed_reason.empty(); }
 };
+
+// Whether each tenant has its own schema in a shared database (README.md, "Tenants").
+enum class Tenancy { database_per_tenant, schema_per_tenant };
 
 // pgfleet.json `lint` (docs/LINT.md, "Configuration").
 struct LintConfig {
@@ -42,6 +57,12 @@ struct LintConfig {
   std::vector<std::string> include;              // opt-in rules to run
   std::map<std::string, LintSeverity> severity;  // per-rule severity override
   Version since = 0;                             // versions below it are read, not reported
+  // schema_per_tenant turns on `search-path-or-schema-qualified` (docs/LINT.md).
+  Tenancy tenancy = Tenancy::database_per_tenant;
+  // `--pending`: only these versions are reported (the others are still read, for context).
+  std::optional<std::set<Version>> only_versions{};
+  // `lint --fleet`: versions and table sizes read from the tenants.
+  std::optional<LintFleet> fleet{};
 };
 
 // "info", "warning" or "error".
