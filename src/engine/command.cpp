@@ -13,6 +13,7 @@ const char* to_string(Command command) {
     case Command::lint: return "lint";
     case Command::new_migration: return "new";
     case Command::neon_cleanup: return "neon cleanup";
+    case Command::report: return "report";
   }
   return "unknown";
 }

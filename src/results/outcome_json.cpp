@@ -25,10 +25,14 @@ json error_to_json(const ErrorInfo& e) {
 nlohmann::json outcome_to_json(const TenantOutcome& o) {
   json migrations = json::array();
   for (const auto& m : o.migrations) {
+    json locks = json::array();
+    for (const auto& l : m.locks) locks.push_back(json{{"relation", l.relation}, {"mode", l.mode}});
     migrations.push_back(json{{"version", m.version},
                               {"name", m.name},
                               {"duration_ms", m.duration_ms},
-                              {"attempts", m.attempts}});
+                              {"attempts", m.attempts},
+                              {"locks", std::move(locks)},
+                              {"verify_ms", m.verify_ms ? json(*m.verify_ms) : json(nullptr)}});
   }
   json record{{"tenant_id", o.tenant_id},
               {"status", to_string(o.status)},

@@ -2,6 +2,7 @@
 // The frame every fleet command runs in: run id, results directory, listeners, confirmation,
 // optional Neon preflight branch, the worker pool, and the exit code.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct FleetJob {
   std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
   // The work for one valid tenant.
   std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;
+  // Hears every event too (e.g. status's census); may be null.
+  std::shared_ptr<Reporter> observer;
 };
 
 // Runs `job` over `tenants` and returns the exit code. Throws RunError (exit 3) if the results

@@ -41,6 +41,8 @@ struct Options {
   bool keep_pooler = false;
   bool require_tls = false;
   std::string tenant_timeout;  // empty: none
+  std::string max_lock_hold;   // apply gate (docs/PREFLIGHT.md, "Gates"); empty: none
+  std::string max_duration;    // apply gate; empty: none
   std::string log_format = "text";
   bool quiet = false;
   int verbose = 0;
@@ -50,7 +52,8 @@ struct Options {
   std::string tenant;
   std::string version;
   std::string mark;
-  std::string name;  // new NAME
+  std::string name;        // new NAME
+  std::string report_run;  // report RUN_ID
   // lint (docs/LINT.md).
   std::string
       lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text
