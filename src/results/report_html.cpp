@@ -44,6 +44,8 @@ code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 svg.hist{width:100%;max-width:360px;height:auto;display:block}
 .muted{color:#5f6b7a}
 ul.ids{margin:4px 0 0;padding-left:18px}
+@media (max-width:520px){body{padding:6px}section,header{padding:10px}th,td{padding:3px 4px}
+.cols>div{flex-basis:100%}}
 )";
 
 std::string esc(const std::string& text) { return html_escape(text); }
@@ -155,15 +157,17 @@ std::string migration_block(const MigrationForecast& f) {
   }
   return fmt::format(
       "<div class=\"mig\"><h3>{} <code>{}</code></h3><div class=\"cols\"><div>"
-      "<table><tr><th>tenants</th><th class=\"n\">p50</th><th class=\"n\">p95</th>"
-      "<th class=\"n\">max</th><th class=\"n\">attempts</th></tr>{}</table>{}</div>"
-      "<div>{}<p class=\"muted\">slowest:</p><ol class=\"ids\">{}</ol></div></div></div>",
+      "<div class=\"scroll\"><table><tr><th>tenants</th><th class=\"n\">p50</th>"
+      "<th class=\"n\">p95</th><th class=\"n\">max</th><th class=\"n\">attempts</th></tr>{}"
+      "</table></div>"
+      "<p class=\"muted\">slowest tenants:</p><ol class=\"ids\">{}</ol></div><div>{}</div></div>"
+      "{}</div>",
       f.version, esc(f.name),
       row({std::to_string(f.tenants), format_ms(f.p50_ms), format_ms(f.p95_ms), format_ms(f.max_ms),
            std::to_string(f.attempts_max)},
           {false, true, true, true, true}),
-      blocking_table(f), histogram_svg(duration_histogram(f.durations_ms, kHistogramBins)),
-      slowest);
+      slowest, histogram_svg(duration_histogram(f.durations_ms, kHistogramBins)),
+      blocking_table(f));
 }
 
 std::string forecast_section(const RunRecord& r) {
