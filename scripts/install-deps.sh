@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything pgfleet needs to build and test on Debian 12 (run as root or with sudo).
-# Safe to run again: apt-get skips what is already installed.
+# Safe to run again: apt-get skips what is already installed. chromium renders report.html in the
+# test suite (headless: tests/integration/test_report_cli.cpp).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev
   postgresql-15 postgresql-client-15 pgbouncer
   python3 libnss-wrapper clang-format
+  chromium
 )
 
 sudo_cmd=()

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pgfleet/results/outcome_json.hpp"
 
 namespace pgfleet {
@@ -44,17 +46,24 @@ std::string format_ms(long ms) {
 
 std::string format_forecast_table(const RunMeasures& m) {
   std::string out = "forecast:\n";
-  if (m.forecast.empty()) {
-    out += "  no migration ran\n";
-  } else {
-    out += fmt::format("  {:<20} {:<24} {:>7} {:>8} {:>8} {:>8} {:>8}\n", "version", "name",
-                       "tenants", "p50", "p95", "max", "attempts");
-  }
+  if (m.forecast.empty()) return out + "  no migration ran\n" + gates_text(m);
+  std::size_t version_width = 7, name_width = 4;
   for (const MigrationForecast& f : m.forecast) {
-    out += printable_line(fmt::format("  {:<20} {:<24} {:>7} {:>8} {:>8} {:>8} {:>8}", f.version,
-                                      f.name, f.tenants, format_ms(f.p50_ms), format_ms(f.p95_ms),
-                                      format_ms(f.max_ms), f.attempts_max)) +
+    version_width = std::max(version_width, std::to_string(f.version).size());
+    name_width = std::max(name_width, f.name.size());
+  }
+  const auto line = [&](const std::string& version, const std::string& name, const std::string& n,
+                        const std::string& p50, const std::string& p95, const std::string& max,
+                        const std::string& attempts) {
+    return printable_line(fmt::format("  {:<{}} {:<{}} {:>7} {:>8} {:>8} {:>8} {:>8}", version,
+                                      version_width, name, name_width, n, p50, p95, max,
+                                      attempts)) +
            "\n";
+  };
+  out += line("version", "name", "tenants", "p50", "p95", "max", "attempts");
+  for (const MigrationForecast& f : m.forecast) {
+    out += line(std::to_string(f.version), f.name, std::to_string(f.tenants), format_ms(f.p50_ms),
+                format_ms(f.p95_ms), format_ms(f.max_ms), std::to_string(f.attempts_max));
     for (const BlockingLock& b : f.blocking) {
       out += printable_line(fmt::format("      blocks {} on {}: {} on {} tenant(s), up to {}",
                                         to_string(b.blocks), b.relation, b.mode, b.tenants,

@@ -1,5 +1,6 @@
 #include "pgfleet/results/outcome_reading.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -95,6 +96,20 @@ void read_lists(const json& j, TenantOutcome& o) {
 
 }  // namespace
 
+std::optional<std::chrono::system_clock::time_point> parse_result_time(const std::string& text) {
+  auto time = util::parse_rfc3339(text);
+  // parse_rfc3339 drops a fraction; results are written to the millisecond and read back so.
+  constexpr std::size_t kFraction = 20;  // after "YYYY-MM-DDTHH:MM:SS."
+  if (!time || text.size() < kFraction || text[kFraction - 1] != '.') return time;
+  long ms = 0, scale = 100;
+  for (std::size_t i = kFraction;
+       i < text.size() && scale > 0 && std::isdigit(static_cast<unsigned char>(text[i]));
+       ++i, scale /= 10) {
+    ms += (text[i] - '0') * scale;
+  }
+  return *time + std::chrono::milliseconds(ms);
+}
+
 std::optional<TenantStatus> parse_tenant_status(const std::string& text) {
   for (TenantStatus s : kAllTenantStatuses) {
     if (text == to_string(s)) return s;
@@ -124,7 +139,7 @@ std::optional<TenantOutcome> outcome_from_json_line(const std::string& line) {
   if (tls != j.end() && tls->is_boolean()) o.tls = tls->get<bool>();
   std::string started;
   read(j, "started_at", started);
-  if (auto t = util::parse_rfc3339(started)) o.started_at = *t;
+  if (auto t = parse_result_time(started)) o.started_at = *t;
   read_lists(j, o);
   return o;
 }

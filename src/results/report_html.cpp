@@ -36,9 +36,9 @@ ul.legend{list-style:none;padding:0;margin:8px 0 0;display:flex;flex-wrap:wrap;g
 table{border-collapse:collapse;width:100%;font-size:.93em}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef1;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .mig{border-top:1px solid #eceef1;padding-top:10px;margin-top:10px}
-.mig:first-of-type{border-top:0;margin-top:0;padding-top:0}
+h2+.mig{border-top:0;margin-top:0;padding-top:0}
 .cols{display:flex;flex-wrap:wrap;gap:12px 20px;align-items:flex-start}
 .cols>div{flex:1 1 300px;min-width:0}
 svg.hist{width:100%;max-width:360px;height:auto;display:block}
@@ -149,33 +149,53 @@ std::string blocking_table(const MigrationForecast& f) {
          rows + "</table></div>";
 }
 
+// The strongest thing a migration blocks, for the overview: "reads+writes on public.items".
+std::string blocks_cell(const MigrationForecast& f) {
+  if (f.blocking.empty()) return "<span class=\"muted\">nothing</span>";
+  const BlockingLock& worst = f.blocking.front();  // reads+writes first, then the longest held
+  std::string more = f.blocking.size() > 1 ? fmt::format(" +{}", f.blocking.size() - 1) : "";
+  return std::string("<span class=\"bad\">") + to_string(worst.blocks) + "</span> <code>" +
+         esc(worst.relation) + "</code>" + more;
+}
+
+std::string overview_table(const std::vector<MigrationForecast>& forecast) {
+  std::string rows;
+  for (const MigrationForecast& f : forecast) {
+    rows += row({std::to_string(f.version) + " <code>" + esc(f.name) + "</code>",
+                 std::to_string(f.tenants), format_ms(f.p50_ms), format_ms(f.p95_ms),
+                 format_ms(f.max_ms), std::to_string(f.attempts_max), blocks_cell(f)},
+                {false, true, true, true, true, true, false});
+  }
+  return "<div class=\"scroll\"><table><tr><th>migration</th><th class=\"n\">tenants</th>"
+         "<th class=\"n\">p50</th><th class=\"n\">p95</th><th class=\"n\">max</th>"
+         "<th class=\"n\">attempts</th><th>blocks</th></tr>" +
+         rows + "</table></div>";
+}
+
 std::string migration_block(const MigrationForecast& f) {
   std::string slowest;
   for (const SlowTenant& s : f.slowest) {
-    slowest += "<li><span class=\"id\">" + esc(s.tenant_id) + "</span> " +
-               format_ms(s.duration_ms) + "</li>";
+    slowest += std::string(slowest.empty() ? "" : ", ") + "<span class=\"id\">" + esc(s.tenant_id) +
+               "</span> " + format_ms(s.duration_ms);
   }
   return fmt::format(
-      "<div class=\"mig\"><h3>{} <code>{}</code></h3><div class=\"cols\"><div>"
-      "<div class=\"scroll\"><table><tr><th>tenants</th><th class=\"n\">p50</th>"
-      "<th class=\"n\">p95</th><th class=\"n\">max</th><th class=\"n\">attempts</th></tr>{}"
-      "</table></div>"
-      "<p class=\"muted\">slowest tenants:</p><ol class=\"ids\">{}</ol></div><div>{}</div></div>"
-      "{}</div>",
-      f.version, esc(f.name),
-      row({std::to_string(f.tenants), format_ms(f.p50_ms), format_ms(f.p95_ms), format_ms(f.max_ms),
-           std::to_string(f.attempts_max)},
-          {false, true, true, true, true}),
-      slowest, histogram_svg(duration_histogram(f.durations_ms, kHistogramBins)),
-      blocking_table(f));
+      "<div class=\"mig\"><h3>{} <code>{}</code></h3><div class=\"cols\"><div>{}</div>"
+      "<div><p>slowest: {}</p>{}</div></div></div>",
+      f.version, esc(f.name), histogram_svg(duration_histogram(f.durations_ms, kHistogramBins)),
+      slowest, blocking_table(f));
 }
 
 std::string forecast_section(const RunRecord& r) {
   const std::vector<MigrationForecast> forecast = build_forecast(r.tenants);
-  std::string body;
-  for (const MigrationForecast& f : forecast) body += migration_block(f);
-  if (body.empty()) body = "<p class=\"muted\">No migration ran in this run.</p>";
-  return "<section id=\"forecast\"><h2>Forecast per migration</h2>" + body + "</section>";
+  if (forecast.empty()) {
+    return "<section id=\"forecast\"><h2>Forecast per migration</h2><p class=\"muted\">No "
+           "migration ran in this run.</p></section>";
+  }
+  std::string details;
+  for (const MigrationForecast& f : forecast) details += migration_block(f);
+  return "<section id=\"forecast\"><h2>Forecast per migration</h2>" + overview_table(forecast) +
+         "</section><section id=\"histograms\"><h2>Durations and locks per migration</h2>" +
+         details + "</section>";
 }
 
 std::string gates_section(const RunRecord& r) {

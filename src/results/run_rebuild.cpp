@@ -7,7 +7,6 @@
 #include "pgfleet/results/junit_writer.hpp"
 #include "pgfleet/results/outcome_reading.hpp"
 #include "pgfleet/results/summary_writer.hpp"
-#include "pgfleet/util/rfc3339.hpp"
 
 namespace pgfleet {
 namespace {
@@ -75,7 +74,7 @@ void header_from_summary(RunRecord& r, const json& s) {
   for (Command c : kCommandsWithResults) {
     if (command == to_string(c)) r.info.command = c;
   }
-  if (auto t = util::parse_rfc3339(string_at(s, "started_at"))) r.info.started_at = *t;
+  if (auto t = parse_result_time(string_at(s, "started_at"))) r.info.started_at = *t;
   r.info.target = integer_at(s, "target");
   r.info.tenant_count = static_cast<std::size_t>(integer_at(s, "tenant_count").value_or(0));
   r.migrations = migrations_of(s);
@@ -83,7 +82,7 @@ void header_from_summary(RunRecord& r, const json& s) {
   if (neon != s.end() && !neon->is_null()) r.neon = *neon;
   const auto limits = s.find("gate_limits");
   if (limits != s.end()) r.gate_limits = gate_limits_from_json(*limits);
-  const auto finished = util::parse_rfc3339(string_at(s, "finished_at"));
+  const auto finished = parse_result_time(string_at(s, "finished_at"));
   const auto exit_code = integer_at(s, "exit_code");
   if (!finished || !exit_code) return;  // the run died: it has no end
   RunSummary done;

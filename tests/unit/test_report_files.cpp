@@ -37,7 +37,8 @@ RunRecord sample_record() {
   r.info.run_id = "20261124T050607Z-a1b2";
   r.info.command = Command::apply;
   r.info.tenant_count = 3;
-  r.info.started_at = std::chrono::system_clock::from_time_t(1795496767);
+  r.info.started_at =
+      std::chrono::system_clock::from_time_t(1795496767) + std::chrono::milliseconds(123);
   RunSummary done;
   done.exit_code = 1;
   done.finished_at = r.info.started_at + std::chrono::seconds(12);
@@ -127,6 +128,7 @@ TEST_CASE("a tenants.jsonl line reads back as the outcome it was written from", 
   TenantOutcome o =
       applied_with(kHostile, {measured(3, "alter", 120, {{"public.t", "AccessExclusiveLock"}}, 2)});
   o.migrations[0].verify_ms = 7;
+  o.started_at += std::chrono::milliseconds(45);
   o.host = "db1:5432";
   o.tls = true;
   o.reason = "why";
@@ -222,4 +224,12 @@ TEST_CASE("SummaryWriter writes report.html and summary.md and appends the step 
   const std::string appended = slurp(step);
   CHECK(appended.rfind("earlier step\n## pgfleet apply", 0) == 0);
   CHECK(appended == "earlier step\n" + slurp(dir.file("summary.md")) + "\n");
+}
+
+TEST_CASE("result times read back to the millisecond", "[report]") {
+  const auto t = std::chrono::system_clock::from_time_t(1795496767);
+  CHECK(parse_result_time("2026-11-24T05:06:07.045Z") == t + std::chrono::milliseconds(45));
+  CHECK(parse_result_time("2026-11-24T05:06:07.5Z") == t + std::chrono::milliseconds(500));
+  CHECK(parse_result_time("2026-11-24T05:06:07Z") == t);
+  CHECK_FALSE(parse_result_time("2026-11-24 05:06:07"));
 }

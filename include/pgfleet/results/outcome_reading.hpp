@@ -1,6 +1,7 @@
 #pragma once
 // tenants.jsonl read back (README.md, "Results"): what `pgfleet report` rebuilds a run's files
 // from. The inverse of outcome_to_json.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,10 @@
 #include "pgfleet/engine/outcome.hpp"
 
 namespace pgfleet {
+
+// A time as result files write it (RFC 3339, e.g. "2026-11-24T05:00:00.123Z"), its milliseconds
+// kept; nullopt if malformed.
+std::optional<std::chrono::system_clock::time_point> parse_result_time(const std::string& text);
 
 // The status a result file names, e.g. "up_to_date"; nullopt for any other text.
 std::optional<TenantStatus> parse_tenant_status(const std::string& text);
