@@ -2,8 +2,10 @@
 // blocking locks over tenants, the slowest tenants, the histogram, and the gates.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "outcome_builders.hpp"
+#include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/forecast.hpp"
 #include "pgfleet/results/forecast_table.hpp"
 #include "pgfleet/results/gates.hpp"
@@ -191,4 +193,49 @@ TEST_CASE("the console forecast table lists migrations locks and gate trips", "[
   CHECK(format_ms(999) == "999ms");
   CHECK(format_ms(61'000) == "1.0min");
   CHECK_THAT(format_forecast_table(RunMeasures{}), Catch::Contains("no migration ran"));
+}
+
+namespace {
+
+RunMeasures measured_run(std::optional<long> max_duration_ms) {
+  RunMeasures m;
+  const std::vector<TenantOutcome> tenants = {applied_with("t1", {measured(1, "add_col", 300)})};
+  m.forecast = build_forecast(tenants);
+  m.gate_limits.max_duration_ms = max_duration_ms;
+  m.gates = check_gates(tenants, m.gate_limits);
+  return m;
+}
+
+std::string console_end(ConsoleMode mode, ForecastTable table, const RunMeasures& measures) {
+  std::ostringstream out;
+  ConsoleReporter console(
+      out, ConsoleOptions{mode, Verbosity::normal, "", table, [measures] { return measures; }});
+  RunInfo info;
+  info.command = Command::apply;
+  info.tenant_count = 1;
+  console.run_started(info);
+  console.tenant_finished(applied_with("t1", {measured(1, "add_col", 300)}));
+  console.run_finished(RunSummary{});
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("the console ends with the forecast: always on a preflight even quiet", "[forecast]") {
+  const RunMeasures run = measured_run(std::nullopt);
+  CHECK_THAT(console_end(ConsoleMode::plain, ForecastTable::when_measured, run),
+             Catch::Contains("forecast:"));
+  CHECK(console_end(ConsoleMode::quiet, ForecastTable::when_measured, run).empty());
+  CHECK_THAT(console_end(ConsoleMode::quiet, ForecastTable::always, run),
+             Catch::Contains("add_col"));
+  CHECK(console_end(ConsoleMode::plain, ForecastTable::hidden, run).find("forecast:") ==
+        std::string::npos);
+  // Nothing ran and no gate: no table on a plain apply, "no migration ran" on a preflight.
+  CHECK(console_end(ConsoleMode::plain, ForecastTable::when_measured, RunMeasures{})
+            .find("forecast:") == std::string::npos);
+  CHECK_THAT(console_end(ConsoleMode::plain, ForecastTable::always, RunMeasures{}),
+             Catch::Contains("no migration ran"));
+  // A tripped gate is shown even with --quiet: it is why the run exits 1.
+  CHECK_THAT(console_end(ConsoleMode::quiet, ForecastTable::when_measured, measured_run(100)),
+             Catch::Contains("gates: 1 trip(s)"));
 }
