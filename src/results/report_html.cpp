@@ -180,7 +180,7 @@ std::string migration_block(const MigrationForecast& f) {
   }
   return fmt::format(
       "<div class=\"mig\"><h3>{} <code>{}</code></h3><div class=\"cols\"><div>{}</div>"
-      "<div><p>slowest: {}</p>{}</div></div></div>",
+      "<div><p>slowest: {}</p></div></div>{}</div>",
       f.version, esc(f.name), histogram_svg(duration_histogram(f.durations_ms, kHistogramBins)),
       slowest, blocking_table(f));
 }
