@@ -12,6 +12,7 @@
 
 #include "cli_support.hpp"
 #include "fleet_fixture.hpp"
+#include "neon_cli_support.hpp"
 #include "test_env.hpp"
 
 using namespace pgfleet::test;
@@ -60,7 +61,9 @@ std::string chromium(const std::string& args, const std::string& file) {
 // Two migrations; the second ALTERs a table only some tenants have (42P01 on the others).
 void write_set(const Workspace& ws) {
   ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id bigserial PRIMARY KEY);\n");
+  ws.migration("0001_create_items.down.sql", "DROP TABLE items;\n");
   ws.migration("0002_alter_legacy.up.sql", "ALTER TABLE legacy ADD COLUMN note text;\n");
+  ws.migration("0002_alter_legacy.down.sql", "ALTER TABLE legacy DROP COLUMN note;\n");
 }
 
 std::string tenants_file(const Workspace& ws, const json& rows) {
@@ -202,7 +205,8 @@ TEST_CASE("report: pgfleet report RUN_ID rebuilds the files and skips damaged li
   CHECK(missing.code == 2);
 }
 
-TEST_CASE("report: plan and status write a results directory with report.html", "[cli][report]") {
+TEST_CASE("report: plan status and rollback write a results directory with report.html",
+          "[cli][report]") {
   const Workspace ws = make_workspace("report_plan");
   write_set(ws);
   const std::string db = create_database("report_plan");
@@ -221,4 +225,39 @@ TEST_CASE("report: plan and status write a results directory with report.html", 
     CHECK(fs::is_empty(dir + "/rollback"));  // no rollback scripts
   }
   CHECK_FALSE(history_table_exists(db));  // both are read-only
+
+  // rollback too: apply both, roll back to 1.
+  query(db, "CREATE TABLE legacy (id int)");
+  REQUIRE(run_cli("apply --yes " + fleet + " --results-dir " + sh_quote(ws.results("up"))).code ==
+          0);
+  const CliRun back = run_cli("rollback --yes --target 1 " + fleet + " --results-dir " +
+                              sh_quote(ws.results("rollback")));
+  INFO(back.all());
+  CHECK(back.code == 0);
+  const std::string dir = only_run_dir(ws.results("rollback"));
+  const std::string html = slurp(dir + "/report.html");
+  CHECK_THAT(html, Catch::Contains("pgfleet rollback"));
+  CHECK_THAT(html, Catch::Contains("alter_legacy"));  // the .down it ran, with its duration
+}
+
+TEST_CASE("report: a Neon preflight ends with the forecast table even with --quiet",
+          "[cli][report][neon-cli]") {
+  NeonEmulator& emu = NeonEmulator::shared();
+  emu.reset();
+  const Workspace ws = make_workspace("report_neon");
+  ws.migration("0001_create_items.up.sql", "CREATE TABLE items (id int);\n");
+  const std::string tenants = tenants_file(
+      ws, json::array({{{"id", "a"},
+                        {"connection_string", emu.parent_dsn("tenant_a", ParentHost::direct)}}}));
+  const CliRun run = run_cli(
+      preflight_args("apply", emu, ws, tenants, ws.results("r"), "--quiet --max-duration 1h"),
+      ws.dir, neon_env(emu));
+  INFO(run.all());
+  REQUIRE(run.code == 0);
+  CHECK_THAT(run.err, Catch::Contains("forecast:"));
+  CHECK_THAT(run.err, Catch::Contains("create_items"));
+  CHECK_THAT(run.err, Catch::Contains("gates: passed"));
+  const std::string dir = only_run_dir(ws.results("r"));
+  CHECK_THAT(slurp(dir + "/report.html"), Catch::Contains("pgfleet-preflight-" + run_id_of(dir)));
+  CHECK(json::parse(slurp(dir + "/summary.json"))["forecast"][0]["tenants"] == 1);
 }
