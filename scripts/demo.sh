@@ -170,3 +170,6 @@ done
 echo
 echo "no password in the results or the output (checked)."
 echo "Run ./scripts/demo.sh again: every tenant is up to date. Stop the database: ./scripts/demo.sh stop"
+echo
+echo "report (open it in a browser; summary.md beside it holds the same as Markdown):"
+echo "$run_dir/report.html"

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh              build and test (scratch PostgreSQL, PgBouncer, kubectl, ...)
 #   scripts/install-deps.sh --build-only only what building needs (deploy/Dockerfile uses it)
+# chromium renders report.html in the test suite (tests/integration/test_report_cli.cpp).
 set -euo pipefail
 
 packages=(
@@ -12,7 +13,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev python3
 )
 if [[ ${1:-} != --build-only ]]; then
-  packages+=(postgresql-15 postgresql-client-15 pgbouncer libnss-wrapper clang-format)
+  packages+=(postgresql-15 postgresql-client-15 pgbouncer libnss-wrapper clang-format chromium)
   # kubectl decodes deploy/kubernetes/job.yaml offline (scripts/check-manifest.py). Debian 12 has
   # it as kubernetes-client (1.20); a kubectl already installed (e.g. Kubernetes' own) is kept.
   if ! command -v kubectl >/dev/null; then

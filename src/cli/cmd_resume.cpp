@@ -19,7 +19,7 @@
 namespace pgfleet::cli {
 namespace {
 
-void refuse_unresumable(const RunRecord& record) {
+void refuse_unresumable(const RunManifest& record) {
   if (record.command != "apply") {
     throw UsageError("resume " + record.run_id + ": it was a " + record.command +
                      " run; only apply runs can be resumed");
@@ -33,7 +33,7 @@ void refuse_unresumable(const RunRecord& record) {
 
 // run.json keeps no control-plane URL or --dsn (they may hold a password): a resume is given
 // its tenant source again, like the run was (flag, environment or pgfleet.json).
-void require_tenant_source(const Options& run, const RunRecord& record) {
+void require_tenant_source(const Options& run, const RunManifest& record) {
   if (!run.control_plane.empty() || !run.tenants_file.empty() || !run.dsns.empty()) return;
   const std::string how = record.tenant_source == "control-plane"
                               ? "--control-plane URL (or PGFLEET_CONTROL_PLANE)"
@@ -59,7 +59,7 @@ std::string first_difference(const std::vector<MigrationSummary>& recorded,
   return {};
 }
 
-void refuse_changed_migrations(const RunRecord& record, const MigrationSet& migrations,
+void refuse_changed_migrations(const RunManifest& record, const MigrationSet& migrations,
                                const std::string& dir) {
   const std::string difference = first_difference(record.migrations, migrations);
   if (difference.empty()) return;
@@ -115,7 +115,7 @@ void compact_results(const Options& run, const std::string& run_id) {
   try {
     const RunDirectory dir = RunDirectory::open(run.results_dir, run_id);
     const RunLock lock = RunLock::acquire(dir);
-    compact_tenants_jsonl(dir.file("tenants.jsonl"), resumed_tenant_ids(read_run_record(dir)));
+    compact_tenants_jsonl(dir.file("tenants.jsonl"), resumed_tenant_ids(read_run_manifest(dir)));
   } catch (const std::exception& e) {
     std::cerr << "pgfleet: warning: tenants.jsonl not compacted (" << e.what()
               << "); the last line of each tenant counts\n";
@@ -124,7 +124,7 @@ void compact_results(const Options& run, const std::string& run_id) {
 
 FleetJob resume_job(const ResumeSource& source, ResumePlan plan, RetryFailed retry,
                     const MigrationSet& migrations) {
-  const RunRecord& record = source.record;
+  const RunManifest& record = source.record;
   FleetJob job;
   job.command = Command::apply;
   job.effect = Effect::changes_tenants;
@@ -140,7 +140,7 @@ FleetJob resume_job(const ResumeSource& source, ResumePlan plan, RetryFailed ret
 }  // namespace
 
 int resume_run(const Options& o, const ResumeSource& source) {
-  const RunRecord& record = source.record;
+  const RunManifest& record = source.record;
   refuse_unresumable(record);
   const Options run = with_recorded_options(o, record.options);
   require_tenant_source(run, record);

@@ -3,15 +3,14 @@
 
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
+#include "pgfleet/cli/fleet_command.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
-#include "pgfleet/engine/tenant_runner.hpp"
-#include "pgfleet/fleet/fleet_runner.hpp"
-#include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/results/outcome_json.hpp"
 
 namespace pgfleet::cli {
@@ -58,8 +57,6 @@ class Census : public Reporter {
     return j;
   }
 
-  bool all_ok() const { return problems_.empty(); }
-
  private:
   std::mutex mutex_;
   int total_ = 0, behind_ = 0;
@@ -71,36 +68,22 @@ class Census : public Reporter {
 
 int cmd_status(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
-  const std::vector<Tenant> tenants = load_fleet(o);
-  const std::string run_id = make_run_id(std::chrono::system_clock::now());
-  const RunSettings settings = run_settings(o, run_id);
-  const ConnectSettings connect = connect_settings(o, run_id);
-  StopControl& stop = StopControl::process();
-  Census census;
-  TenantRunner runner(migrations, settings, census, stop.stop_flag());
-  FleetRunner fleet(pool_limits(o), {}, grace_period(o), census, stop);
-  const FleetResult result = fleet.run(
-      tenants,
-      [&](const Tenant& t) {
-        if (!t.invalid_reason.empty()) {
-          return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
-        }
-        return run_connected(t, connect, stop,
-                             [&](const Connector& c) { return runner.plan(t, c); });
-      },
-      tenant_host_port);
+  auto census = std::make_shared<Census>();
+  FleetJob job;
+  job.command = Command::status;
+  job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
+  job.observer = census;
+  // Like plan, status writes a results directory (summary.json, tenants.jsonl, report.html);
+  // the census itself goes to stdout.
+  const int exit_code = run_fleet(o, migrations, load_fleet(o), job);
   if (o.log_format == "json") {
-    std::cout << census.to_json(migrations.latest())
+    std::cout << census->to_json(migrations.latest())
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    census.print_text(std::cout, migrations.latest());
+    census->print_text(std::cout, migrations.latest());
   }
-  if (!result.run_error.empty()) {
-    std::cerr << "pgfleet: " << result.run_error << "\n";
-    return exit_run_error;
-  }
-  return census.all_ok() ? exit_ok : exit_tenant_failed;
+  return exit_code;
 }
 
 }  // namespace pgfleet::cli

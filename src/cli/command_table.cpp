@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "gate_flags.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -25,6 +26,11 @@ void plan_or_apply_flags(CLI::App& cmd, Options& o) {
 void plan_flags(CLI::App& cmd, Options& o) {
   plan_or_apply_flags(cmd, o);
   add_big_table_flag(cmd, o);
+}
+
+void apply_flags(CLI::App& cmd, Options& o) {
+  plan_or_apply_flags(cmd, o);
+  add_gate_flags(cmd, o);
 }
 
 void rollback_flags(CLI::App& cmd, Options& o) {
@@ -65,9 +71,15 @@ void lint_flags(CLI::App& cmd, Options& o) {
   add_lint_fleet_flags(cmd, o);
 }
 
+void report_flags(CLI::App& cmd, Options& o) {
+  add_output_flags(cmd, o);
+  cmd.add_option("run_id", o.report_run, "The run whose files to rebuild")->required();
+}
+
 // Fleet commands: every run flag, and the Neon ones when a preflight branch is asked for.
 void check_run_flags(const Options& o) {
   check_fleet_flags(o);
+  gate_limits(o);
   if (o.neon_branch) check_neon_flags(o);
 }
 
@@ -106,8 +118,8 @@ const std::vector<CommandEntry>& command_table() {
        "pgfleet plan --control-plane \"$CP_URL\" --target 0012", plan_flags, cmd_plan,
        ConfigFile::read, check_run_flags},
       {Command::apply, "Apply pending migrations up to --target (default: latest)",
-       "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes",
-       plan_or_apply_flags, cmd_apply, ConfigFile::read, check_run_flags},
+       "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes", apply_flags,
+       cmd_apply, ConfigFile::read, check_run_flags},
       {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
        "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read,
        check_run_flags},
@@ -133,6 +145,10 @@ const std::vector<CommandEntry>& command_table() {
        "Run the tenants a run did not finish, with its options, into the same run (no ledger)",
        "pgfleet resume 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes", resume_flags,
        cmd_resume, ConfigFile::read, check_resume_flags},
+      {Command::report,
+       "Rebuild a run's summary.json, junit.xml, summary.md and report.html from tenants.jsonl",
+       "pgfleet report 20261124T050000Z-a1b2 --results-dir ./pgfleet-results", report_flags,
+       cmd_report, ConfigFile::read, nullptr},
   };
   return table;
 }

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "confirmation.hpp"
+#include "gate_flags.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -43,6 +45,8 @@ TerminalOutput terminal_output(const Options& o) {
   t.mode = o.quiet ? ConsoleMode::quiet
                    : (isatty(STDERR_FILENO) ? ConsoleMode::tty : ConsoleMode::plain);
   t.verbosity = o.verbose > 0 ? Verbosity::verbose : Verbosity::normal;
+  // A preflight is a forecast of production: it always ends with the table (docs/PREFLIGHT.md).
+  t.forecast_table = o.neon_branch ? ForecastTable::always : ForecastTable::when_measured;
   return t;
 }
 
@@ -50,8 +54,11 @@ TerminalOutput terminal_output(const Options& o) {
 RunOutputs open_outputs(const RunDirectory& dir, const FleetJob& job,
                         const MigrationSet& migrations, const std::vector<Tenant>& tenants,
                         const Options& o) {
+  // In a GitHub Actions job, summary.md goes to the job's summary page too.
+  const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
   try {
-    return RunOutputs(dir, job.command, migrations, tenants, terminal_output(o), std::cerr);
+    return RunOutputs(dir, job.command, migrations, tenants, terminal_output(o), std::cerr,
+                      step_summary ? step_summary : "");
   } catch (const std::exception& e) {
     throw RunError(std::string("results directory: ") + e.what());
   }
@@ -79,6 +86,13 @@ neon::PreflightSetup start_preflight(const Options& o, const std::string& run_id
     reporter.tenant_finished(not_run(skip.tenant_id, TenantStatus::skipped, skip.reason));
   }
   return preflight;
+}
+
+// A gate that tripped makes a run that was ok exit 1; tenant statuses stay (docs/PREFLIGHT.md,
+// "Gates").
+int exit_code_after_gates(const Options& o, RunOutputs& outputs, int exit_code) {
+  const std::vector<GateTrip> trips = outputs.check_gates(gate_limits(o));
+  return !trips.empty() && exit_code == exit_ok ? exit_tenant_failed : exit_code;
 }
 
 // Deletes (or keeps) the branches and records them in summary.json and on the console; returns
@@ -125,6 +139,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   const RunSettings settings = run_settings(o, run_id);
   const ConnectSettings connect = connect_settings(o, run_id);
   RunOutputs outputs = open_outputs(place.dir, job, migrations, tenants, o);
+  if (job.observer) outputs.add_listener(job.observer);
   record_run(o, place, job, migrations, tenants, outputs);
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
   if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
@@ -148,7 +163,8 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
       tenant_host_port);
 
   RunSummary done;
-  done.exit_code = with_standing_tenants(job, exit_code_for(result, stop, outputs));
+  done.exit_code = with_standing_tenants(
+      job, exit_code_after_gates(o, outputs, exit_code_for(result, stop, outputs)));
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;

@@ -13,7 +13,7 @@ ResumeSource resume_source_from_directory(const std::string& results_dir,
   ResumeSource source;
   try {
     const RunDirectory dir = RunDirectory::open(results_dir, run_id);
-    source.record = read_run_record(dir);
+    source.record = read_run_manifest(dir);
     TenantsJsonl lines = read_tenants_jsonl(dir.file("tenants.jsonl"));
     source.last_outcomes = std::move(lines.last_outcomes);
     for (int line : lines.damaged_lines) {

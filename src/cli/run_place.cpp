@@ -6,15 +6,15 @@
 #include "pgfleet/cli/recorded_options.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/fleet/run_id.hpp"
-#include "pgfleet/results/run_record.hpp"
+#include "pgfleet/results/run_manifest.hpp"
 #include "pgfleet/results/tenants_jsonl_file.hpp"
 
 namespace pgfleet::cli {
 namespace {
 
-RunRecord new_run_record(const Options& o, const RunPlace& place, const FleetJob& job,
-                         const MigrationSet& migrations, const std::vector<Tenant>& tenants) {
-  RunRecord record;
+RunManifest new_run_manifest(const Options& o, const RunPlace& place, const FleetJob& job,
+                             const MigrationSet& migrations, const std::vector<Tenant>& tenants) {
+  RunManifest record;
   record.run_id = place.run_id;
   record.command = to_string(job.command);
   record.started_at = place.started_at;
@@ -29,10 +29,10 @@ RunRecord new_run_record(const Options& o, const RunPlace& place, const FleetJob
 
 // A killed resume can leave a tenant with two lines: the last one counts, the others go now.
 void continue_run_directory(const RunDirectory& dir, const ContinuedRun& continued) {
-  RunRecord record = read_run_record(dir);
+  RunManifest record = read_run_manifest(dir);
   record.resumes.push_back(continued.resume);
   compact_tenants_jsonl(dir.file("tenants.jsonl"), resumed_tenant_ids(record));
-  write_run_record(dir, record);
+  write_run_manifest(dir, record);
 }
 
 }  // namespace
@@ -57,7 +57,7 @@ void record_run(const Options& o, const RunPlace& place, const FleetJob& job,
                 RunOutputs& outputs) {
   try {
     if (!job.continues) {
-      write_run_record(place.dir, new_run_record(o, place, job, migrations, tenants));
+      write_run_manifest(place.dir, new_run_manifest(o, place, job, migrations, tenants));
       return;
     }
     continue_run_directory(place.dir, *job.continues);

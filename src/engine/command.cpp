@@ -14,6 +14,7 @@ const char* to_string(Command command) {
     case Command::new_migration: return "new";
     case Command::neon_cleanup: return "neon cleanup";
     case Command::resume: return "resume";
+    case Command::report: return "report";
   }
   return "unknown";
 }

@@ -203,27 +203,44 @@ void ConsoleReporter::print_summary(const RunSummary& summary) {
   }
 }
 
+void ConsoleReporter::print_problems() {
+  std::vector<const FailureGroup*> groups;
+  for (const auto& [key, group] : failures_) groups.push_back(&group);
+  std::stable_sort(groups.begin(), groups.end(), [](const FailureGroup* a, const FailureGroup* b) {
+    return a->count > b->count;
+  });
+  out_ << "problems:\n";
+  for (const FailureGroup* g : groups) {
+    std::string ids;
+    for (const auto& id : g->first_ids) ids += (ids.empty() ? "" : ", ") + id;
+    if (g->count > static_cast<long>(g->first_ids.size())) ids += ", ...";
+    out_ << fmt::format("  {} × {} — {}\n", g->count, g->description, ids);
+  }
+  if (other_failures_ > 0) out_ << fmt::format("  {} more with other errors\n", other_failures_);
+}
+
+// The closing forecast table (docs/PREFLIGHT.md, "Forecast"): always on a preflight; otherwise
+// when a migration ran, or a gate was set, and not with --quiet unless a gate tripped.
+std::string ConsoleReporter::forecast_text() const {
+  if (!options_.measures || options_.forecast_table == ForecastTable::hidden) return "";
+  const RunMeasures m = options_.measures();
+  if (options_.forecast_table == ForecastTable::always || !m.gates.empty()) {
+    return format_forecast_table(m);
+  }
+  const bool gated = m.gate_limits.max_lock_hold_ms || m.gate_limits.max_duration_ms;
+  if (options_.mode == ConsoleMode::quiet || (m.forecast.empty() && !gated)) return "";
+  return format_forecast_table(m);
+}
+
 void ConsoleReporter::run_finished(const RunSummary& summary) {
   std::lock_guard<std::mutex> lock(mutex_);
   clear_progress();
   const bool all_ok = failures_.empty() && other_failures_ == 0;
-  if (options_.mode == ConsoleMode::quiet && all_ok) return;
+  const std::string forecast = forecast_text();
+  if (options_.mode == ConsoleMode::quiet && all_ok && forecast.empty()) return;
   if (options_.mode != ConsoleMode::quiet) print_summary(summary);
-  if (!all_ok) {
-    std::vector<const FailureGroup*> groups;
-    for (const auto& [key, group] : failures_) groups.push_back(&group);
-    std::stable_sort(
-        groups.begin(), groups.end(),
-        [](const FailureGroup* a, const FailureGroup* b) { return a->count > b->count; });
-    out_ << "problems:\n";
-    for (const FailureGroup* g : groups) {
-      std::string ids;
-      for (const auto& id : g->first_ids) ids += (ids.empty() ? "" : ", ") + id;
-      if (g->count > static_cast<long>(g->first_ids.size())) ids += ", ...";
-      out_ << fmt::format("  {} × {} — {}\n", g->count, g->description, ids);
-    }
-    if (other_failures_ > 0) out_ << fmt::format("  {} more with other errors\n", other_failures_);
-  }
+  if (!all_ok) print_problems();
+  out_ << forecast;
   if (!options_.results_path.empty()) out_ << "results: " << options_.results_path << '\n';
   out_ << std::flush;
 }

@@ -1,8 +1,5 @@
 #include "pgfleet/results/outcome_json.hpp"
 
-#include <algorithm>
-#include <stdexcept>
-
 #include "pgfleet/util/rfc3339.hpp"
 #include "pgfleet/util/utf8.hpp"
 
@@ -23,95 +20,19 @@ json error_to_json(const ErrorInfo& e) {
               {"phase", e.phase ? json(to_string(*e.phase)) : json(nullptr)}};
 }
 
-std::optional<Version> version_of(const json& record, const char* key) {
-  const auto it = record.find(key);
-  if (it == record.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<Version>();
-}
-
-std::string text_of(const json& record, const char* key) {
-  const auto it = record.find(key);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-long number_of(const json& record, const char* key) {
-  const auto it = record.find(key);
-  return it != record.end() && it->is_number_integer() ? it->get<long>() : 0;
-}
-
-std::optional<ErrorPhase> phase_of(const std::string& text) {
-  for (ErrorPhase p : {ErrorPhase::connect, ErrorPhase::lock, ErrorPhase::migrate,
-                       ErrorPhase::verify, ErrorPhase::timeout, ErrorPhase::placeholders}) {
-    if (text == to_string(p)) return p;
-  }
-  return std::nullopt;
-}
-
-ErrorInfo error_from_json(const json& e) {
-  ErrorInfo error = ErrorInfo::message_only(version_of(e, "version"), text_of(e, "message"))
-                        .with_sqlstate(text_of(e, "sqlstate"))
-                        .with_detail(text_of(e, "detail"))
-                        .with_hint(text_of(e, "hint"));
-  if (const auto line = version_of(e, "statement_line")) {
-    error = error.with_line(static_cast<int>(*line));
-  }
-  error.phase = phase_of(text_of(e, "phase"));
-  return error;
-}
-
-std::vector<MigrationResult> migrations_from_json(const json& record) {
-  std::vector<MigrationResult> migrations;
-  const auto it = record.find("migrations");
-  if (it == record.end() || !it->is_array()) return migrations;
-  for (const json& m : *it) {
-    if (!m.is_object() || !version_of(m, "version")) continue;
-    migrations.push_back({*version_of(m, "version"), text_of(m, "name"),
-                          number_of(m, "duration_ms"), static_cast<int>(number_of(m, "attempts"))});
-  }
-  return migrations;
-}
-
 }  // namespace
-
-TenantOutcome outcome_from_json(const nlohmann::json& record) {
-  if (!record.is_object() || !record.contains("tenant_id") || !record["tenant_id"].is_string()) {
-    throw std::invalid_argument("a tenants.jsonl record without a tenant_id");
-  }
-  TenantOutcome o;
-  o.tenant_id = record["tenant_id"].get<std::string>();
-  const std::string status = text_of(record, "status");
-  const auto known = std::find_if(kAllTenantStatuses.begin(), kAllTenantStatuses.end(),
-                                  [&](TenantStatus s) { return status == to_string(s); });
-  if (known == kAllTenantStatuses.end()) {
-    throw std::invalid_argument("tenant " + o.tenant_id + ": unknown status \"" + status + "\"");
-  }
-  o.status = *known;
-  o.from_version = version_of(record, "from_version");
-  o.to_version = version_of(record, "to_version");
-  o.migrations = migrations_from_json(record);
-  if (record.contains("pending") && record["pending"].is_array()) {
-    for (const json& v : record["pending"]) {
-      if (v.is_number_integer()) o.pending.push_back(v.get<Version>());
-    }
-  }
-  if (record.contains("error") && record["error"].is_object()) {
-    o.error = error_from_json(record["error"]);
-  }
-  o.reason = text_of(record, "reason");
-  o.host = text_of(record, "host");
-  if (record.contains("tls") && record["tls"].is_boolean()) o.tls = record["tls"].get<bool>();
-  o.started_at = util::parse_rfc3339(text_of(record, "started_at")).value_or(o.started_at);
-  o.duration_ms = number_of(record, "duration_ms");
-  return o;
-}
 
 nlohmann::json outcome_to_json(const TenantOutcome& o) {
   json migrations = json::array();
   for (const auto& m : o.migrations) {
+    json locks = json::array();
+    for (const auto& l : m.locks) locks.push_back(json{{"relation", l.relation}, {"mode", l.mode}});
     migrations.push_back(json{{"version", m.version},
                               {"name", m.name},
                               {"duration_ms", m.duration_ms},
-                              {"attempts", m.attempts}});
+                              {"attempts", m.attempts},
+                              {"locks", std::move(locks)},
+                              {"verify_ms", m.verify_ms ? json(*m.verify_ms) : json(nullptr)}});
   }
   json record{{"tenant_id", o.tenant_id},
               {"status", to_string(o.status)},

@@ -9,10 +9,17 @@ namespace pgfleet {
 namespace {
 
 std::shared_ptr<Reporter> terminal_reporter(const TerminalOutput& output, std::ostream& terminal,
-                                            const std::string& results_path) {
+                                            const std::string& results_path,
+                                            std::shared_ptr<SummaryWriter> summary) {
   if (output.format == LogFormat::json) return std::make_shared<JsonLogReporter>(terminal);
-  return std::make_shared<ConsoleReporter>(
-      terminal, ConsoleOptions{output.mode, output.verbosity, results_path});
+  ConsoleOptions options{output.mode, output.verbosity, results_path, output.forecast_table,
+                         [summary] { return summary->measures(); }};
+  return std::make_shared<ConsoleReporter>(terminal, std::move(options));
+}
+
+SummaryFiles summary_files(const RunDirectory& dir, const std::string& step_summary_path) {
+  return SummaryFiles{dir.file("summary.json"), dir.file("report.html"), dir.file("summary.md"),
+                      step_summary_path};
 }
 
 // Each tenant's schema, looked up from worker threads (a copy: the caller's list may change).
@@ -29,11 +36,12 @@ SchemaLookup schemas_of(const std::vector<Tenant>& tenants) {
 
 RunOutputs::RunOutputs(const RunDirectory& dir, Command command, const MigrationSet& migrations,
                        const std::vector<Tenant>& tenants, const TerminalOutput& output,
-                       std::ostream& terminal)
+                       std::ostream& terminal, const std::string& step_summary_path)
     : jsonl_(std::make_shared<TenantsJsonlWriter>(dir.file("tenants.jsonl"))),
-      summary_(std::make_shared<SummaryWriter>(dir.file("summary.json"), migrations)),
+      summary_(std::make_shared<SummaryWriter>(summary_files(dir, step_summary_path),
+                                               migration_summaries(migrations))),
       junit_(std::make_shared<JunitWriter>(dir.file("junit.xml"))) {
-  fanout_.add(terminal_reporter(output, terminal, dir.path()));
+  fanout_.add(terminal_reporter(output, terminal, dir.path(), summary_));
   fanout_.add(jsonl_);
   if (command == Command::apply) {
     rollback_ =
@@ -54,6 +62,10 @@ void RunOutputs::continue_run(const std::vector<TenantOutcome>& standing,
 }
 
 void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
+
+std::vector<GateTrip> RunOutputs::check_gates(const GateLimits& limits) {
+  return summary_->check_gates(limits);
+}
 
 std::vector<std::string> RunOutputs::write_errors() const {
   std::vector<std::string> errors;

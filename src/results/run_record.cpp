@@ -1,108 +1,59 @@
 #include "pgfleet/results/run_record.hpp"
 
-#include <fstream>
-#include <iterator>
-
-#include "pgfleet/util/rfc3339.hpp"
+#include <algorithm>
+#include <tuple>
 
 namespace pgfleet {
-namespace {
 
-using nlohmann::json;
-
-// doc[key], which must be of the kind `is_kind` checks; else a ResultsError naming the key.
-const json& required(const json& doc, const char* key, bool (json::*is_kind)() const noexcept,
-                     const char* kind) {
-  const auto it = doc.find(key);
-  if (it == doc.end() || !((*it).*is_kind)()) {
-    throw ResultsError(std::string(kRunRecordFile) + ": \"" + key + "\" is missing or not " + kind);
-  }
-  return *it;
+std::map<TenantStatus, long> status_counts(const RunRecord& record) {
+  std::map<TenantStatus, long> counts;
+  for (const TenantOutcome& t : record.tenants) ++counts[t.status];
+  return counts;
 }
 
-std::vector<MigrationSummary> migrations_from(const json& list) {
-  std::vector<MigrationSummary> migrations;
-  for (const json& m : list) {
-    if (!m.is_object() || !m.contains("version") || !m["version"].is_number_integer() ||
-        !m.contains("checksum") || !m["checksum"].is_string()) {
-      throw ResultsError(std::string(kRunRecordFile) + ": a migration without version or checksum");
-    }
-    migrations.push_back({m["version"].get<Version>(), m.value("name", std::string()),
-                          m["checksum"].get<std::string>()});
-  }
-  return migrations;
+std::vector<const TenantOutcome*> slowest_tenants(const RunRecord& record, std::size_t count) {
+  std::vector<const TenantOutcome*> all;
+  for (const TenantOutcome& t : record.tenants) all.push_back(&t);
+  const std::size_t kept = std::min(count, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(),
+                    [](const TenantOutcome* a, const TenantOutcome* b) {
+                      if (a->duration_ms != b->duration_ms) return a->duration_ms > b->duration_ms;
+                      return a->tenant_id < b->tenant_id;
+                    });
+  all.resize(kept);
+  return all;
 }
 
-}  // namespace
-
-nlohmann::json run_record_to_json(const RunRecord& record) {
-  json migrations = json::array();
-  for (const auto& m : record.migrations) {
-    migrations.push_back(json{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}});
+std::vector<FailureGroup> failure_groups(const RunRecord& record) {
+  std::map<std::tuple<TenantStatus, std::string, std::string>, FailureGroup> groups;
+  for (const TenantOutcome& t : record.tenants) {
+    if (is_ok(t.status)) continue;
+    const std::string sqlstate = t.error ? t.error->sqlstate : "";
+    const std::string message = t.error ? t.error->message : t.reason;
+    FailureGroup& g = groups[{t.status, sqlstate, message}];
+    g.status = t.status;
+    g.sqlstate = sqlstate;
+    g.message = message;
+    g.tenant_ids.push_back(t.tenant_id);
   }
-  return json{{"run_id", record.run_id},
-              {"command", record.command},
-              {"started_at", util::format_rfc3339_utc(record.started_at)},
-              {"migrations", std::move(migrations)},
-              {"options", record.options},
-              {"tenant_source", record.tenant_source},
-              {"tenants", record.tenant_ids},
-              {"resumes", record.resumes}};
+  std::vector<FailureGroup> out;
+  for (auto& [key, g] : groups) out.push_back(std::move(g));
+  std::stable_sort(out.begin(), out.end(), [](const FailureGroup& a, const FailureGroup& b) {
+    return a.tenant_ids.size() > b.tenant_ids.size();
+  });
+  return out;
 }
 
-RunRecord run_record_from_json(const nlohmann::json& doc) {
-  if (!doc.is_object()) throw ResultsError(std::string(kRunRecordFile) + ": not a JSON object");
-  RunRecord record;
-  record.run_id = required(doc, "run_id", &json::is_string, "a string").get<std::string>();
-  record.command = required(doc, "command", &json::is_string, "a string").get<std::string>();
-  const auto started = util::parse_rfc3339(
-      required(doc, "started_at", &json::is_string, "a string").get<std::string>());
-  if (!started)
-    throw ResultsError(std::string(kRunRecordFile) + ": \"started_at\" is not RFC 3339");
-  record.started_at = *started;
-  record.migrations = migrations_from(required(doc, "migrations", &json::is_array, "an array"));
-  record.options = required(doc, "options", &json::is_object, "an object");
-  record.tenant_source =
-      required(doc, "tenant_source", &json::is_string, "a string").get<std::string>();
-  for (const json& id : required(doc, "tenants", &json::is_array, "an array")) {
-    if (!id.is_string())
-      throw ResultsError(std::string(kRunRecordFile) + ": a tenant id is not a string");
-    record.tenant_ids.push_back(id.get<std::string>());
+std::map<Version, long> version_census(const RunRecord& record) {
+  std::map<Version, long> census;
+  for (const TenantOutcome& t : record.tenants) {
+    const bool reached = t.status != TenantStatus::invalid &&
+                         t.status != TenantStatus::unreachable &&
+                         t.status != TenantStatus::skipped && t.status != TenantStatus::cancelled;
+    if (!reached) continue;
+    ++census[t.to_version ? *t.to_version : t.from_version.value_or(0)];
   }
-  if (doc.contains("resumes") && doc["resumes"].is_array()) record.resumes = doc["resumes"];
-  return record;
-}
-
-std::set<std::string> resumed_tenant_ids(const RunRecord& record) {
-  std::set<std::string> ids;
-  for (const json& resume : record.resumes) {
-    if (!resume.is_object() || !resume.contains("tenants") || !resume["tenants"].is_array())
-      continue;
-    for (const json& id : resume["tenants"]) {
-      if (id.is_string()) ids.insert(id.get<std::string>());
-    }
-  }
-  return ids;
-}
-
-void write_run_record(const RunDirectory& dir, const RunRecord& record) {
-  write_file_atomically(
-      dir.file(kRunRecordFile),
-      run_record_to_json(record).dump(1, ' ', false, json::error_handler_t::replace) + "\n");
-}
-
-RunRecord read_run_record(const RunDirectory& dir) {
-  const std::string path = dir.file(kRunRecordFile);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ResultsError(path +
-                       " is missing: the run was made by a pgfleet without resume, or is not a "
-                       "fleet run");
-  }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) throw ResultsError(path + " is not valid JSON");
-  return run_record_from_json(doc);
+  return census;
 }
 
 }  // namespace pgfleet

@@ -1,51 +1,73 @@
 #include "pgfleet/results/summary_writer.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <fcntl.h>
+#include <unistd.h>
 
-#include "pgfleet/results/outcome_json.hpp"
-#include "pgfleet/results/run_directory.hpp"
-#include "pgfleet/util/rfc3339.hpp"
+#include <cerrno>
+#include <cstring>
+
+#include "pgfleet/results/report_html.hpp"
+#include "pgfleet/results/summary_json.hpp"
+#include "pgfleet/results/summary_markdown.hpp"
 
 namespace pgfleet {
 namespace {
 
-using nlohmann::json;
-
-// Nearest-rank percentile of sorted values: the smallest value with at least p% at or below it.
-long percentile(const std::vector<long>& sorted, double p) {
-  const double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
-  const std::size_t index = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
-  return sorted[std::min(index, sorted.size() - 1)];
+std::string json_text(const nlohmann::json& doc) {
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
 
+std::vector<MigrationSummary> migration_summaries(const MigrationSet& migrations) {
+  std::vector<MigrationSummary> out;
+  for (const auto& m : migrations.all()) out.push_back({m.version, m.name, m.checksum});
+  return out;
+}
+
 SummaryWriter::SummaryWriter(std::string path, const MigrationSet& migrations)
-    : path_(std::move(path)) {
-  for (const auto& m : migrations.all()) migrations_.push_back({m.version, m.name, m.checksum});
+    : SummaryWriter(SummaryFiles{std::move(path), "", "", ""}, migration_summaries(migrations)) {}
+
+SummaryWriter::SummaryWriter(SummaryFiles files, std::vector<MigrationSummary> migrations)
+    : files_(std::move(files)) {
+  record_.migrations = std::move(migrations);
 }
 
 void SummaryWriter::set_neon(nlohmann::json neon) {
   std::lock_guard<std::mutex> lock(mutex_);
-  neon_ = std::move(neon);
+  record_.neon = std::move(neon);
+}
+
+std::vector<GateTrip> SummaryWriter::check_gates(const GateLimits& limits) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record_.gate_limits = limits;
+  record_.gates = pgfleet::check_gates(record_.tenants, limits);
+  return record_.gates;
+}
+
+RunMeasures SummaryWriter::measures() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return RunMeasures{build_forecast(record_.tenants), record_.gates, record_.gate_limits};
 }
 
 void SummaryWriter::run_started(const RunInfo& info) {
+  std::string text;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    info_ = info;
-    durations_ms_.reserve(info.tenant_count);
+    record_.info = info;
+    record_.info.tenant_count += carried_over_;
+    record_.tenants.reserve(info.tenant_count);
+    text = json_text(summary_to_json(record_));
   }
   // Written at the start too: a run that dies leaves a summary whose finished_at and exit_code
   // are null, and its `neon` object if it was a preflight (README.md, "Results").
-  write(document(nullptr));
+  write_error_.write_atomically(files_.json_path, text);
 }
 
 void SummaryWriter::tenant_finished(const TenantOutcome& outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ++counts_[outcome.status];
-  durations_ms_.push_back(outcome.duration_ms);
+  record_.tenants.push_back(outcome);
+  record_.tenants.back().pending.clear();  // plan's list: no summary shows it
 }
 
 void SummaryWriter::carry_over(const TenantOutcome& outcome) {
@@ -55,56 +77,50 @@ void SummaryWriter::carry_over(const TenantOutcome& outcome) {
 }
 
 nlohmann::json SummaryWriter::to_json(const RunSummary& summary) const {
-  return document(&summary);
-}
-
-nlohmann::json SummaryWriter::document(const RunSummary* summary) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  json migrations = json::array();
-  for (const auto& m : migrations_) {
-    migrations.push_back(json{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}});
-  }
-  json counts = json::object();
-  long finished = 0;
-  for (TenantStatus s : kAllTenantStatuses) {
-    const auto it = counts_.find(s);
-    const long n = it == counts_.end() ? 0 : it->second;
-    counts[to_string(s)] = n;
-    finished += n;
-  }
-  json durations{{"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}};
-  if (!durations_ms_.empty()) {
-    std::vector<long> sorted = durations_ms_;
-    std::sort(sorted.begin(), sorted.end());
-    durations = json{{"p50", percentile(sorted, 50)},
-                     {"p90", percentile(sorted, 90)},
-                     {"p99", percentile(sorted, 99)},
-                     {"max", sorted.back()}};
-  }
-  json doc{{"run_id", info_.run_id},
-           {"command", to_string(info_.command)},
-           {"pgfleet_version", PGFLEET_VERSION},
-           {"started_at", util::format_rfc3339_utc(info_.started_at)},
-           {"finished_at", summary ? json(util::format_rfc3339_utc(summary->finished_at)) : json()},
-           {"target", info_.target ? json(*info_.target) : json(nullptr)},
-           {"migrations", std::move(migrations)},
-           {"tenant_count", info_.tenant_count + carried_over_},
-           {"tenants_finished", finished},
-           {"counts", std::move(counts)},
-           {"duration_ms", std::move(durations)},
-           {"exit_code", summary ? json(summary->exit_code) : json()},
-           {"interrupted", summary ? summary->interrupted : false},
-           {"stop_reason",
-            summary && !summary->stop_reason.empty() ? json(summary->stop_reason) : json(nullptr)}};
-  if (neon_) doc["neon"] = *neon_;
-  return doc;
+  RunRecord finished = record_;
+  finished.finished = summary;
+  return summary_to_json(finished);
 }
 
-void SummaryWriter::run_finished(const RunSummary& summary) { write(to_json(summary)); }
+void SummaryWriter::run_finished(const RunSummary& summary) { write_files(summary); }
 
-void SummaryWriter::write(const nlohmann::json& doc) {
-  write_error_.write_atomically(path_,
-                                doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+void SummaryWriter::write_files(const std::optional<RunSummary>& summary) {
+  std::string json, html, markdown;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    record_.finished = summary;
+    json = json_text(summary_to_json(record_));
+    if (!files_.html_path.empty()) html = render_report_html(record_);
+    if (!files_.markdown_path.empty() || !files_.step_summary_path.empty()) {
+      markdown = render_summary_markdown(record_);
+    }
+  }
+  write_error_.write_atomically(files_.json_path, json);
+  if (!files_.html_path.empty()) write_error_.write_atomically(files_.html_path, html);
+  if (!files_.markdown_path.empty()) write_error_.write_atomically(files_.markdown_path, markdown);
+  if (!files_.step_summary_path.empty()) append_step_summary(markdown);
+}
+
+void SummaryWriter::append_step_summary(const std::string& markdown) {
+  const std::string& path = files_.step_summary_path;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    write_error_.keep("cannot open " + path + ": " + std::strerror(errno));
+    return;
+  }
+  const std::string text = markdown + "\n";
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_error_.keep("cannot append to " + path + ": " + std::strerror(errno));
+      break;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
 }
 
 std::optional<std::string> SummaryWriter::write_error() const { return write_error_.get(); }

@@ -4,11 +4,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 
-#include "pgfleet/results/outcome_json.hpp"
+#include "pgfleet/results/outcome_reading.hpp"
 #include "pgfleet/results/run_directory.hpp"
 
 namespace pgfleet {
@@ -37,30 +35,13 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// The outcome a line records, nullopt for a damaged line (cut short, not JSON, no tenant id).
-std::optional<TenantOutcome> outcome_of(const std::string& line) {
-  const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
-  if (record.is_discarded()) return std::nullopt;
-  try {
-    return outcome_from_json(record);
-  } catch (const std::invalid_argument&) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 TenantsJsonl read_tenants_jsonl(const std::string& path) {
+  TenantsFile parsed = parse_tenants_jsonl(read_all(path));
   TenantsJsonl file;
-  const std::vector<std::string> lines = lines_of(read_all(path));
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    if (auto outcome = outcome_of(lines[i])) {
-      file.last_outcomes[outcome->tenant_id] = std::move(*outcome);
-    } else {
-      file.damaged_lines.push_back(static_cast<int>(i + 1));
-    }
-  }
+  for (auto& outcome : parsed.tenants) file.last_outcomes[outcome.tenant_id] = std::move(outcome);
+  file.damaged_lines = std::move(parsed.damaged_lines);
   return file;
 }
 
@@ -71,7 +52,7 @@ std::size_t compact_tenants_jsonl(const std::string& path,
   std::vector<std::optional<std::string>> ids(lines.size());
   std::map<std::string, std::size_t> last;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    auto outcome = lines[i].empty() ? std::nullopt : outcome_of(lines[i]);
+    auto outcome = lines[i].empty() ? std::nullopt : outcome_from_json_line(lines[i]);
     if (outcome && resumed_ids.count(outcome->tenant_id) != 0) {
       ids[i] = outcome->tenant_id;
       last[outcome->tenant_id] = i;

@@ -691,5 +691,13 @@ TEST_CASE("cli: status prints the census of a mixed fleet and exits 1", "[cli]")
   CHECK(census["problems"]["unreachable"].size() == 1);
   // status is read-only.
   CHECK(history_versions(behind) == Versions{1});
-  CHECK_FALSE(fs::exists(ws.dir + "/pgfleet-results"));
+  // Like plan, status writes a results directory (docs/PREFLIGHT.md, "The report").
+  int status_runs = 0;
+  for (const auto& run_dir : fs::directory_iterator(ws.dir + "/pgfleet-results")) {
+    ++status_runs;
+    const std::string path = run_dir.path().string();
+    CHECK(json::parse(read_text(path + "/summary.json"))["command"] == "status");
+    CHECK(fs::exists(path + "/report.html"));
+  }
+  CHECK(status_runs == 2);
 }

@@ -154,8 +154,12 @@ TEST_CASE("tenants.jsonl gets one parseable line per tenant, on disk as soon as 
   CHECK(first["from_version"] == 1);
   CHECK(first["to_version"] == 3);
   CHECK(first["migrations"].size() == 2);
-  CHECK(first["migrations"][1] ==
-        json{{"version", 3}, {"name", "m3"}, {"duration_ms", 30}, {"attempts", 1}});
+  CHECK(first["migrations"][1] == json{{"version", 3},
+                                       {"name", "m3"},
+                                       {"duration_ms", 30},
+                                       {"attempts", 1},
+                                       {"locks", json::array()},
+                                       {"verify_ms", nullptr}});
   CHECK(first["error"].is_null());
   CHECK(first["host"] == "db1:5432");
   CHECK(first["started_at"] == "2026-11-24T05:06:07.000Z");

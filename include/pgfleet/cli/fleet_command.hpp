@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct FleetJob {
   // The work for one valid tenant.
   std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;
   std::optional<ContinuedRun> continues;  // set by `pgfleet resume`
+  // Hears every event too (e.g. status's census); may be null.
+  std::shared_ptr<Reporter> observer;
 };
 
 // Runs `job` over `tenants` and returns the exit code. Throws RunError (exit 3) if the results

@@ -41,6 +41,8 @@ struct Options {
   bool keep_pooler = false;
   bool require_tls = false;
   std::string tenant_timeout;  // empty: none
+  std::string max_lock_hold;   // apply gate (docs/PREFLIGHT.md, "Gates"); empty: none
+  std::string max_duration;    // apply gate; empty: none
   std::string log_format = "text";
   bool quiet = false;
   int verbose = 0;
@@ -54,6 +56,7 @@ struct Options {
   // resume RUN_ID (docs/SCALING.md).
   std::string resume_run;
   bool retry_failed = false;  // also run again the tenants that failed or were unreachable
+  std::string report_run;     // report RUN_ID
   // lint (docs/LINT.md).
   std::string
       lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text

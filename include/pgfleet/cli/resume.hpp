@@ -10,7 +10,7 @@
 #include "pgfleet/cli/fleet_command.hpp"
 #include "pgfleet/cli/options.hpp"
 #include "pgfleet/engine/outcome.hpp"
-#include "pgfleet/results/run_record.hpp"
+#include "pgfleet/results/run_manifest.hpp"
 
 namespace pgfleet::cli {
 
@@ -19,7 +19,7 @@ enum class RetryFailed { no, yes };
 
 // What a resume knows about the run it continues.
 struct ResumeSource {
-  RunRecord record;                                    // run.json
+  RunManifest record;                                  // run.json
   std::map<std::string, TenantOutcome> last_outcomes;  // by tenant id: its last result line
   std::vector<std::string> warnings;                   // e.g. damaged lines, printed first
 };

@@ -14,6 +14,7 @@ enum class Command {
   new_migration,  // `pgfleet new NAME`
   neon_cleanup,   // `pgfleet neon cleanup`
   resume,         // `pgfleet resume RUN_ID`
+  report,         // `pgfleet report RUN_ID`
 };
 
 // The command as the user types it and as results record it: "apply", "new", "neon cleanup".

@@ -54,12 +54,21 @@ struct ErrorInfo {
   ErrorInfo with_phase(ErrorPhase phase) const;
 };
 
+// A pre-existing relation a migration held a lock on, with the strongest mode as pg_locks names
+// it (e.g. "AccessExclusiveLock").
+struct RelationLock {
+  std::string relation;
+  std::string mode;
+};
+
 // One migration this run applied (or reverted) on this tenant.
 struct MigrationResult {
   Version version = 0;
   std::string name;
   long duration_ms = 0;
   int attempts = 1;
+  std::vector<RelationLock> locks{};  // held when it committed (docs/PREFLIGHT.md, "Forecast")
+  std::optional<long> verify_ms{};    // time of its verify script; nullopt without one
 };
 
 struct TenantOutcome {

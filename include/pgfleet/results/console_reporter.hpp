@@ -12,16 +12,23 @@
 #include <vector>
 
 #include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/forecast_table.hpp"
 
 namespace pgfleet {
 
 enum class ConsoleMode { tty, plain, quiet };
 enum class Verbosity { normal, verbose };  // verbose: also print Reporter::log lines
 
+// When the run ends with the forecast table (forecast_table.hpp): never; when a migration ran or
+// a gate was set (not with --quiet, unless a gate tripped); always (a Neon preflight).
+enum class ForecastTable { hidden, when_measured, always };
+
 struct ConsoleOptions {
   ConsoleMode mode = ConsoleMode::plain;
   Verbosity verbosity = Verbosity::normal;
   std::string results_path;  // shown in the summary; empty: not shown
+  ForecastTable forecast_table = ForecastTable::hidden;
+  std::function<RunMeasures()> measures{};  // read at run_finished; needed unless hidden
 };
 
 class ConsoleReporter : public Reporter {
@@ -57,6 +64,8 @@ class ConsoleReporter : public Reporter {
   void clear_progress();                          // mutex held
   void remember(const TenantOutcome& outcome);    // mutex held
   void print_summary(const RunSummary& summary);  // mutex held
+  void print_problems();                          // mutex held
+  std::string forecast_text() const;              // "" when the table is not shown
 
   std::mutex mutex_;
   std::ostream& out_;

@@ -19,11 +19,6 @@ inline constexpr std::array<TenantStatus, 10> kAllTenantStatuses = {
 // migrations, error, host, started_at, duration_ms; plus `pending` (plan) and `reason` when set.
 nlohmann::json outcome_to_json(const TenantOutcome& outcome);
 
-// A tenants.jsonl record read back (pgfleet resume): the inverse of outcome_to_json. Throws
-// std::invalid_argument when tenant_id or status is missing or unknown; other fields that are
-// missing or of the wrong type are left empty.
-TenantOutcome outcome_from_json(const nlohmann::json& record);
-
 // `value` on one line; invalid UTF-8 is replaced (U+FFFD) instead of throwing.
 std::string dump_json_line(const nlohmann::json& value);
 

@@ -1,7 +1,7 @@
 #pragma once
 // Every output of one fleet run, built and owned together (README.md, "Results"): progress on
 // the terminal (console or JSON log) and, in the run directory, tenants.jsonl, summary.json,
-// junit.xml and, for apply, the rollback scripts.
+// junit.xml, report.html, summary.md and, for apply, the rollback scripts.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,18 +29,20 @@ enum class LogFormat { text, json };
 // What the terminal shows while the run goes.
 struct TerminalOutput {
   LogFormat format = LogFormat::text;
-  ConsoleMode mode = ConsoleMode::plain;    // text only
-  Verbosity verbosity = Verbosity::normal;  // text only
+  ConsoleMode mode = ConsoleMode::plain;                        // text only
+  Verbosity verbosity = Verbosity::normal;                      // text only
+  ForecastTable forecast_table = ForecastTable::when_measured;  // text only
 };
 
 class RunOutputs {
  public:
   // The listeners of a `command` run over `tenants` (their schemas name the history table in
   // rollback scripts), writing into `dir` and to `terminal`. `migrations` and `terminal` must
-  // outlive this. Throws ResultsError when tenants.jsonl cannot be opened.
+  // outlive this. summary.md is also appended to `step_summary_path` ($GITHUB_STEP_SUMMARY)
+  // unless it is empty. Throws ResultsError when tenants.jsonl cannot be opened.
   RunOutputs(const RunDirectory& dir, Command command, const MigrationSet& migrations,
              const std::vector<Tenant>& tenants, const TerminalOutput& output,
-             std::ostream& terminal);
+             std::ostream& terminal, const std::string& step_summary_path = "");
 
   RunOutputs(const RunOutputs&) = delete;
   RunOutputs& operator=(const RunOutputs&) = delete;
@@ -53,8 +55,13 @@ class RunOutputs {
   // reported merged with its earlier outcome (resumed_outcome.hpp).
   void continue_run(const std::vector<TenantOutcome>& standing,
                     std::map<std::string, TenantOutcome> rerun);
+  // One more listener, after the outputs (e.g. status's census).
+  void add_listener(std::shared_ptr<Reporter> listener) { fanout_.add(std::move(listener)); }
   // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
   void set_neon(nlohmann::json neon);
+  // After the tenants ran, before run_finished: the gate trips (docs/PREFLIGHT.md, "Gates"),
+  // which summary.json, report.html, summary.md and the console then list.
+  std::vector<GateTrip> check_gates(const GateLimits& limits);
   // After run_finished: one message per result file that could not be written.
   std::vector<std::string> write_errors() const;
 

@@ -1,43 +1,51 @@
 #pragma once
-// run.json in a run directory (docs/SCALING.md, "Resume without a ledger"): what `pgfleet resume`
-// needs to run the tenants a run did not finish with the run's own settings. Written once before
-// any tenant runs, and again by each resume (which adds itself to `resumes`). Never holds a
-// secret: the options are the flags that shape a run, not the tenant source's URL.
-#include <chrono>
+// Everything a run's summary files are made of (summary.json, report.html, summary.md): kept by
+// SummaryWriter while the run goes, or read back from a results directory by `pgfleet report`.
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "pgfleet/results/run_directory.hpp"
-#include "pgfleet/results/summary_writer.hpp"
+#include "pgfleet/engine/reporter.hpp"
+#include "pgfleet/results/gates.hpp"
 
 namespace pgfleet {
 
-struct RunRecord {
-  std::string run_id;
-  std::string command;  // as typed: "apply"
-  std::chrono::system_clock::time_point started_at{};
-  std::vector<MigrationSummary> migrations;           // the set the run applies, with checksums
-  nlohmann::json options = nlohmann::json::object();  // flag name -> value (the CLI decides)
-  std::string tenant_source;                          // "control-plane", "tenants" or "dsn"
-  std::vector<std::string> tenant_ids;                // every tenant of the run, in run order
-  nlohmann::json resumes = nlohmann::json::array();   // one object per `pgfleet resume`
+// The migrations a summary lists: version, name, checksum (copied, not referenced).
+struct MigrationSummary {
+  Version version = 0;
+  std::string name;
+  std::string checksum;
 };
 
-// The file's name in the run directory.
-inline constexpr const char* kRunRecordFile = "run.json";
+struct RunRecord {
+  RunInfo info;
+  std::optional<RunSummary> finished;  // nullopt while the run goes (or if it died)
+  std::vector<MigrationSummary> migrations;
+  std::optional<nlohmann::json> neon;  // project, branch id/name, deleted: a preflight
+  std::vector<TenantOutcome> tenants;  // in the order they finished
+  GateLimits gate_limits;
+  std::vector<GateTrip> gates;  // the trips of gate_limits, once checked
+};
 
-nlohmann::json run_record_to_json(const RunRecord& record);
-// Throws ResultsError naming the first key that is missing or of the wrong type.
-RunRecord run_record_from_json(const nlohmann::json& doc);
+// Tenants per status.
+std::map<TenantStatus, long> status_counts(const RunRecord& record);
+// The slowest tenants (whole tenant run), slowest first, at most `count`.
+std::vector<const TenantOutcome*> slowest_tenants(const RunRecord& record, std::size_t count);
 
-// Every tenant id some resume of the run ran again (the "tenants" of each entry of `resumes`).
-std::set<std::string> resumed_tenant_ids(const RunRecord& record);
+// Tenants that are not ok, grouped by what went wrong: same status, SQLSTATE and message.
+struct FailureGroup {
+  TenantStatus status = TenantStatus::failed;
+  std::string sqlstate;
+  std::string message;  // the error's message, or the reason when there is no error
+  std::vector<std::string> tenant_ids;
+};
+// Biggest groups first.
+std::vector<FailureGroup> failure_groups(const RunRecord& record);
 
-// Writes <dir>/run.json atomically (synced). Throws ResultsError.
-void write_run_record(const RunDirectory& dir, const RunRecord& record);
-// Reads <dir>/run.json. Throws ResultsError when it is missing, not JSON or not a record.
-RunRecord read_run_record(const RunDirectory& dir);
+// Tenants per version after the run (to_version, else from_version; 0 = none), only tenants
+// that were reached.
+std::map<Version, long> version_census(const RunRecord& record);
 
 }  // namespace pgfleet

@@ -1,7 +1,7 @@
 #pragma once
-// summary.json (README.md, "Results"): the run as a whole, written atomically when the run
-// finishes. Keeps only counts and one duration per tenant, so memory stays small on big fleets.
-#include <map>
+// The run's summary files (README.md, "Results"; docs/PREFLIGHT.md): summary.json, and at the
+// end report.html and summary.md, each written atomically, summary.md also appended to the CI
+// step summary. Keeps the record of every finished tenant (RunRecord) they are made from.
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -11,23 +11,35 @@
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/results/first_write_error.hpp"
+#include "pgfleet/results/forecast_table.hpp"
+#include "pgfleet/results/run_record.hpp"
 
 namespace pgfleet {
 
-// The migrations a summary lists: version, name, checksum (copied, not referenced).
-struct MigrationSummary {
-  Version version = 0;
-  std::string name;
-  std::string checksum;
+// Where the summary goes; an empty path is not written.
+struct SummaryFiles {
+  std::string json_path;          // summary.json
+  std::string html_path;          // report.html
+  std::string markdown_path;      // summary.md
+  std::string step_summary_path;  // $GITHUB_STEP_SUMMARY: summary.md is appended to it
 };
+
+// The migrations of a set as a summary lists them.
+std::vector<MigrationSummary> migration_summaries(const MigrationSet& migrations);
 
 class SummaryWriter : public Reporter {
  public:
-  // Will write `path` (e.g. RunDirectory::file("summary.json")) at run_finished.
+  // Will write summary.json only, at `path` (e.g. RunDirectory::file("summary.json")).
   SummaryWriter(std::string path, const MigrationSet& migrations);
+  SummaryWriter(SummaryFiles files, std::vector<MigrationSummary> migrations);
 
   // The `neon` object (project, branch id/name, deleted) when a preflight branch was used.
   void set_neon(nlohmann::json neon);
+  // Checks `limits` over the tenants finished so far, keeps the trips for the files (call before
+  // run_finished) and returns them.
+  std::vector<GateTrip> check_gates(const GateLimits& limits);
+  // The forecast and the gate trips so far (the console's closing table).
+  RunMeasures measures() const;
 
   // Also writes summary.json at once, finished_at and exit_code null, so that a run that dies
   // leaves one (with its `neon` object: set_neon before run_started).
@@ -36,25 +48,23 @@ class SummaryWriter : public Reporter {
   // An outcome of an earlier invocation of the same run (pgfleet resume): counted like a
   // finished tenant, and in tenant_count on top of the tenants this invocation runs.
   void carry_over(const TenantOutcome& outcome);
-  // Writes summary.json atomically. Never throws: a failure is kept for write_error().
+  // Writes every file. Never throws: a failure is kept for write_error().
   void run_finished(const RunSummary& summary) override;
+  // Writes every file of a run that ended with `summary`, or (nullopt) did not end: its
+  // finished_at and exit_code are null. Never throws.
+  void write_files(const std::optional<RunSummary>& summary);
 
-  // The document run_finished writes (also for tests).
+  // The summary.json document run_finished writes (also for tests).
   nlohmann::json to_json(const RunSummary& summary) const;
-  // The failure to write summary.json, if any.
+  // The first failure to write a file, if any.
   std::optional<std::string> write_error() const;
 
  private:
-  nlohmann::json document(const RunSummary* summary) const;  // nullptr: not finished yet
-  void write(const nlohmann::json& doc);                     // atomically; failures kept
+  void append_step_summary(const std::string& markdown);
 
   mutable std::mutex mutex_;
-  std::string path_;
-  std::vector<MigrationSummary> migrations_;
-  RunInfo info_;
-  std::optional<nlohmann::json> neon_;
-  std::map<TenantStatus, long> counts_;
-  std::vector<long> durations_ms_;
+  SummaryFiles files_;
+  RunRecord record_;
   std::size_t carried_over_ = 0;
   FirstWriteError write_error_;
 };
