@@ -186,6 +186,8 @@ class SetLoader {
       migration.version = version;
       migration.name = up.name.slug;
       migration.checksum = util::sha256_hex(up.file.sql);
+      if (up.file.directives.placeholders == PlaceholderMode::off)
+        migration.rendered_checksum = migration.checksum;  // sent as written
       migration.up = std::move(up.file);
       const auto down = downs_.find(version);
       if (down != downs_.end()) migration.down = std::move(down->second.front().file);

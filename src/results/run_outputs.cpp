@@ -44,6 +44,12 @@ RunOutputs::RunOutputs(const RunDirectory& dir, Command command, const Migration
   fanout_.add(junit_);
 }
 
+void RunOutputs::use_tenant_migrations(MigrationsLookup migrations_of,
+                                       std::vector<std::string> secrets) {
+  if (rollback_) rollback_->use_tenant_migrations(std::move(migrations_of), secrets);
+  if (!secrets.empty()) redacting_ = std::make_unique<RedactingReporter>(fanout_, secrets);
+}
+
 void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
 
 std::vector<std::string> RunOutputs::write_errors() const {

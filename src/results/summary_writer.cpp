@@ -23,7 +23,8 @@ long percentile(const std::vector<long>& sorted, double p) {
 
 SummaryWriter::SummaryWriter(std::string path, const MigrationSet& migrations)
     : path_(std::move(path)) {
-  for (const auto& m : migrations.all()) migrations_.push_back({m.version, m.name, m.checksum});
+  for (const auto& m : migrations.all())
+    migrations_.push_back({m.version, m.name, m.checksum, m.verify_checksum});
 }
 
 void SummaryWriter::set_neon(nlohmann::json neon) {
@@ -56,7 +57,9 @@ nlohmann::json SummaryWriter::document(const RunSummary* summary) const {
   std::lock_guard<std::mutex> lock(mutex_);
   json migrations = json::array();
   for (const auto& m : migrations_) {
-    migrations.push_back(json{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}});
+    json entry{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}};
+    if (!m.verify_checksum.empty()) entry["verify_checksum"] = m.verify_checksum;
+    migrations.push_back(std::move(entry));
   }
   json counts = json::object();
   long finished = 0;

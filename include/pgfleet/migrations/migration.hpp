@@ -25,8 +25,8 @@ struct Directives {
   std::optional<Millis> statement_timeout;  // overrides --statement-timeout for this file
 };
 
-// A loaded .up, .down or .verify file: its text as sent to the server, normalised (leading BOM removed,
-// CRLF read as LF); the checksum is taken over that same text.
+// A loaded .up, .down or .verify file: its text as sent to the server, normalised (leading BOM
+// removed, CRLF read as LF); the checksum is taken over that same text.
 struct MigrationFile {
   std::string path;  // as found on disk, for error messages
   std::string sql;   // what is sent to the server
@@ -43,8 +43,9 @@ struct Migration {
   // of `checksum`: a check may be improved later.
   std::optional<MigrationFile> verify;
   std::string verify_checksum;  // SHA-256 hex of the normalised .verify text; "" without one
-  // SHA-256 hex of the .up text as sent to one tenant, placeholders replaced; "" until the set
-  // is rendered for a tenant (render_migration_set).
+  // SHA-256 hex of the .up text as sent to one tenant, placeholders replaced: `checksum` for a
+  // file without the placeholders directive, else "" until the set is rendered for a tenant
+  // (render_migration_set).
   std::string rendered_checksum;
 };
 

@@ -14,6 +14,7 @@
 #include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/redacting_reporter.hpp"
 #include "pgfleet/results/rollback_writer.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/summary_writer.hpp"
@@ -42,7 +43,10 @@ class RunOutputs {
 
   // Forwards every event to each output: terminal, tenants.jsonl, rollback scripts, summary.json,
   // junit.xml, in that order.
-  Reporter& reporter() { return fanout_; }
+  Reporter& reporter() { return redacting_ ? *redacting_ : static_cast<Reporter&>(fanout_); }
+  // Before the run (docs/PREFLIGHT.md "Placeholders"): rollback scripts hold each tenant's
+  // rendered .down text, and every one of `secrets` is masked in every output.
+  void use_tenant_migrations(MigrationsLookup migrations_of, std::vector<std::string> secrets);
   // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
   void set_neon(nlohmann::json neon);
   // After run_finished: one message per result file that could not be written.
@@ -54,6 +58,7 @@ class RunOutputs {
   std::shared_ptr<RollbackWriter> rollback_;  // apply only
   std::shared_ptr<SummaryWriter> summary_;
   std::shared_ptr<JunitWriter> junit_;
+  std::unique_ptr<RedactingReporter> redacting_;  // in front of fanout_ once secrets are given
 };
 
 }  // namespace pgfleet
