@@ -78,9 +78,10 @@ void apply_directive(Directives& directives, std::string_view word, int line) {
   } else if (name == "lock-timeout" || name == "statement-timeout") {
     set_timeout(directives.lock_timeout, name, "", line);  // throws: the value is missing
   } else {
-    throw DirectiveError(line, "unknown directive '" + std::string(word) +
-                                   "' (known: no-transaction, placeholders, lock-timeout=<duration>, "
-                                   "statement-timeout=<duration>)");
+    throw DirectiveError(line,
+                         "unknown directive '" + std::string(word) +
+                             "' (known: no-transaction, placeholders, lock-timeout=<duration>, "
+                             "statement-timeout=<duration>)");
   }
 }
 

@@ -33,7 +33,8 @@ bool makes_comment_mark(char before, const std::string& value, char after) {
 std::string replacement(const Placeholder& p, const std::string& value, char before, char after,
                         const std::string& file) {
   const auto refuse = [&](const std::string& why) {
-    throw PlaceholderError(file, p.line, p.name, "the value of " + placeholder_spelling(p) + " " + why);
+    throw PlaceholderError(file, p.line, p.name,
+                           "the value of " + placeholder_spelling(p) + " " + why);
   };
   if (p.form == PlaceholderForm::bare) {
     if (!std::all_of(value.begin(), value.end(), is_bare_char)) {
@@ -82,14 +83,14 @@ struct RenderedSpan {
 void check_identifier_lengths(const std::string& rendered, const std::vector<RenderedSpan>& spans,
                               const std::string& file) {
   for (const SqlToken& token : lex_sql(rendered)) {
-    if (token.kind != SqlTokenKind::word && token.kind != SqlTokenKind::quoted_identifier)
-      continue;
+    if (token.kind != SqlTokenKind::word && token.kind != SqlTokenKind::quoted_identifier) continue;
     const std::size_t bytes = identifier_bytes(token_text(rendered, token), token.kind);
     if (bytes <= kMaxIdentifierBytes) continue;
     for (const RenderedSpan& span : spans) {
       if (span.begin < token.offset + token.length && token.offset < span.end) {
         throw PlaceholderError(file, span.placeholder->line, span.placeholder->name,
-                               "the identifier made with " + placeholder_spelling(*span.placeholder) + " is " +
+                               "the identifier made with " +
+                                   placeholder_spelling(*span.placeholder) + " is " +
                                    std::to_string(bytes) +
                                    " bytes after replacement; PostgreSQL identifiers have at "
                                    "most 63");

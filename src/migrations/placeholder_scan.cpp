@@ -29,8 +29,8 @@ PlaceholderContext context_of(SqlTokenKind kind) {
 
 // Reads the placeholder whose "${" is at `at`, within `limit`; nullopt when the text there is not
 // one (then `problem` says why).
-std::optional<Placeholder> read_placeholder(std::string_view sql, std::size_t at,
-                                            std::size_t limit, std::string& problem) {
+std::optional<Placeholder> read_placeholder(std::string_view sql, std::size_t at, std::size_t limit,
+                                            std::string& problem) {
   Placeholder p;
   p.offset = at;
   std::size_t i = at + 2;
@@ -42,8 +42,9 @@ std::optional<Placeholder> read_placeholder(std::string_view sql, std::size_t at
   }
   const std::size_t name_start = i;
   if (!is_name_start(ch(i))) {
-    problem = "`${` does not start a placeholder: write ${name}, ${name:literal}, ${name:ident}, "
-              "or ${$} for a literal '$'";
+    problem =
+        "`${` does not start a placeholder: write ${name}, ${name:literal}, ${name:ident}, "
+        "or ${$} for a literal '$'";
     return std::nullopt;
   }
   while (is_name_char(ch(i))) ++i;
@@ -75,21 +76,23 @@ std::string placement_problem(std::string_view sql, const Placeholder& p) {
   if (p.form == PlaceholderForm::dollar) return {};
   const bool quoting = p.form == PlaceholderForm::literal || p.form == PlaceholderForm::ident;
   if (p.context == PlaceholderContext::quoted && quoting) {
-    return placeholder_spelling(p) + " inside quotes would end them and let its value out: use ${" + p.name +
-           "} there, or put the placeholder outside the quotes";
+    return placeholder_spelling(p) + " inside quotes would end them and let its value out: use ${" +
+           p.name + "} there, or put the placeholder outside the quotes";
   }
   if (p.context != PlaceholderContext::code) return {};
   const char before = p.offset > 0 ? sql[p.offset - 1] : ' ';
   const std::size_t end = p.offset + p.length;
   const char after = end < sql.size() ? sql[end] : ' ';
   if (quoting && (is_word_char(before) || before == '&' || before == '\'' || before == '"')) {
-    return placeholder_spelling(p) + " right after a word or quote would change how its quotes are read (E'', "
-                      "U&'', B''): put a space before it";
+    return placeholder_spelling(p) +
+           " right after a word or quote would change how its quotes are read (E'', "
+           "U&'', B''): put a space before it";
   }
   const bool next_is_placeholder = sql.substr(end, 2) == "${";
   if ((after == '\'' || after == '"' || after == '$') && !next_is_placeholder) {
-    return placeholder_spelling(p) + " right before a quote or '$' would join its value to it: put a space "
-                      "between them";
+    return placeholder_spelling(p) +
+           " right before a quote or '$' would join its value to it: put a space "
+           "between them";
   }
   return {};
 }

@@ -75,7 +75,7 @@ class PlaceholderError : public std::runtime_error {
 // `sql` with its placeholders replaced by `values`; `file` names it in errors. Throws
 // PlaceholderError. The text must have passed scan_placeholders without problems.
 std::string render_placeholders(std::string_view sql, const PlaceholderValues& values,
-                                 const std::string& file);
+                                const std::string& file);
 
 // True when some .up, .down or .verify file of the set has the placeholders directive.
 bool uses_placeholders(const MigrationSet& set);
