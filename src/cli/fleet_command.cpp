@@ -120,6 +120,12 @@ std::optional<TenantOutcome> stopped_by_lost_results(const Tenant& t, const RunO
                  "not started: a result file could not be written (" + errors.front() + ")");
 }
 
+// repair and baseline send no migration text: a tenant missing a value can still be repaired.
+PlaceholderRendering rendering_for(Command command) {
+  const bool sends_text = command != Command::repair && command != Command::baseline;
+  return sends_text ? PlaceholderRendering::per_tenant : PlaceholderRendering::none;
+}
+
 // Each tenant's rendered set, for its rollback script (docs/PREFLIGHT.md "Placeholders");
 // `by_id` is filled once the tenant list is final, before any tenant runs.
 MigrationsLookup rendered_sets(std::shared_ptr<std::map<std::string, const Tenant*>> by_id,
@@ -158,7 +164,8 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   const RunDirectory dir = create_run_directory(o, run_id);
   RunOutputs outputs = open_outputs(dir, job, migrations, tenants, o);
   PlaceholderFlags placeholders = placeholder_flags(o);
-  const TenantMigrations sets(migrations, std::move(placeholders.defaults), run_id);
+  const TenantMigrations sets(migrations, std::move(placeholders.defaults), run_id,
+                              rendering_for(job.command));
   auto tenant_by_id = std::make_shared<std::map<std::string, const Tenant*>>();
   outputs.use_tenant_migrations(rendered_sets(tenant_by_id, sets), std::move(placeholders.secrets));
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.

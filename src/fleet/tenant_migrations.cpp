@@ -45,9 +45,11 @@ PlaceholderValues placeholder_values(const Tenant& tenant,
 }
 
 TenantMigrations::TenantMigrations(const MigrationSet& as_written,
-                                   std::map<std::string, std::string> defaults, std::string run_id)
+                                   std::map<std::string, std::string> defaults, std::string run_id,
+                                   PlaceholderRendering rendering)
     : as_written_(as_written),
-      uses_placeholders_(uses_placeholders(as_written)),
+      uses_placeholders_(rendering == PlaceholderRendering::per_tenant &&
+                         uses_placeholders(as_written)),
       defaults_(std::move(defaults)),
       run_id_(std::move(run_id)) {}
 

@@ -99,3 +99,11 @@ TEST_CASE("redacting reporter masks secret values in outcomes and log lines") {
   CHECK(seen.error->hint == "h ***");
   CHECK(inner.lines == std::vector<std::string>{"line ***"});
 }
+
+TEST_CASE("tenant placeholders: without rendering (repair and baseline) a missing value is fine") {
+  const MigrationSet set = region_set();
+  const TenantMigrations sets(set, {}, "run", PlaceholderRendering::none);
+  const TenantMigrationSet own = sets.for_tenant(tenant("bare", {}));
+  CHECK_FALSE(own.refused);
+  CHECK(own.set.get() == &set);
+}

@@ -31,11 +31,16 @@ struct TenantMigrationSet {
   std::optional<TenantOutcome> refused;     // `invalid`, error.phase `placeholders`
 };
 
+// Whether a command renders placeholders: repair and baseline send no migration text, so a
+// tenant missing a value can still be repaired or baselined.
+enum class PlaceholderRendering { per_tenant, none };
+
 class TenantMigrations {
  public:
   // `as_written` must outlive this.
   TenantMigrations(const MigrationSet& as_written, std::map<std::string, std::string> defaults,
-                   std::string run_id);
+                   std::string run_id,
+                   PlaceholderRendering rendering = PlaceholderRendering::per_tenant);
 
   // The set as `tenant` gets it: the shared set itself when no file uses placeholders (no
   // copy), else a rendered copy. Never throws.
