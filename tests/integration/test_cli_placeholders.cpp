@@ -155,3 +155,25 @@ TEST_CASE("placeholders: a bad --var is a usage error that never echoes a secret
     CHECK(run.all().find(kSecret) == std::string::npos);
   }
 }
+
+TEST_CASE("placeholders: pgfleet.json vars are defaults that --var overrides", "[placeholders]") {
+  const Workspace ws = make_workspace("placeholders_config");
+  ws.migration("0001_r.up.sql",
+               "-- pgfleet: placeholders\nCREATE TABLE r AS SELECT '${region}'::text AS region, "
+               "${database:literal}::text AS db;\n");
+  write_file(ws.dir + "/pgfleet.json", "{\"vars\": {\"region\": \"from-config\"}}");
+  const std::string from_config = create_database("ph_cfg");
+  const std::string from_flag = create_database("ph_flag");
+  const std::string base =
+      "apply --yes --migrations " + sh_quote(ws.migrations) + " --results-dir " + ws.results("x");
+  const CliRun first = run_cli(base + " --dsn " + sh_quote(dsn_for(from_config)), ws.dir);
+  INFO(first.all());
+  CHECK(first.code == 0);
+  CHECK(scalar(from_config, "SELECT region FROM r") == "from-config");
+  CHECK(scalar(from_config, "SELECT db FROM r") == from_config);
+  const CliRun second =
+      run_cli(base + " --var region=from-flag --dsn " + sh_quote(dsn_for(from_flag)), ws.dir);
+  INFO(second.all());
+  CHECK(second.code == 0);
+  CHECK(scalar(from_flag, "SELECT region FROM r") == "from-flag");
+}
