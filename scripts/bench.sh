@@ -200,7 +200,7 @@ write_psql_script() {
 }
 
 run_pgfleet() {
-  "$pgfleet" apply --tenants "$work/tenants.jsonl" --migrations migrations \
+  "$pgfleet" apply --tenants "$work/tenants.jsonl" --migrations migrations --var region=bench \
     --results-dir "$work/pgfleet-results" --concurrency "$1" --yes >"$work/pgfleet.log" 2>&1 || {
     tail -n 20 "$work/pgfleet.log" >&2
     return 1
@@ -292,7 +292,7 @@ for i in range(1, size + 1):
         f"host=127.0.0.1 port={port} user=postgres dbname=bench_schemas sslmode=disable"}))
 EOF
   start=$(now)
-  python3 - "$work/rss.json" "$pgfleet" apply --tenants "$work/schemas.jsonl" --migrations migrations \
+  python3 - "$work/rss.json" "$pgfleet" apply --tenants "$work/schemas.jsonl" --migrations migrations --var region=bench \
     --results-dir "$work/pgfleet-results" --concurrency 16 --yes >"$work/pgfleet-rss.log" 2>&1 <<'EOF' || {
 import json, resource, subprocess, sys
 code = subprocess.call(sys.argv[2:])

@@ -11,7 +11,8 @@
 #
 # The fleet: tenant_001..tenant_040 in the control-plane table pgfleet_control.tenants, where
 # tenant_007 is already at version 0003 (with some data), tenant_013 points at a closed port
-# (unreachable) and tenant_021 is inactive (not selected by the default tenant query).
+# (unreachable) and tenant_021 is inactive (not selected by the tenant query). Each tenant has a
+# data `region` in the control plane; migration 0013 uses it as a placeholder (docs/PREFLIGHT.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -82,7 +83,9 @@ for ((i = 1; i <= tenant_count; i++)); do
     url=$(local_fleet_tenant_url "$id")
   fi
   [[ $id == "$inactive_tenant" ]] && active=false
-  tenant_rows+="('$id', '$url', $active),"$'\n'
+  regions=(eu-central-1 us-east-1 ap-southeast-2)
+  region=${regions[$((i % ${#regions[@]}))]}
+  tenant_rows+="('$id', '$url', $active, '$region'),"$'\n'
 done
 [[ $(local_fleet_ensure_database pgfleet_control) == created ]] && echo "created database pgfleet_control"
 # Rows go through stdin: the connection strings carry passwords.
@@ -92,10 +95,12 @@ CREATE TABLE IF NOT EXISTS tenants (
     connection_string text NOT NULL,
     active            bool NOT NULL DEFAULT true
 );
-INSERT INTO tenants (id, connection_string, active) VALUES
+-- The tenant's data region: a placeholder value for the migrations (docs/PREFLIGHT.md).
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS region text;
+INSERT INTO tenants (id, connection_string, active, region) VALUES
 ${tenant_rows%,$'\n'}
 ON CONFLICT (id) DO UPDATE SET connection_string = EXCLUDED.connection_string,
-                               active = EXCLUDED.active;
+                               active = EXCLUDED.active, region = EXCLUDED.region;
 EOF
 echo "$created tenant databases created, $((tenant_count - 1 - created)) already there;" \
   "control plane: pgfleet_control.tenants ($tenant_count rows)"
@@ -105,7 +110,8 @@ echo "  $unreachable_tenant: unreachable (closed port); $inactive_tenant: inacti
 has_history=$(local_fleet_psql "$old_tenant" -tAc "SELECT to_regclass('pgfleet.schema_migrations') IS NOT NULL")
 if [[ $has_history == f ]]; then
   "$pgfleet" apply --dsn "postgresql://$LOCAL_FLEET_MIGRATOR@127.0.0.1:$LOCAL_FLEET_PORT/$old_tenant?sslmode=disable" \
-    --migrations migrations --target 3 --results-dir "$demo_dir/setup-results" --yes --quiet
+    --migrations migrations --target 3 --results-dir "$demo_dir/setup-results" --yes --quiet \
+    --var region=eu-central-1
   local_fleet_psql "$old_tenant" >/dev/null <<'EOF'
 SET ROLE pgfleet_migrator;
 INSERT INTO accounts (slug, name) VALUES ('acme', 'Acme Corp'), ('globex', 'Globex');
@@ -122,6 +128,9 @@ fi
 step "5/6 pgfleet apply"
 export PGFLEET_CONTROL_PLANE="postgresql://postgres@127.0.0.1:$LOCAL_FLEET_PORT/pgfleet_control?sslmode=disable"
 echo "PGFLEET_CONTROL_PLANE=$PGFLEET_CONTROL_PLANE   (password from PGPASSFILE=.demo/pgpass)"
+# Extra columns of the tenant query are placeholder values: `region` fills ${region} in 0013.
+export PGFLEET_TENANT_QUERY="SELECT id, connection_string, region FROM tenants WHERE active ORDER BY id"
+echo "PGFLEET_TENANT_QUERY=$PGFLEET_TENANT_QUERY"
 echo "\$ $build_dir/pgfleet apply --migrations migrations --results-dir .demo/results --yes"
 set +e
 "$pgfleet" apply --migrations migrations --results-dir "$demo_dir/results" --yes 2>&1 |

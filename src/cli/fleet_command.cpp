@@ -16,8 +16,10 @@
 #include "pgfleet/fleet/fleet_runner.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
 #include "pgfleet/fleet/tenant_connector.hpp"
+#include "pgfleet/fleet/tenant_migrations.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/results/run_outputs.hpp"
+#include "placeholder_flags.hpp"
 #include "run_place.hpp"
 
 namespace pgfleet::cli {
@@ -124,6 +126,33 @@ std::optional<TenantOutcome> stopped_by_lost_results(const Tenant& t, const RunO
                  "not started: a result file could not be written (" + errors.front() + ")");
 }
 
+// repair and baseline send no migration text: a tenant missing a value can still be repaired.
+PlaceholderRendering rendering_for(Command command) {
+  const bool sends_text = command != Command::repair && command != Command::baseline;
+  return sends_text ? PlaceholderRendering::per_tenant : PlaceholderRendering::none;
+}
+
+// Each tenant's rendered set, for its rollback script (docs/PREFLIGHT.md "Placeholders");
+// `by_id` is filled once the tenant list is final, before any tenant runs.
+MigrationsLookup rendered_sets(std::shared_ptr<std::map<std::string, const Tenant*>> by_id,
+                               const TenantMigrations& sets) {
+  return [by_id, &sets](const std::string& id) -> std::shared_ptr<const MigrationSet> {
+    const auto it = by_id->find(id);
+    return it == by_id->end() ? nullptr : sets.for_tenant(*it->second).set;
+  };
+}
+
+// One tenant's job: its migration set rendered before anything touches it; a tenant whose set
+// cannot be rendered is `invalid` and never connected.
+TenantOutcome run_one(const Tenant& t, const TenantMigrations& sets, const FleetJob& job,
+                      const RunSettings& settings, Reporter& reporter, StopControl& stop,
+                      const ConnectSettings& connect) {
+  const TenantMigrationSet own = sets.for_tenant(t);
+  if (own.refused) return *own.refused;
+  TenantRunner runner(*own.set, settings, reporter, stop.stop_flag());
+  return run_connected(t, connect, stop, [&](const Connector& c) { return job.run(runner, t, c); });
+}
+
 }  // namespace
 
 int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tenant> tenants,
@@ -140,6 +169,11 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   const ConnectSettings connect = connect_settings(o, run_id);
   RunOutputs outputs = open_outputs(place.dir, job, migrations, tenants, o);
   if (job.observer) outputs.add_listener(job.observer);
+  PlaceholderFlags placeholders = placeholder_flags(o);
+  const TenantMigrations sets(migrations, std::move(placeholders.defaults), run_id,
+                              rendering_for(job.command));
+  auto tenant_by_id = std::make_shared<std::map<std::string, const Tenant*>>();
+  outputs.use_tenant_migrations(rendered_sets(tenant_by_id, sets), std::move(placeholders.secrets));
   record_run(o, place, job, migrations, tenants, outputs);
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
   if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
@@ -148,7 +182,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
 
   std::optional<neon::PreflightSetup> preflight;
   if (o.neon_branch) preflight = start_preflight(o, run_id, tenants, reporter);
-  TenantRunner runner(migrations, settings, reporter, stop.stop_flag());
+  for (const Tenant& t : tenants) tenant_by_id->emplace(t.id, &t);
   FleetRunner fleet(pool_limits(o), failure_policy(o), grace_period(o), reporter, stop);
   const FleetResult result = fleet.run(
       tenants,
@@ -157,8 +191,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
           return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
         }
         if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
-        return run_connected(t, connect, stop,
-                             [&](const Connector& c) { return job.run(runner, t, c); });
+        return run_one(t, sets, job, settings, reporter, stop, connect);
       },
       tenant_host_port);
 

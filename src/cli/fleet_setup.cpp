@@ -13,6 +13,7 @@
 #include "pgfleet/fleet/tenant_selection.hpp"
 #include "pgfleet/fleet/tenant_sources.hpp"
 #include "pgfleet/util/duration.hpp"
+#include "placeholder_flags.hpp"
 
 namespace pgfleet::cli {
 namespace {
@@ -144,6 +145,7 @@ void check_fleet_flags(const Options& o) {
   connect_settings(o, any_run_id);
   failure_policy(o);
   grace_period(o);
+  placeholder_flags(o);
   if (!o.version.empty()) parse_version(o.version, "version");
   if (!o.shard.empty()) shard_flag(o);
 }

@@ -3,7 +3,9 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 namespace pgfleet::cli {
 namespace {
@@ -106,9 +108,37 @@ std::string redact_environment_secrets(std::string text) {
   return text;
 }
 
+std::mutex& extra_secrets_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::vector<std::string>& extra_secrets() {
+  static std::vector<std::string> secrets;
+  return secrets;
+}
+
+std::string redact_extra_secrets(std::string text) {
+  std::lock_guard<std::mutex> lock(extra_secrets_mutex());
+  for (const std::string& secret : extra_secrets()) {
+    for (std::size_t pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + 3)) {
+      text.replace(pos, secret.size(), kMask);
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
+void redact_also(const std::string& secret) {
+  if (secret.empty()) return;
+  std::lock_guard<std::mutex> lock(extra_secrets_mutex());
+  extra_secrets().push_back(secret);
+}
+
 std::string redact_message(std::string text) {
+  text = redact_extra_secrets(std::move(text));
   text = redact_environment_secrets(std::move(text));
   text = redact_uri_passwords(std::move(text));
   return redact_key_values(std::move(text));

@@ -39,6 +39,25 @@ std::string line_and_column(const std::string& text, std::size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1);
 }
 
+// pgfleet.json `vars`: {"NAME": "VALUE", ...}, defaults for the names --var does not give.
+void add_config_vars(CLI::App& cmd, const std::string& path, const nlohmann::json& vars) {
+  if (!vars.is_object()) throw UsageError(path + ": \"vars\" must be an object of strings");
+  CLI::Option* option = cmd.get_option_no_throw("--var");
+  if (option == nullptr) return;  // a command without placeholders (lint, new)
+  std::vector<std::string> given = option->as<std::vector<std::string>>();
+  const auto named = [&](const std::string& name) {
+    return std::any_of(given.begin(), given.end(), [&](const std::string& item) {
+      return item.substr(0, item.find('=')) == name;
+    });
+  };
+  for (const auto& [name, value] : vars.items()) {
+    if (!value.is_string())
+      throw UsageError(path + ": \"vars\" key \"" + name + "\" must be a string");
+    if (!named(name)) option->add_result(name + "=" + value.get<std::string>());
+  }
+  option->run_callback();
+}
+
 }  // namespace
 
 void add_tenant_source_flags(CLI::App& cmd, Options& o) {
@@ -100,6 +119,11 @@ void add_run_flags(CLI::App& cmd, Options& o) {
                "Connect Neon -pooler hosts as given (default: their direct host)")
       ->envname("PGFLEET_KEEP_POOLER");
   cmd.add_flag("-y,--yes", o.yes, "Do not ask for confirmation")->envname("PGFLEET_YES");
+  cmd.add_option("--var", o.vars,
+                 "NAME=VALUE: a placeholder value for every tenant that has none of its own "
+                 "(repeatable)");
+  cmd.add_option("--secret-var", o.secret_vars,
+                 "NAME=VALUE like --var, and the value is masked in every output (repeatable)");
 }
 
 void add_output_flags(CLI::App& cmd, Options& o) {
@@ -171,6 +195,10 @@ void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_giv
   if (!config.is_object()) throw UsageError(path + ": must hold a JSON object");
   for (const auto& [key, value] : config.items()) {
     if (key == "lint") continue;  // lint's own object, read by cmd_lint (docs/LINT.md)
+    if (key == "vars") {
+      add_config_vars(cmd, path, value);
+      continue;
+    }
     CLI::Option* option = nullptr;
     try {
       option = cmd.get_option("--" + key);

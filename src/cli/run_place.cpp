@@ -18,8 +18,7 @@ RunManifest new_run_manifest(const Options& o, const RunPlace& place, const Flee
   record.run_id = place.run_id;
   record.command = to_string(job.command);
   record.started_at = place.started_at;
-  for (const auto& m : migrations.all())
-    record.migrations.push_back({m.version, m.name, m.checksum});
+  record.migrations = migration_summaries(migrations);
   record.options = recorded_options(o);
   record.tenant_source = tenant_source_kind(o);
   record.tenant_ids.reserve(tenants.size());

@@ -61,6 +61,12 @@ bool read_id(const json& obj, std::optional<std::string>& out) {
   return read_text(obj, "id", out);
 }
 
+// Keys and columns that describe the tenant itself; every other one is a variable.
+bool is_tenant_field(const std::string& key) {
+  return key == "id" || key == "connection_string" || key == "dsn" || key == "schema" ||
+         key == "neon_project_id";
+}
+
 Tenant tenant_from_object(const json& obj) {
   Tenant t;
   std::optional<std::string> id, conn, dsn, schema, project;
@@ -76,6 +82,9 @@ Tenant tenant_from_object(const json& obj) {
   t.connection_string = conn ? *conn : dsn.value_or("");
   if (schema && !schema->empty()) t.schema = schema;
   if (project && !project->empty()) t.neon_project_id = project;
+  for (const auto& [key, value] : obj.items()) {
+    if (!is_tenant_field(key) && value.is_string()) t.vars[key] = value.get<std::string>();
+  }
   return t;
 }
 
@@ -193,6 +202,10 @@ std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
     if (schema && !schema->empty()) t.schema = schema;
     const auto project = cell(row, project_col);
     if (project && !project->empty()) t.neon_project_id = project;
+    for (std::size_t col = 0; col < result.columns.size(); ++col) {
+      const auto value = cell(row, static_cast<int>(col));
+      if (value && !is_tenant_field(result.columns[col])) t.vars[result.columns[col]] = *value;
+    }
     tenants.push_back(std::move(t));
   }
   return tenants;

@@ -65,6 +65,12 @@ void apply_directive(Directives& directives, std::string_view word, int line) {
     if (directives.tx == TxKind::no_transaction)
       throw DirectiveError(line, "directive 'no-transaction' is given twice");
     directives.tx = TxKind::no_transaction;
+  } else if (name == "placeholders") {
+    if (eq != std::string_view::npos)
+      throw DirectiveError(line, "directive 'placeholders' takes no value");
+    if (directives.placeholders == PlaceholderMode::on)
+      throw DirectiveError(line, "directive 'placeholders' is given twice");
+    directives.placeholders = PlaceholderMode::on;
   } else if (name == "lock-timeout" && eq != std::string_view::npos) {
     set_timeout(directives.lock_timeout, name, value, line);
   } else if (name == "statement-timeout" && eq != std::string_view::npos) {
@@ -72,9 +78,10 @@ void apply_directive(Directives& directives, std::string_view word, int line) {
   } else if (name == "lock-timeout" || name == "statement-timeout") {
     set_timeout(directives.lock_timeout, name, "", line);  // throws: the value is missing
   } else {
-    throw DirectiveError(line, "unknown directive '" + std::string(word) +
-                                   "' (known: no-transaction, lock-timeout=<duration>, "
-                                   "statement-timeout=<duration>)");
+    throw DirectiveError(line,
+                         "unknown directive '" + std::string(word) +
+                             "' (known: no-transaction, placeholders, lock-timeout=<duration>, "
+                             "statement-timeout=<duration>)");
   }
 }
 

@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::string_view kUpSuffix = ".up.sql";
 constexpr std::string_view kDownSuffix = ".down.sql";
+constexpr std::string_view kVerifySuffix = ".verify.sql";
 constexpr std::size_t kMaxVersionDigits = 18;  // fits in a signed 64-bit integer
 
 bool ends_with(std::string_view text, std::string_view suffix) {
@@ -22,7 +23,7 @@ bool is_slug_char(char c) {
 
 [[noreturn]] void bad_name(std::string_view name, const std::string& why) {
   throw std::invalid_argument("bad migration file name '" + std::string(name) + "': " + why +
-                              " (expected <version>_<slug>.up.sql or <version>_<slug>.down.sql)");
+                              " (expected <version>_<slug>.up.sql, .down.sql or .verify.sql)");
 }
 
 }  // namespace
@@ -50,8 +51,11 @@ MigrationFilename parse_migration_filename(std::string_view name) {
   } else if (ends_with(name, kDownSuffix)) {
     parsed.direction = MigrationDirection::down;
     stem = name.substr(0, name.size() - kDownSuffix.size());
+  } else if (ends_with(name, kVerifySuffix)) {
+    parsed.direction = MigrationDirection::verify;
+    stem = name.substr(0, name.size() - kVerifySuffix.size());
   } else {
-    bad_name(name, "it must end in .up.sql or .down.sql");
+    bad_name(name, "it must end in .up.sql, .down.sql or .verify.sql");
   }
   const std::size_t underscore = stem.find('_');
   if (underscore == std::string_view::npos) bad_name(name, "no '_' between version and name");
@@ -87,7 +91,11 @@ std::string migration_filename(std::string_view version_digits, std::string_view
   std::string name(version_digits);
   name += '_';
   name += slug;
-  name += direction == MigrationDirection::up ? kUpSuffix : kDownSuffix;
+  switch (direction) {
+    case MigrationDirection::up: name += kUpSuffix; break;
+    case MigrationDirection::down: name += kDownSuffix; break;
+    case MigrationDirection::verify: name += kVerifySuffix; break;
+  }
   return name;
 }
 

@@ -9,6 +9,7 @@
 
 #include "pgfleet/migrations/directives.hpp"
 #include "pgfleet/migrations/filename.hpp"
+#include "pgfleet/migrations/placeholders.hpp"
 #include "pgfleet/sql/splitter.hpp"
 #include "pgfleet/util/sha256.hpp"
 #include "sql_checks.hpp"
@@ -111,8 +112,7 @@ class SetLoader {
     }
     FoundFile found{filename, name, MigrationFile{path_of(filename), "", Directives{}}};
     read_and_check(found);
-    auto& bucket = name.direction == MigrationDirection::up ? ups_ : downs_;
-    bucket[name.version].push_back(std::move(found));
+    bucket_of(name.direction)[name.version].push_back(std::move(found));
   }
 
   // Reads the text, normalises it and checks what can be checked in one file alone, reporting
@@ -143,31 +143,59 @@ class SetLoader {
     for (std::string& message : sql_problems(found.file.sql, scan, tx)) {
       problem(found.filename, std::move(message));
     }
+    if (found.file.directives.placeholders == PlaceholderMode::on) {
+      for (std::string& message : scan_placeholders(found.file.sql).problems)
+        problem(found.filename, std::move(message));
+    }
+  }
+
+  using Bucket = std::map<Version, std::vector<FoundFile>>;
+
+  Bucket& bucket_of(MigrationDirection direction) {
+    switch (direction) {
+      case MigrationDirection::down: return downs_;
+      case MigrationDirection::verify: return verifies_;
+      case MigrationDirection::up: break;
+    }
+    return ups_;
+  }
+
+  // A .down or .verify file needs the .up of its version, under the same name.
+  void check_companions(Bucket& companions, const char* kind) {
+    for (auto& [version, files] : companions) {
+      report_duplicates(version, files);
+      const auto up = ups_.find(version);
+      for (const FoundFile& file : files) {
+        if (up == ups_.end()) {
+          problem(file.filename, std::string(kind) + " file without a matching .up file (version " +
+                                     std::to_string(version) + ")");
+        } else if (up->second.front().name.slug != file.name.slug) {
+          problem(file.filename, "name does not match its .up file " + up->second.front().filename);
+        }
+      }
+    }
   }
 
   void pair_up_and_down() {
     for (auto& [version, files] : ups_) report_duplicates(version, files);
-    for (auto& [version, files] : downs_) {
-      report_duplicates(version, files);
-      const auto up = ups_.find(version);
-      for (const FoundFile& down : files) {
-        if (up == ups_.end()) {
-          problem(down.filename, ".down file without a matching .up file (version " +
-                                     std::to_string(version) + ")");
-        } else if (up->second.front().name.slug != down.name.slug) {
-          problem(down.filename, "name does not match its .up file " + up->second.front().filename);
-        }
-      }
-    }
+    check_companions(downs_, ".down");
+    check_companions(verifies_, ".verify");
     for (auto& [version, files] : ups_) {
       FoundFile& up = files.front();
       Migration migration;
       migration.version = version;
       migration.name = up.name.slug;
       migration.checksum = util::sha256_hex(up.file.sql);
+      if (up.file.directives.placeholders == PlaceholderMode::off)
+        migration.rendered_checksum = migration.checksum;  // sent as written
       migration.up = std::move(up.file);
       const auto down = downs_.find(version);
       if (down != downs_.end()) migration.down = std::move(down->second.front().file);
+      const auto verify = verifies_.find(version);
+      if (verify != verifies_.end()) {
+        migration.verify = std::move(verify->second.front().file);
+        migration.verify_checksum = util::sha256_hex(migration.verify->sql);
+      }
       migrations_.push_back(std::move(migration));
     }
   }
@@ -186,8 +214,9 @@ class SetLoader {
   }
 
   std::string dir_;
-  std::map<Version, std::vector<FoundFile>> ups_;
-  std::map<Version, std::vector<FoundFile>> downs_;
+  Bucket ups_;
+  Bucket downs_;
+  Bucket verifies_;
   std::vector<Migration> migrations_;
   std::vector<FileProblem> problems_;
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "pgfleet/db/conninfo.hpp"
 #include "pgfleet/results/rollback_script.hpp"
 #include "pgfleet/results/run_directory.hpp"
 
@@ -12,6 +13,12 @@ RollbackWriter::RollbackWriter(std::string rollback_dir, const MigrationSet& mig
     : rollback_dir_(std::move(rollback_dir)),
       migrations_(migrations),
       schema_of_(std::move(schema_of)) {}
+
+void RollbackWriter::use_tenant_migrations(MigrationsLookup migrations_of,
+                                           std::vector<std::string> secrets) {
+  migrations_of_ = std::move(migrations_of);
+  secrets_ = std::move(secrets);
+}
 
 void RollbackWriter::run_started(const RunInfo& info) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -30,8 +37,12 @@ void RollbackWriter::tenant_finished(const TenantOutcome& outcome) {
   write_error_.attempt([&] {
     const std::optional<std::string> schema =
         schema_of_ ? schema_of_(outcome.tenant_id) : std::nullopt;
-    const std::string script = format_rollback_script(outcome, migrations_, schema, run_id,
-                                                      std::chrono::system_clock::now());
+    const std::shared_ptr<const MigrationSet> own =
+        migrations_of_ ? migrations_of_(outcome.tenant_id) : nullptr;
+    const std::string script =
+        redact_secrets(format_rollback_script(outcome, own ? *own : migrations_, schema, run_id,
+                                              std::chrono::system_clock::now()),
+                       secrets_);
     const std::string path = rollback_dir_ + "/" + safe_file_name(outcome.tenant_id) + ".sql";
     write_file_atomically(path, script, Durability::rename_only);
   });

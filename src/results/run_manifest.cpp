@@ -30,7 +30,7 @@ std::vector<MigrationSummary> migrations_from(const json& list) {
                          ": a migration without version or checksum");
     }
     migrations.push_back({m["version"].get<Version>(), m.value("name", std::string()),
-                          m["checksum"].get<std::string>()});
+                          m["checksum"].get<std::string>(), m.value("verify_checksum", "")});
   }
   return migrations;
 }

@@ -61,6 +61,12 @@ void RunOutputs::continue_run(const std::vector<TenantOutcome>& standing,
   front_.set_earlier(std::move(rerun));
 }
 
+void RunOutputs::use_tenant_migrations(MigrationsLookup migrations_of,
+                                       std::vector<std::string> secrets) {
+  if (rollback_) rollback_->use_tenant_migrations(std::move(migrations_of), secrets);
+  if (!secrets.empty()) redacting_ = std::make_unique<RedactingReporter>(front_, secrets);
+}
+
 void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
 
 std::vector<GateTrip> RunOutputs::check_gates(const GateLimits& limits) {

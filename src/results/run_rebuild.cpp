@@ -39,8 +39,8 @@ std::vector<MigrationSummary> migrations_of(const json& summary) {
   if (list == summary.end() || !list->is_array()) return out;
   for (const json& m : *list) {
     if (!m.is_object()) continue;
-    out.push_back(
-        {integer_at(m, "version").value_or(0), string_at(m, "name"), string_at(m, "checksum")});
+    out.push_back({integer_at(m, "version").value_or(0), string_at(m, "name"),
+                   string_at(m, "checksum"), string_at(m, "verify_checksum")});
   }
   return out;
 }

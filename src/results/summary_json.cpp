@@ -14,7 +14,9 @@ using nlohmann::json;
 json migrations_json(const RunRecord& record) {
   json migrations = json::array();
   for (const auto& m : record.migrations) {
-    migrations.push_back(json{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}});
+    json entry{{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}};
+    if (!m.verify_checksum.empty()) entry["verify_checksum"] = m.verify_checksum;
+    migrations.push_back(std::move(entry));
   }
   return migrations;
 }

@@ -21,7 +21,8 @@ std::string json_text(const nlohmann::json& doc) {
 
 std::vector<MigrationSummary> migration_summaries(const MigrationSet& migrations) {
   std::vector<MigrationSummary> out;
-  for (const auto& m : migrations.all()) out.push_back({m.version, m.name, m.checksum});
+  for (const auto& m : migrations.all())
+    out.push_back({m.version, m.name, m.checksum, m.verify_checksum});
   return out;
 }
 

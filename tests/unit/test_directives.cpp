@@ -61,3 +61,13 @@ TEST_CASE("directives: ordinary comments that mention pgfleet are not directives
       parse_directives("-- pgfleet applies this file\n-- about pgfleet: nothing\nSELECT 1;"));
   CHECK_NOTHROW(parse_directives("--   -- pgfleet: example in a comment\nSELECT 1;"));
 }
+
+TEST_CASE("directives: placeholders opts a file in once and takes no value") {
+  CHECK(parse_directives("SELECT 1;\n").placeholders == PlaceholderMode::off);
+  CHECK(parse_directives("-- pgfleet: placeholders no-transaction\nSELECT 1;\n").placeholders ==
+        PlaceholderMode::on);
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: placeholders placeholders\n"),
+                    Catch::Contains("given twice"));
+  CHECK_THROWS_WITH(parse_directives("-- pgfleet: placeholders=yes\n"),
+                    Catch::Contains("takes no value"));
+}

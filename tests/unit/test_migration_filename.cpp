@@ -59,3 +59,13 @@ TEST_CASE("filename: slugs and formatting") {
   CHECK(migration_filename("0042", "x", MigrationDirection::up) == "0042_x.up.sql");
   CHECK(migration_filename("0042", "x", MigrationDirection::down) == "0042_x.down.sql");
 }
+
+TEST_CASE("migration filename: a .verify.sql file is the verify of its version") {
+  const MigrationFilename verify = parse_migration_filename("0003_add_index.verify.sql");
+  CHECK(verify.version == 3);
+  CHECK(verify.slug == "add_index");
+  CHECK(verify.direction == MigrationDirection::verify);
+  CHECK(migration_filename("0003", "add_index", MigrationDirection::verify) ==
+        "0003_add_index.verify.sql");
+  CHECK(classify_dir_entry("0003_x.check.sql") == DirEntryRole::invalid);
+}

@@ -331,3 +331,51 @@ TEST_CASE("migration set: every problem of one file is reported, not just the fi
   CHECK_THAT(errors, Catch::Contains("line 5: the file ends inside a quoted string"));
   CHECK(std::count(errors.begin(), errors.end(), '\n') == 6);
 }
+
+TEST_CASE("migration set: a .verify file loads beside its .up with its own checksum") {
+  TempDir dir;
+  dir.write("0001_users.up.sql", "CREATE TABLE users (id int);\n");
+  dir.write("0001_users.verify.sql", "SELECT 1/count(*) FROM pg_tables WHERE tablename='users';\n");
+  dir.write("0002_more.up.sql", "SELECT 1;\n");
+  const MigrationSet set = MigrationSet::load(dir.str());
+  const Migration& users = set.all()[0];
+  REQUIRE(users.verify.has_value());
+  CHECK(users.verify->sql.find("pg_tables") != std::string::npos);
+  CHECK(users.verify_checksum == util::sha256_hex(users.verify->sql));
+  CHECK(users.checksum == util::sha256_hex("CREATE TABLE users (id int);\n"));
+  CHECK_FALSE(set.all()[1].verify.has_value());
+  CHECK(set.all()[1].verify_checksum.empty());
+  CHECK(users.rendered_checksum == users.checksum);  // no placeholders: sent as written
+}
+
+TEST_CASE("migration set: a .verify without its .up or with another name is a load error") {
+  TempDir dir;
+  dir.write("0001_users.up.sql", "SELECT 1;\n");
+  dir.write("0001_people.verify.sql", "SELECT 1;\n");
+  dir.write("0002_orphan.verify.sql", "SELECT 1;\n");
+  try {
+    MigrationSet::load(dir.str());
+    FAIL("loaded");
+  } catch (const MigrationSetError& e) {
+    CHECK_THAT(problems_of(e, "0001_people.verify.sql"),
+               Catch::Contains("does not match its .up file 0001_users.up.sql"));
+    CHECK_THAT(problems_of(e, "0002_orphan.verify.sql"),
+               Catch::Contains(".verify file without a matching .up file"));
+  }
+}
+
+TEST_CASE("migration set: placeholder shapes are checked only in files that opt in") {
+  TempDir dir;
+  dir.write("0001_a.up.sql", "-- pgfleet: placeholders\nSELECT '${x:literal}';\n");
+  dir.write("0002_b.up.sql", "SELECT '${x:literal}';\n");
+  dir.write("0003_c.up.sql", "-- pgfleet: placeholders\nSELECT ${x:literal};\n");
+  try {
+    MigrationSet::load(dir.str());
+    FAIL("loaded");
+  } catch (const MigrationSetError& e) {
+    CHECK_THAT(problems_of(e, "0001_a.up.sql"),
+               Catch::Contains("line 2: ${x:literal} inside quotes"));
+    CHECK(problems_of(e, "0002_b.up.sql").empty());
+    CHECK(problems_of(e, "0003_c.up.sql").empty());
+  }
+}

@@ -260,3 +260,22 @@ TEST_CASE("validation parses each connection string once and keeps it with the t
   REQUIRE(dsn.conninfo);
   CHECK(dsn.conninfo->host() == "db2");
 }
+
+TEST_CASE("extra control-plane columns are the tenant's vars and NULL ones are left out") {
+  CannedSession s;
+  s.result.columns = {"id", "connection_string", "region", "plan", "schema"};
+  s.result.rows = {
+      {std::string("a"), std::string("postgres://h/a"), std::string("eu"), std::nullopt,
+       std::string("s1")},
+  };
+  const auto tenants = load_tenants_from_control_plane(s, kDefaultTenantQuery, std::nullopt);
+  REQUIRE(tenants.size() == 1);
+  CHECK(tenants[0].vars == std::map<std::string, std::string>{{"region", "eu"}});
+}
+
+TEST_CASE("extra string keys of a tenants-file object are the tenant's vars") {
+  const auto tenants = parse(R"([{"id": "a", "dsn": "host=h dbname=a", "region": "us",
+     "seats": 5, "schema": "s", "plan": "pro"}])");
+  REQUIRE(tenants.size() == 1);
+  CHECK(tenants[0].vars == std::map<std::string, std::string>{{"region", "us"}, {"plan", "pro"}});
+}

@@ -11,6 +11,10 @@ namespace pgfleet::cli {
 // is covered), the value of every password-like key=value (`password=`, `sslpassword=`,
 // `PGPASSWORD=`, `...SECRET=`, `...TOKEN=`, `...KEY=`, quoted or not, also in a URI query), and
 // the values of PGPASSWORD, PGFLEET_CONTROL_PLANE_KEY and NEON_API_KEY when they are set.
+// and every value given to redact_also.
 std::string redact_message(std::string text);
+
+// Masks `secret` (a --secret-var value) in every later redact_message; empty values are ignored.
+void redact_also(const std::string& secret);
 
 }  // namespace pgfleet::cli

@@ -40,9 +40,11 @@ struct Options {
   bool yes = false;
   bool keep_pooler = false;
   bool require_tls = false;
-  std::string tenant_timeout;  // empty: none
-  std::string max_lock_hold;   // apply gate (docs/PREFLIGHT.md, "Gates"); empty: none
-  std::string max_duration;    // apply gate; empty: none
+  std::string tenant_timeout;            // empty: none
+  std::string max_lock_hold;             // apply gate (docs/PREFLIGHT.md, "Gates"); empty: none
+  std::string max_duration;              // apply gate; empty: none
+  std::vector<std::string> vars;         // --var NAME=VALUE (docs/PREFLIGHT.md "Placeholders")
+  std::vector<std::string> secret_vars;  // --secret-var NAME=VALUE, masked in every output
   std::string log_format = "text";
   bool quiet = false;
   int verbose = 0;

@@ -1,5 +1,6 @@
 #pragma once
 // A tenant as read from the control plane, a file or --dsn (README.md, "Tenants").
+#include <map>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,9 @@ struct Tenant {
   // The connection string parsed once, when the tenant is read (--dsn) or validated; everything
   // after that (host for results and --per-host, the connector, Neon preflight) reads this.
   std::optional<ConnInfo> conninfo{};
+  // Its own placeholder values (docs/PREFLIGHT.md "Placeholders"): the extra columns of the
+  // tenant query, the extra string keys of a tenants-file object. NULL columns are left out.
+  std::map<std::string, std::string> vars{};
 };
 
 }  // namespace pgfleet

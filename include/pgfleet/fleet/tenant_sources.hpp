@@ -25,7 +25,8 @@ class TenantSourceError : public std::runtime_error {
 };
 
 // Runs `query` on the control plane (with `key` bound as $1 when given) and reads the columns
-// `id`, `connection_string` (or `dsn`), and optionally `neon_project_id` and `schema` by name.
+// `id`, `connection_string` (or `dsn`), and optionally `neon_project_id` and `schema` by name;
+// every other non-NULL column becomes one of the tenant's vars.
 // Throws TenantSourceError for a failed query or a missing required column (the key is
 // redacted from server messages), ConnectionLost if the connection breaks.
 std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
@@ -33,8 +34,9 @@ std::vector<Tenant> load_tenants_from_control_plane(Session& control_plane,
                                                     const std::optional<std::string>& key);
 
 // Reads a JSON array of tenant objects or JSON Lines (one object per line) with the same keys as
-// the query. Throws TenantSourceError naming `source_name` and the line for bad JSON or an
-// element that is not an object; a wrong value type only makes that row invalid.
+// the query; other string keys become the tenant's vars. Throws TenantSourceError naming
+// `source_name` and the line for bad JSON or an element that is not an object; a wrong value type
+// only makes that row invalid.
 std::vector<Tenant> load_tenants_from_json(std::istream& in, const std::string& source_name);
 
 // A tenant for --dsn: its id is the database name (the user name when no dbname is given, as

@@ -22,7 +22,8 @@ class DirectiveError : public std::invalid_argument {
 };
 
 // Reads every `-- pgfleet: a b=c ...` line of the leading comment block (blank lines, -- and
-// /* */ comments before the first statement): no-transaction, lock-timeout=<duration>,
+// /* */ comments before the first statement): no-transaction, placeholders,
+// lock-timeout=<duration>,
 // statement-timeout=<duration>. Throws DirectiveError for an unknown, repeated or bad directive.
 // A `lint-ignore=` line is left to lint (it reads free text after the rules).
 Directives parse_directives(std::string_view sql);

@@ -1,6 +1,6 @@
 #pragma once
 // The migration file name grammar (README "Migrations"): <version>_<slug>.up.sql /
-// <version>_<slug>.down.sql.
+// <version>_<slug>.down.sql / <version>_<slug>.verify.sql.
 #include <string>
 #include <string_view>
 
@@ -8,7 +8,8 @@
 
 namespace pgfleet {
 
-enum class MigrationDirection { up, down };
+// Which file of a migration a name is: its .up, its .down or its .verify.
+enum class MigrationDirection { up, down, verify };
 
 // A name that follows the grammar, taken apart.
 struct MigrationFilename {
@@ -33,7 +34,7 @@ DirEntryRole classify_dir_entry(std::string_view name);
 // True when `slug` matches [A-Za-z0-9_-]+.
 bool is_valid_slug(std::string_view slug);
 
-// "<version_digits>_<slug>.up.sql" or ".down.sql".
+// "<version_digits>_<slug>.up.sql", ".down.sql" or ".verify.sql".
 std::string migration_filename(std::string_view version_digits, std::string_view slug,
                                MigrationDirection direction);
 

@@ -2,9 +2,11 @@
 // The listener that writes rollback/<tenant>.sql (format: rollback_script.hpp) for each tenant an
 // apply run changed.
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/migrations/migration_set.hpp"
@@ -14,12 +16,19 @@ namespace pgfleet {
 
 // The tenant's schema in schema-per-tenant mode, nullopt otherwise.
 using SchemaLookup = std::function<std::optional<std::string>(const std::string& tenant_id)>;
+// The migration set as a tenant got it (placeholders rendered); null: the shared set.
+using MigrationsLookup =
+    std::function<std::shared_ptr<const MigrationSet>(const std::string& tenant_id)>;
 
 class RollbackWriter : public Reporter {
  public:
   // Writes into `rollback_dir` (RunDirectory::rollback_dir()). `migrations` must outlive the
   // writer; `schema_of` is called from worker threads.
   RollbackWriter(std::string rollback_dir, const MigrationSet& migrations, SchemaLookup schema_of);
+
+  // Before the run: each tenant's script holds its own rendered .down text (docs/PREFLIGHT.md
+  // "Placeholders"), with every one of `secrets` masked as "***".
+  void use_tenant_migrations(MigrationsLookup migrations_of, std::vector<std::string> secrets);
 
   // Remembers the run id; a run whose command is not apply writes no scripts.
   void run_started(const RunInfo& info) override;
@@ -35,6 +44,8 @@ class RollbackWriter : public Reporter {
   std::string rollback_dir_;
   const MigrationSet& migrations_;
   SchemaLookup schema_of_;
+  MigrationsLookup migrations_of_;
+  std::vector<std::string> secrets_;
   std::string run_id_;
   Command command_ = Command::apply;  // until run_started says otherwise
   FirstWriteError write_error_;

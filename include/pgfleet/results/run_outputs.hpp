@@ -15,6 +15,7 @@
 #include "pgfleet/migrations/migration_set.hpp"
 #include "pgfleet/results/console_reporter.hpp"
 #include "pgfleet/results/junit_writer.hpp"
+#include "pgfleet/results/redacting_reporter.hpp"
 #include "pgfleet/results/resumed_outcome.hpp"
 #include "pgfleet/results/rollback_writer.hpp"
 #include "pgfleet/results/run_directory.hpp"
@@ -49,7 +50,7 @@ class RunOutputs {
 
   // Forwards every event to each output: terminal, tenants.jsonl, rollback scripts, summary.json,
   // junit.xml, in that order.
-  Reporter& reporter() { return front_; }
+  Reporter& reporter() { return redacting_ ? *redacting_ : static_cast<Reporter&>(front_); }
   // A resumed run (pgfleet resume), before run_started: the `standing` outcomes of tenants not
   // run again count in summary.json and junit.xml as if reported again; a tenant in `rerun` is
   // reported merged with its earlier outcome (resumed_outcome.hpp).
@@ -57,6 +58,9 @@ class RunOutputs {
                     std::map<std::string, TenantOutcome> rerun);
   // One more listener, after the outputs (e.g. status's census).
   void add_listener(std::shared_ptr<Reporter> listener) { fanout_.add(std::move(listener)); }
+  // Before the run (docs/PREFLIGHT.md "Placeholders"): rollback scripts hold each tenant's
+  // rendered .down text, and every one of `secrets` is masked in every output.
+  void use_tenant_migrations(MigrationsLookup migrations_of, std::vector<std::string> secrets);
   // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
   void set_neon(nlohmann::json neon);
   // After the tenants ran, before run_finished: the gate trips (docs/PREFLIGHT.md, "Gates"),
@@ -72,6 +76,7 @@ class RunOutputs {
   std::shared_ptr<RollbackWriter> rollback_;  // apply only
   std::shared_ptr<SummaryWriter> summary_;
   std::shared_ptr<JunitWriter> junit_;
+  std::unique_ptr<RedactingReporter> redacting_;  // in front of front_ once secrets are given
 };
 
 }  // namespace pgfleet

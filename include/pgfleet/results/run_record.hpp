@@ -17,6 +17,7 @@ struct MigrationSummary {
   Version version = 0;
   std::string name;
   std::string checksum;
+  std::string verify_checksum{};  // "" without a .verify file (then not written)
 };
 
 struct RunRecord {
