@@ -11,6 +11,7 @@ int cmd_plan(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
   FleetJob job;
   job.command = Command::plan;
+  job.sharing = Sharing::ledger_workers;
   job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
   return run_fleet(o, migrations, load_fleet(o), job);
 }
@@ -21,6 +22,7 @@ int cmd_apply(const Options& o) {
   FleetJob job;
   job.command = Command::apply;
   job.effect = Effect::changes_tenants;
+  job.sharing = Sharing::ledger_workers;
   const std::string target = o.target.empty()
                                  ? fmt::format("the latest version ({})", migrations.latest())
                                  : "version " + o.target;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -20,6 +21,8 @@ void plan_or_apply_flags(CLI::App& cmd, Options& o) {
   fleet_flags(cmd, o);
   cmd.add_option("--target", o.target, "Apply up to this version (default: latest)");
   add_neon_flags(cmd, o);
+  add_ledger_flags(cmd, o);
+  add_worker_flags(cmd, o);
 }
 
 void rollback_flags(CLI::App& cmd, Options& o) {
@@ -27,6 +30,7 @@ void rollback_flags(CLI::App& cmd, Options& o) {
   auto* run = cmd.add_option("--run", o.rollback_run, "Run id whose rollback scripts to run");
   auto* target = cmd.add_option("--target", o.target, "Version to roll back to");
   run->excludes(target);
+  add_ledger_flags(cmd, o);
 }
 
 void repair_flags(CLI::App& cmd, Options& o) {
@@ -63,6 +67,7 @@ void lint_flags(CLI::App& cmd, Options& o) {
 void check_run_flags(const Options& o) {
   check_fleet_flags(o);
   if (o.neon_branch) check_neon_flags(o);
+  check_ledger_flags(o);
 }
 
 void neon_cleanup_flags(CLI::App& cmd, Options& o) {

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "confirmation.hpp"
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -46,9 +48,16 @@ TerminalOutput terminal_output(const Options& o) {
   return t;
 }
 
-RunDirectory create_run_directory(const Options& o, const std::string& run_id) {
+// A worker of a shared run whose `<run_id>` directory exists already (a resume on the same
+// machine, two workers sharing a results directory) writes `<run_id>.2`, `.3`, ...
+RunDirectory create_run_directory(const Options& o, const std::string& run_id,
+                                  const std::optional<LedgerWorker>& worker) {
   try {
-    return RunDirectory::create(o.results_dir, run_id);
+    std::string name = run_id;
+    for (int n = 2; worker && std::filesystem::exists(o.results_dir + "/" + name); ++n) {
+      name = run_id + "." + std::to_string(n);
+    }
+    return RunDirectory::create(o.results_dir, name);
   } catch (const std::exception& e) {
     throw RunError(std::string("results directory: ") + e.what());
   }
@@ -118,6 +127,20 @@ std::optional<TenantOutcome> stopped_by_lost_results(const Tenant& t, const RunO
                  "not started: a result file could not be written (" + errors.front() + ")");
 }
 
+// The work of one tenant: refused when invalid or once results cannot be kept, else run.
+FleetRunner::Job tenant_job(const FleetJob& job, TenantRunner& runner,
+                            const ConnectSettings& connect, StopControl& stop,
+                            const RunOutputs& outputs) {
+  return [&job, &runner, connect, &stop, &outputs](const Tenant& t) {
+    if (!t.invalid_reason.empty()) {
+      return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
+    }
+    if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
+    return run_connected(t, connect, stop,
+                         [&](const Connector& c) { return job.run(runner, t, c); });
+  };
+}
+
 }  // namespace
 
 int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tenant> tenants,
@@ -129,35 +152,33 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   if (o.neon_branch) check_neon_projects(o, tenants);
   StopControl& stop = StopControl::process();
   const auto started_at = std::chrono::system_clock::now();
-  const std::string run_id = make_run_id(started_at);
+  const std::string run_id = o.run_id.empty() ? make_run_id(started_at) : o.run_id;
   const RunSettings settings = run_settings(o, run_id);
   const ConnectSettings connect = connect_settings(o, run_id);
-  const RunDirectory dir = create_run_directory(o, run_id);
+  // A worker registers or joins its run before anything is created: a refusal touches nothing.
+  std::optional<LedgerWorker> worker;
+  if (job.sharing == Sharing::ledger_workers && !o.ledger.empty()) {
+    worker.emplace(o, run_id, job.command, migrations, tenants);
+  }
+  const RunDirectory dir = create_run_directory(o, run_id, worker);
   RunOutputs outputs = open_outputs(dir, job, migrations, tenants, o);
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
   if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
-  Reporter& reporter = outputs.reporter();
+  Reporter& reporter = worker ? worker->reporter(outputs.reporter()) : outputs.reporter();
   reporter.run_started(run_info(run_id, job, settings, tenants.size(), started_at));
 
   std::optional<neon::PreflightSetup> preflight;
   if (o.neon_branch) preflight = start_preflight(o, run_id, tenants, reporter);
   TenantRunner runner(migrations, settings, reporter, stop.stop_flag());
   FleetRunner fleet(pool_limits(o), failure_policy(o), grace_period(o), reporter, stop);
-  const FleetResult result = fleet.run(
-      tenants,
-      [&](const Tenant& t) {
-        if (!t.invalid_reason.empty()) {
-          return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
-        }
-        if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
-        return run_connected(t, connect, stop,
-                             [&](const Connector& c) { return job.run(runner, t, c); });
-      },
-      tenant_host_port);
+  const FleetRunner::Job run_one = tenant_job(job, runner, connect, stop, outputs);
+  const FleetResult result = worker ? fleet.run(worker->feed(), run_one, tenant_host_port)
+                                    : fleet.run(tenants, run_one, tenant_host_port);
 
   RunSummary done;
   done.exit_code = exit_code_for(result, stop, outputs);
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
+  if (worker) done.exit_code = worker->finish(result, done.exit_code, o);
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;
   done.stop_reason = result.stop_reason;

@@ -13,6 +13,8 @@ const char* to_string(Command command) {
     case Command::lint: return "lint";
     case Command::new_migration: return "new";
     case Command::neon_cleanup: return "neon cleanup";
+    case Command::report: return "report";
+    case Command::resume: return "resume";
   }
   return "unknown";
 }

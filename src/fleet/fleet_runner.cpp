@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -42,33 +43,29 @@ std::size_t min_failure_rate_sample(std::size_t fleet_size) {
 // cannot start): the first outcome wins, later ones are dropped.
 class FleetRunner::Run {
  public:
-  Run(const FleetRunner& runner, const std::vector<Tenant>& tenants, const Job& job,
-      const HostOf& host_of)
+  Run(const FleetRunner& runner, TenantFeed& feed, const Job& job, const HostOf& host_of)
       : runner_(runner),
-        tenants_(tenants),
+        feed_(feed),
         job_(job),
-        rate_sample_(min_failure_rate_sample(tenants.size())),
-        reported_(tenants.size()) {
-    result_.statuses.assign(tenants.size(), TenantStatus::skipped);
-    hosts_.reserve(tenants.size());
-    for (const Tenant& t : tenants) hosts_.push_back(host_of(t));
-  }
+        host_of_(host_of),
+        rate_sample_(min_failure_rate_sample(feed.fleet_size())) {}
 
-  // The canary tenants first, then the rest unless the policy or a signal stopped the run.
+  // Batch after batch from the feed until it runs dry or the policy or a signal stops the run;
+  // a canary batch that is not all ok stops it. What the feed never handed out is reported too.
   FleetResult run_all() {
-    std::vector<std::size_t> canaries, rest;
-    for (std::size_t i = 0; i < tenants_.size(); ++i) {
-      (static_cast<int>(i) < runner_.policy_.canary ? canaries : rest).push_back(i);
+    while (policy_stop_.empty() && !runner_.stop_.stop_requested()) {
+      policy_stop_ = feed_.stopped_elsewhere();
+      if (!policy_stop_.empty()) break;
+      FeedBatch batch = feed_.next();
+      if (batch.tenants.empty()) break;
+      const std::vector<std::size_t> indexes = add(std::move(batch.tenants));
+      run_batch(indexes);
+      if (batch.kind == BatchKind::canary && !all_ok(indexes) && policy_stop_.empty()) {
+        policy_stop_ = "canary failed";
+        feed_.stop(policy_stop_);
+      }
     }
-    if (!canaries.empty()) {
-      run_batch(canaries);
-      if (!all_ok(canaries) && policy_stop_.empty()) policy_stop_ = "canary failed";
-    }
-    if (policy_stop_.empty() && !runner_.stop_.stop_requested()) {
-      run_batch(rest);
-    } else {
-      report_never_started(rest);
-    }
+    report_never_started(add(feed_.not_handed_out()));
     result_.interrupted = runner_.stop_.stop_requested();
     result_.stop_reason = result_.interrupted ? "interrupted" : policy_stop_;
     return std::move(result_);
@@ -119,7 +116,9 @@ class FleetRunner::Run {
     report(index, outcome);
     if (!policy_stop_.empty()) return;
     policy_stop_ = over_policy();
-    if (!policy_stop_.empty()) report_not_run(batch.close(), TenantStatus::skipped, policy_stop_);
+    if (policy_stop_.empty()) return;
+    feed_.stop(policy_stop_);
+    report_not_run(batch.close(), TenantStatus::skipped, policy_stop_);
   }
 
   // Reports `outcome` as tenant `index`'s, unless that tenant has one already (outcome_mutex_).
@@ -137,17 +136,34 @@ class FleetRunner::Run {
   }
 
   // Why the failure policy stops the run, "" while it does not.
-  std::string over_policy() const {
+  // The counts are the feed's: this runner's own, or the whole shared run's.
+  std::string over_policy() {
+    std::string elsewhere = feed_.stopped_elsewhere();
+    if (!elsewhere.empty()) return elsewhere;
+    const FailureCounts counts = feed_.counts({finished_, failed_});
     const FailurePolicy& policy = runner_.policy_;
-    if (policy.max_failures && failed_ >= *policy.max_failures) {
-      return "max-failures reached (" + std::to_string(failed_) + " failed)";
+    if (policy.max_failures && counts.failed >= *policy.max_failures) {
+      return "max-failures reached (" + std::to_string(counts.failed) + " failed)";
     }
-    if (policy.max_failure_rate && static_cast<std::size_t>(finished_) >= rate_sample_ &&
-        100.0 * failed_ / finished_ > *policy.max_failure_rate) {
-      return "max-failure-rate exceeded (" + std::to_string(failed_) + " of " +
-             std::to_string(finished_) + " failed)";
+    if (policy.max_failure_rate && static_cast<std::size_t>(counts.finished) >= rate_sample_ &&
+        100.0 * counts.failed / counts.finished > *policy.max_failure_rate) {
+      return "max-failure-rate exceeded (" + std::to_string(counts.failed) + " of " +
+             std::to_string(counts.finished) + " failed)";
     }
     return {};
+  }
+
+  // Appends tenants handed out by the feed; returns their indexes (no worker runs meanwhile).
+  std::vector<std::size_t> add(std::vector<Tenant> tenants) {
+    std::vector<std::size_t> indexes;
+    for (Tenant& t : tenants) {
+      indexes.push_back(tenants_.size());
+      hosts_.push_back(host_of_(t));
+      tenants_.push_back(std::move(t));
+      result_.statuses.push_back(TenantStatus::skipped);
+      reported_.push_back(false);
+    }
+    return indexes;
   }
 
   // Watches for signals while the workers run: stops starting tenants at once, cancels running
@@ -190,13 +206,15 @@ class FleetRunner::Run {
   }
 
   const FleetRunner& runner_;
-  const std::vector<Tenant>& tenants_;
+  TenantFeed& feed_;
   const Job& job_;
+  const HostOf& host_of_;
+  std::deque<Tenant> tenants_;      // every tenant handed out so far (stable references)
   std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap
   FleetResult result_;
   std::mutex outcome_mutex_;  // guards result_, the counts and policy_stop_ while workers run
-  int finished_ = 0;
-  int failed_ = 0;
+  long finished_ = 0;
+  long failed_ = 0;
   std::string policy_stop_;        // set once the failure policy says stop
   const std::size_t rate_sample_;  // --max-failure-rate waits for this many finished tenants
   std::vector<bool> reported_;     // per tenant: its outcome was reported
@@ -208,7 +226,12 @@ FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::m
 
 FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
                              const HostOf& host_of) {
-  return Run(*this, tenants, job, host_of).run_all();
+  FixedTenantFeed feed(tenants, policy_.canary);
+  return run(feed, job, host_of);
+}
+
+FleetResult FleetRunner::run(TenantFeed& feed, const Job& job, const HostOf& host_of) {
+  return Run(*this, feed, job, host_of).run_all();
 }
 
 }  // namespace pgfleet

@@ -14,10 +14,14 @@
 namespace pgfleet::cli {
 
 enum class Effect { read_only, changes_tenants };
+// Whether, given --ledger, the process is one worker of a run shared through the ledger
+// (docs/LEDGER.md) or runs its tenants alone.
+enum class Sharing { alone, ledger_workers };
 
 struct FleetJob {
   Command command = Command::plan;
   Effect effect = Effect::read_only;
+  Sharing sharing = Sharing::alone;
   std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
   // The work for one valid tenant.
   std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;

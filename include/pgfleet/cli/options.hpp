@@ -63,6 +63,12 @@ struct Options {
   bool neon_keep_branch = false;
   std::string neon_api;
   std::string older_than = "1h";  // neon cleanup
+  // The shared run ledger (docs/LEDGER.md).
+  std::string ledger;         // a PostgreSQL URL, or "control-plane"
+  std::string run_id;         // --run-id of a worker; the run of status --run, report, resume
+  std::string lease = "60s";  // how long a claimed tenant stays this worker's unless renewed
+  bool watch = false;         // status --run --watch
+  bool retry_failed = false;  // resume: failed and unreachable tenants too
 };
 
 // Flag groups, added to each subcommand that takes them.
@@ -70,6 +76,10 @@ void add_tenant_flags(CLI::App& cmd, Options& o);
 void add_run_flags(CLI::App& cmd, Options& o);
 void add_output_flags(CLI::App& cmd, Options& o);
 void add_neon_flags(CLI::App& cmd, Options& o);
+// --ledger (env PGFLEET_LEDGER).
+void add_ledger_flags(CLI::App& cmd, Options& o);
+// --run-id and --lease: a worker of a run shared through the ledger.
+void add_worker_flags(CLI::App& cmd, Options& o);
 
 // Fills options not given by a flag or env from pgfleet.json (or --config); keys are the long
 // flag names without dashes' prefix, e.g. {"concurrency": 8, "control-plane": "..."}. Throws

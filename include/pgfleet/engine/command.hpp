@@ -13,6 +13,8 @@ enum class Command {
   lint,
   new_migration,  // `pgfleet new NAME`
   neon_cleanup,   // `pgfleet neon cleanup`
+  report,         // `pgfleet report RUN_ID`
+  resume,         // `pgfleet resume RUN_ID`
 };
 
 // The command as the user types it and as results record it: "apply", "new", "neon cleanup".

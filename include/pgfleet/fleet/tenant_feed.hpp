@@ -1,0 +1,64 @@
+#pragma once
+// Where a FleetRunner takes its tenants from: a fixed list (one process runs the whole fleet), or
+// batches claimed from a queue several workers share (docs/LEDGER.md). The feed also says how
+// many tenants failed so far, so that the failure policy can hold for the whole run.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "pgfleet/engine/tenant.hpp"
+
+namespace pgfleet {
+
+// A canary batch must succeed as a whole before the run goes on (README.md, "Failure policy").
+enum class BatchKind { canary, regular };
+
+struct FeedBatch {
+  std::vector<Tenant> tenants;  // empty: nothing is left for this runner
+  BatchKind kind = BatchKind::regular;
+};
+
+// Finished tenants (skipped and cancelled ones left out) and how many of them were not ok.
+struct FailureCounts {
+  long finished = 0;
+  long failed = 0;
+};
+
+class TenantFeed {
+ public:
+  virtual ~TenantFeed() = default;
+  // Tenants of the whole run (every worker), for the --max-failure-rate sample.
+  virtual std::size_t fleet_size() const = 0;
+  // The next tenants to start; an empty batch when none is left for this runner. May block
+  // while other workers hold the tenants that must finish first (canaries, expiring leases).
+  virtual FeedBatch next() = 0;
+  // After a stop: the tenants this runner answers for that no batch handed out (a fixed list's
+  // rest; a shared queue keeps its own for later).
+  virtual std::vector<Tenant> not_handed_out() = 0;
+  // The counts the failure policy judges: this runner's own (`local`) or the whole run's.
+  virtual FailureCounts counts(const FailureCounts& local) = 0;
+  // Why the run was stopped by another worker, "" while it was not.
+  virtual std::string stopped_elsewhere() = 0;
+  // This runner's failure policy stopped the run: the other workers are told.
+  virtual void stop(const std::string& reason) = 0;
+};
+
+// A fixed list: the first `canary` tenants as one canary batch, then all the others.
+class FixedTenantFeed : public TenantFeed {
+ public:
+  FixedTenantFeed(std::vector<Tenant> tenants, int canary);
+
+  std::size_t fleet_size() const override { return size_; }
+  FeedBatch next() override;
+  std::vector<Tenant> not_handed_out() override;
+  FailureCounts counts(const FailureCounts& local) override { return local; }
+  std::string stopped_elsewhere() override { return {}; }
+  void stop(const std::string& /*reason*/) override {}
+
+ private:
+  std::vector<Tenant> waiting_;
+  std::size_t size_;
+  int canary_;
+};
+
+}  // namespace pgfleet
