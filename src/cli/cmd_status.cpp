@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "ledger_status.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
@@ -70,6 +71,7 @@ class Census : public Reporter {
 }  // namespace
 
 int cmd_status(const Options& o) {
+  if (!o.run_id.empty()) return ledger_status(o);
   const MigrationSet migrations = load_migrations(o);
   const std::vector<Tenant> tenants = load_fleet(o);
   const std::string run_id = make_run_id(std::chrono::system_clock::now());

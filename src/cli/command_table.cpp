@@ -6,6 +6,7 @@
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
+#include "pgfleet/cli/usage_error.hpp"
 
 namespace pgfleet::cli {
 namespace {
@@ -31,6 +32,28 @@ void rollback_flags(CLI::App& cmd, Options& o) {
   auto* target = cmd.add_option("--target", o.target, "Version to roll back to");
   run->excludes(target);
   add_ledger_flags(cmd, o);
+}
+
+void status_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("--run", o.run_id, "A run shared through --ledger: its progress across workers");
+  add_ledger_flags(cmd, o);
+  cmd.add_flag("--watch", o.watch, "With --run: show the progress again every 2 seconds");
+}
+
+void report_flags(CLI::App& cmd, Options& o) {
+  add_output_flags(cmd, o);
+  cmd.add_option("run_id", o.run_id, "The run")->required();
+  add_ledger_flags(cmd, o);
+  cmd.add_option("--control-plane", o.control_plane, "Control-plane database URL")
+      ->envname("PGFLEET_CONTROL_PLANE");
+}
+
+void resume_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("run_id", o.run_id, "The run to resume")->required();
+  add_ledger_flags(cmd, o);
+  cmd.add_flag("--retry-failed", o.retry_failed, "Also run the failed and unreachable tenants");
 }
 
 void repair_flags(CLI::App& cmd, Options& o) {
@@ -70,6 +93,24 @@ void check_run_flags(const Options& o) {
   check_ledger_flags(o);
 }
 
+// status --run reads the ledger alone; without it status is a fleet census.
+void check_status_flags(const Options& o) {
+  if (o.run_id.empty()) return check_run_flags(o);
+  if (o.ledger.empty()) throw UsageError("status --run needs --ledger URL (or PGFLEET_LEDGER)");
+  check_ledger_flags(o);
+}
+
+// report and resume name a run of the ledger.
+void check_ledger_run_flags(const Options& o) {
+  if (o.ledger.empty()) return;  // the command says what it needs
+  check_ledger_flags(o);
+}
+
+void check_resume_flags(const Options& o) {
+  check_ledger_run_flags(o);
+  check_fleet_flags(o);
+}
+
 void neon_cleanup_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--neon-project", o.neon_project, "Neon project id")->required();
   cmd.add_option("--older-than", o.older_than,
@@ -95,8 +136,8 @@ const std::vector<CommandEntry>& command_table() {
        "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes",
        plan_or_apply_flags, cmd_apply, ConfigFile::read, check_run_flags},
       {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
-       "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read,
-       check_run_flags},
+       "pgfleet status --control-plane \"$CP_URL\"", status_flags, cmd_status, ConfigFile::read,
+       check_status_flags},
       {Command::rollback,
        "Run a run's rollback scripts (--run) or apply .down files until --target",
        "pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes",
@@ -115,6 +156,12 @@ const std::vector<CommandEntry>& command_table() {
       {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",
        "pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h", neon_cleanup_flags,
        cmd_neon_cleanup, ConfigFile::ignored, check_neon_cleanup_flags},
+      {Command::report, "Write a run's whole results directory again (from --ledger)",
+       "pgfleet report release-42 --ledger \"$LEDGER_URL\"", report_flags, cmd_report,
+       ConfigFile::read, check_ledger_run_flags},
+      {Command::resume, "Run the tenants a run did not finish (from --ledger)",
+       "pgfleet resume release-42 --ledger \"$LEDGER_URL\" --control-plane \"$CP_URL\" --yes",
+       resume_flags, cmd_resume, ConfigFile::read, check_resume_flags},
   };
   return table;
 }

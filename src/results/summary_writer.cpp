@@ -26,6 +26,9 @@ SummaryWriter::SummaryWriter(std::string path, const MigrationSet& migrations)
   for (const auto& m : migrations.all()) migrations_.push_back({m.version, m.name, m.checksum});
 }
 
+SummaryWriter::SummaryWriter(std::string path, std::vector<MigrationSummary> migrations)
+    : path_(std::move(path)), migrations_(std::move(migrations)) {}
+
 void SummaryWriter::set_neon(nlohmann::json neon) {
   std::lock_guard<std::mutex> lock(mutex_);
   neon_ = std::move(neon);

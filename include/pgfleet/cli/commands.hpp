@@ -14,6 +14,8 @@ int cmd_baseline(const Options& o);
 int cmd_lint(const Options& o);
 int cmd_new(const Options& o);
 int cmd_neon_cleanup(const Options& o);
+int cmd_report(const Options& o);
+int cmd_resume(const Options& o);
 
 // Checks the flags of `neon cleanup` (--older-than, --neon-api, NEON_API_KEY) before it runs.
 // Throws UsageError.

@@ -25,6 +25,8 @@ class SummaryWriter : public Reporter {
  public:
   // Will write `path` (e.g. RunDirectory::file("summary.json")) at run_finished.
   SummaryWriter(std::string path, const MigrationSet& migrations);
+  // The same with the migrations listed as a run recorded them (a report from the ledger).
+  SummaryWriter(std::string path, std::vector<MigrationSummary> migrations);
 
   // The `neon` object (project, branch id/name, deleted) when a preflight branch was used.
   void set_neon(nlohmann::json neon);
