@@ -13,9 +13,6 @@
 namespace pgfleet {
 namespace {
 
-// Who waits, who runs: the picking state of one batch (tenant_batch.hpp).
-using Batch = TenantBatch;
-
 // The reason given to tenants a signal kept from starting.
 constexpr const char* kInterruptedBeforeStart = "interrupted before it started";
 
@@ -38,9 +35,12 @@ std::size_t min_failure_rate_sample(std::size_t fleet_size) {
 }
 
 // One call of FleetRunner::run: the statuses so far, the failure counts and, once the failure
-// policy says stop, why. Workers record their outcomes under one mutex. Each tenant's outcome is
-// reported exactly once, whatever stops the run (the policy, a signal, both, a worker that
-// cannot start): the first outcome wins, later ones are dropped.
+// policy says stop, why. A feeder thread takes batches from the feed and adds them to the
+// waiting tenants whenever fewer are waiting than there are workers, so that no worker idles at
+// the end of a batch; a canary batch must finish, all ok, before the next is asked for. Workers
+// record their outcomes under one mutex. Each tenant's outcome is reported exactly once,
+// whatever stops the run (the policy, a signal, both, a worker that cannot start): the first
+// outcome wins, later ones are dropped.
 class FleetRunner::Run {
  public:
   Run(const FleetRunner& runner, TenantFeed& feed, const Job& job, const HostOf& host_of)
@@ -48,23 +48,33 @@ class FleetRunner::Run {
         feed_(feed),
         job_(job),
         host_of_(host_of),
+        workers_(std::max(1, runner.limits_.concurrency)),
+        batch_(runner.limits_.per_host),
         rate_sample_(min_failure_rate_sample(feed.fleet_size())) {}
 
-  // Batch after batch from the feed until it runs dry or the policy or a signal stops the run;
-  // a canary batch that is not all ok stops it. What the feed never handed out is reported too.
   FleetResult run_all() {
-    while (policy_stop_.empty() && !runner_.stop_.stop_requested()) {
-      policy_stop_ = feed_.stopped_elsewhere();
-      if (!policy_stop_.empty()) break;
-      FeedBatch batch = feed_.next();
-      if (batch.tenants.empty()) break;
-      const std::vector<std::size_t> indexes = add(std::move(batch.tenants));
-      run_batch(indexes);
-      if (batch.kind == BatchKind::canary && !all_ok(indexes) && policy_stop_.empty()) {
-        policy_stop_ = "canary failed";
-        feed_.stop(policy_stop_);
-      }
+    std::vector<std::thread> threads;
+    std::atomic<int> active{workers_};
+    const std::string thread_error = start_workers(
+        workers_,
+        [&] {
+          work();
+          --active;
+        },
+        threads);
+    if (!thread_error.empty()) {
+      // The workers that did start finish their tenant; no other tenant starts.
+      active -= workers_ - static_cast<int>(threads.size());
+      stop_for_policy("cannot start a worker thread: " + thread_error, RunFailure::yes);
     }
+    const std::string feeder_error = start_workers(
+        1, [&] { feed_all(); }, threads);
+    if (!feeder_error.empty()) {
+      stop_for_policy("cannot start a worker thread: " + feeder_error, RunFailure::yes);
+      batch_.no_more();
+    }
+    watch_for_stop(active);
+    for (auto& t : threads) t.join();
     report_never_started(add(feed_.not_handed_out()));
     result_.interrupted = runner_.stop_.stop_requested();
     result_.stop_reason = result_.interrupted ? "interrupted" : policy_stop_;
@@ -72,55 +82,90 @@ class FleetRunner::Run {
   }
 
  private:
-  void run_batch(const std::vector<std::size_t>& indexes) {
-    Batch batch(indexes, hosts_, runner_.limits_.per_host);
-    const int workers = std::max(1, runner_.limits_.concurrency);
-    std::vector<std::thread> threads;
-    std::atomic<int> active{workers};
-    const std::string thread_error = start_workers(
-        workers,
-        [&] {
-          work(batch);
-          --active;
-        },
-        threads);
-    if (!thread_error.empty()) {
-      // The workers that did start finish their tenant; no other tenant starts.
-      active -= workers - static_cast<int>(threads.size());
-      std::lock_guard<std::mutex> lock(outcome_mutex_);
-      result_.run_error = "cannot start a worker thread: " + thread_error;
-      if (policy_stop_.empty()) policy_stop_ = result_.run_error;
-      report_not_run(batch.close(), TenantStatus::skipped, result_.run_error);
+  enum class RunFailure { no, yes };
+
+  // The feeder thread: batches from the feed until it has none, the run stops, or a canary
+  // batch fails; then tells the workers that nothing more comes.
+  void feed_all() {
+    while (!stopping()) {
+      while (!stopping() && batch_.waiting() >= static_cast<std::size_t>(workers_)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      const std::string elsewhere = feed_.stopped_elsewhere();
+      if (!elsewhere.empty()) stop_for_policy(elsewhere, RunFailure::no);
+      if (stopping()) break;
+      FeedBatch next = feed_.next();
+      if (next.tenants.empty()) break;
+      const std::vector<std::size_t> indexes = add(std::move(next.tenants));
+      const std::vector<std::size_t> refused = batch_.add(indexes, hosts_);
+      if (!refused.empty()) report_never_started(refused);
+      if (next.kind == BatchKind::canary && !canaries_ok(indexes) &&
+          !runner_.stop_.stop_requested()) {
+        stop_for_policy("canary failed", RunFailure::no);
+      }
     }
-    watch_for_stop(batch, active);
-    for (auto& t : threads) t.join();
+    batch_.no_more();
   }
 
-  // One worker thread: runs the batch's tenants until none is left to start.
-  void work(Batch& batch) {
-    while (auto index = batch.take()) {
-      const Tenant& tenant = tenants_[*index];
+  // Waits until every canary has its outcome; true when all are ok.
+  bool canaries_ok(const std::vector<std::size_t>& indexes) {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(outcome_mutex_);
+        const bool all_reported = std::all_of(indexes.begin(), indexes.end(),
+                                              [&](std::size_t i) { return reported_[i]; });
+        if (all_reported) return all_ok(indexes);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    return !policy_stop_.empty() || runner_.stop_.stop_requested();
+  }
+
+  // One worker thread: runs the waiting tenants until none is left to start.
+  void work() {
+    while (auto index = batch_.take()) {
+      const Tenant& tenant = tenant_at(*index);
       runner_.reporter_.tenant_started(tenant.id);
       TenantOutcome outcome = job_(tenant);
-      batch.done(*index);
-      record(batch, *index, outcome);
+      batch_.done(*index);
+      record(*index, outcome);
     }
   }
 
-  // Keeps a finished tenant's outcome; once the failure policy says stop, closes the batch and
-  // reports its waiting tenants as skipped.
-  void record(Batch& batch, std::size_t index, const TenantOutcome& outcome) {
+  const Tenant& tenant_at(std::size_t index) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    return tenants_[index];  // a deque: later additions leave it where it is
+  }
+
+  // Keeps a finished tenant's outcome; once the failure policy says stop, stops the run.
+  void record(std::size_t index, const TenantOutcome& outcome) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
     ++finished_;
     if (!is_ok(outcome.status)) ++failed_;
     report(index, outcome);
     if (!policy_stop_.empty()) return;
-    policy_stop_ = over_policy();
-    if (policy_stop_.empty()) return;
-    feed_.stop(policy_stop_);
-    report_not_run(batch.close(), TenantStatus::skipped, policy_stop_);
+    const std::string reason = over_policy();
+    if (!reason.empty()) stop_locked(reason, RunFailure::no);
   }
 
+  void stop_for_policy(const std::string& reason, RunFailure failure) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    stop_locked(reason, failure);
+  }
+
+  // The first reason stops the run (outcome_mutex_ held): the feed (the other workers) is told,
+  // the waiting tenants are skipped.
+  void stop_locked(const std::string& reason, RunFailure failure) {
+    if (failure == RunFailure::yes) result_.run_error = reason;
+    if (!policy_stop_.empty()) return;
+    policy_stop_ = reason;
+    if (failure == RunFailure::no) feed_.stop(reason);
+    report_not_run(batch_.close(), TenantStatus::skipped, reason);
+  }
   // Reports `outcome` as tenant `index`'s, unless that tenant has one already (outcome_mutex_).
   void report(std::size_t index, const TenantOutcome& outcome) {
     if (reported_[index]) return;
@@ -153,8 +198,9 @@ class FleetRunner::Run {
     return {};
   }
 
-  // Appends tenants handed out by the feed; returns their indexes (no worker runs meanwhile).
+  // Appends tenants handed out by the feed; returns their indexes.
   std::vector<std::size_t> add(std::vector<Tenant> tenants) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
     std::vector<std::size_t> indexes;
     for (Tenant& t : tenants) {
       indexes.push_back(tenants_.size());
@@ -168,7 +214,7 @@ class FleetRunner::Run {
 
   // Watches for signals while the workers run: stops starting tenants at once, cancels running
   // queries after the grace period (or at once on a second SIGINT).
-  void watch_for_stop(Batch& batch, const std::atomic<int>& active) {
+  void watch_for_stop(const std::atomic<int>& active) {
     StopControl& stop = runner_.stop_;
     std::optional<std::chrono::steady_clock::time_point> stop_seen;
     while (active.load() > 0) {
@@ -176,7 +222,7 @@ class FleetRunner::Run {
       if (!stop.stop_requested()) continue;
       if (!stop_seen) {
         stop_seen = std::chrono::steady_clock::now();
-        cancel_not_started(batch);
+        cancel_not_started();
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= runner_.grace_;
       // Again on every tick: StopControl repeats the cancel (one can arrive between two
@@ -185,12 +231,12 @@ class FleetRunner::Run {
     }
   }
 
-  void cancel_not_started(Batch& batch) {
+  void cancel_not_started() {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
-    report_not_run(batch.close(), TenantStatus::cancelled, kInterruptedBeforeStart);
+    report_not_run(batch_.close(), TenantStatus::cancelled, kInterruptedBeforeStart);
   }
 
-  // The tenants of a batch that never runs: cancelled after a signal, else skipped by the policy.
+  // Tenants that never run: cancelled after a signal, else skipped by the policy.
   void report_never_started(const std::vector<std::size_t>& indexes) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
     if (runner_.stop_.stop_requested()) {
@@ -209,10 +255,13 @@ class FleetRunner::Run {
   TenantFeed& feed_;
   const Job& job_;
   const HostOf& host_of_;
+  const int workers_;
+  TenantBatch batch_;               // the tenants waiting to start
   std::deque<Tenant> tenants_;      // every tenant handed out so far (stable references)
-  std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap
+  std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap (feeder)
   FleetResult result_;
-  std::mutex outcome_mutex_;  // guards result_, the counts and policy_stop_ while workers run
+  // Guards tenants_, result_, reported_, the counts and policy_stop_ while the run goes.
+  std::mutex outcome_mutex_;
   long finished_ = 0;
   long failed_ = 0;
   std::string policy_stop_;        // set once the failure policy says stop
