@@ -60,7 +60,7 @@ def run(binary, work, port, tenants_path, workers, concurrency, ledger, run_no):
     for w in range(workers):
         args = [binary, "apply", "--tenants", tenants_path, "--migrations", "migrations",
                 "--results-dir", os.path.join(work, f"results-{run_no}-{w}"), "--concurrency",
-                str(concurrency), "--yes", "--quiet", "--run-id", run_id]
+                str(concurrency), "--yes", "--run-id", run_id]
         if ledger:
             args += ["--ledger", f"host=127.0.0.1 port={port} user=postgres dbname=bench_ledger "
                      "sslmode=disable"]
@@ -142,8 +142,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pgfleet-ledger-bench.") as work:
         new_section = section(args, measure(args, work))
     if args.update:
-        with open(args.update) as f:
-            text = f.read()
+        text = open(args.update).read() if os.path.exists(args.update) else ""
         with open(args.update, "w") as f:
             f.write(splice(text, new_section))
     print(new_section)

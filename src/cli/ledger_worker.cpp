@@ -203,7 +203,12 @@ LedgerWorker::LedgerWorker(const Options& o, const std::string& run_id, Command 
                            const MigrationSet& migrations, const std::vector<Tenant>& tenants)
     : run_id_(run_id), ledger_(open_ledger(o)) {
   join_run(*ledger_, ledger_run_of(o, run_id, command, migrations), tenants);
-  queue_ = std::make_unique<ledger::LedgerQueue>(*ledger_, run_id, worker_name(), lease_period(o));
+  const FailurePolicy policy = failure_policy(o);
+  const auto counting = policy.max_failures || policy.max_failure_rate
+                            ? ledger::FailureCounting::run_wide
+                            : ledger::FailureCounting::off;
+  queue_ = std::make_unique<ledger::LedgerQueue>(*ledger_, run_id, worker_name(), lease_period(o),
+                                                 counting);
   feed_ = std::make_unique<ledger::LedgerFeed>(*queue_, tenants, tenants.size(), batch_size(o),
                                                StopControl::process().stop_flag());
   recorder_ = std::make_shared<Recorder>(*queue_, *feed_, run_id, command, migrations, tenants);

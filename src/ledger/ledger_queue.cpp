@@ -19,8 +19,12 @@ bool is_ok_status(const std::string& status) {
 const char* ok_statuses_sql() { return "('applied', 'up_to_date', 'pending')"; }
 
 LedgerQueue::LedgerQueue(Ledger& ledger, std::string run_id, std::string worker,
-                         std::chrono::milliseconds lease)
-    : ledger_(ledger), run_id_(std::move(run_id)), worker_(std::move(worker)), lease_(lease) {}
+                         std::chrono::milliseconds lease, FailureCounting counting)
+    : ledger_(ledger),
+      run_id_(std::move(run_id)),
+      worker_(std::move(worker)),
+      lease_(lease),
+      counting_(counting) {}
 
 std::string LedgerQueue::run_literal() const { return ledger_.quote(run_id_); }
 
@@ -53,13 +57,16 @@ Claim LedgerQueue::claim(int count) {
 QueueState LedgerQueue::look() {
   const std::string run = run_literal();
   const QueryResult seen = ledger_.query(
-      std::string("SELECT r.stop_reason, r.canary_passed, "
-                  "count(t.*) FILTER (WHERE t.state <> 'done'), "
+      "SELECT r.stop_reason, r.canary_passed, "
+      "count(t.*) FILTER (WHERE t.state <> 'done' AND t.worker IS DISTINCT FROM " +
+      ledger_.quote(worker_) +
+      std::string("), "
                   "count(t.*) FILTER (WHERE t.state <> 'done' AND t.ordinal < r.canary), "
                   "count(t.*) FILTER (WHERE t.state = 'done' AND t.ordinal < r.canary AND "
                   "t.status NOT IN ") +
       ok_statuses_sql() +
-      "), count(t.*) FILTER (WHERE t.state = 'queued' OR t.lease_until < now()) "
+      "), count(t.*) FILTER (WHERE (t.state = 'queued' OR t.lease_until < now()) AND "
+      "(r.canary_passed OR t.ordinal < r.canary)) "
       "FROM pgfleet_ledger.runs r LEFT JOIN pgfleet_ledger.tenants t USING (run_id) "
       "WHERE r.run_id = " +
       run + " GROUP BY r.run_id, r.stop_reason, r.canary_passed");
@@ -70,6 +77,7 @@ QueueState LedgerQueue::look() {
     stop_reason_ = *row[0];
     return QueueState::finished;
   }
+  // Only this worker's own tenants are open: its workers finish them, nothing to wait for.
   if (row[2].value_or("0") == "0") return QueueState::finished;
   if (row[1].value_or("f") != "t" && row[3].value_or("0") == "0") {
     if (row[4].value_or("0") != "0") {
@@ -85,22 +93,28 @@ QueueState LedgerQueue::look() {
 void LedgerQueue::finish(const FinishedTenant& tenant) {
   const std::string run = run_literal();
   const std::string status = ledger_.quote(tenant.status);
-  const bool counted = tenant.status != "skipped" && tenant.status != "cancelled";
-  const QueryResult updated = ledger_.query(
-      "WITH done AS (UPDATE pgfleet_ledger.tenants SET state = CASE WHEN " + status +
+  const std::string update_tenant =
+      "UPDATE pgfleet_ledger.tenants SET state = CASE WHEN " + status +
       " = 'cancelled' THEN 'queued' ELSE 'done' END, status = " + status +
       ", result_line = " + ledger_.quote(tenant.result_line) + ", rollback_script = " +
       (tenant.rollback_script.empty() ? std::string("NULL")
                                       : ledger_.quote(tenant.rollback_script)) +
       ", finished_at = now(), lease_until = NULL, worker = " + ledger_.quote(worker_) +
       " WHERE run_id = " + run + " AND tenant_id = " + ledger_.quote(tenant.tenant_id) +
-      " AND (worker = " + ledger_.quote(worker_) +
-      " OR state <> 'done') RETURNING 1) UPDATE pgfleet_ledger.runs SET finished_count = "
-      "finished_count + (SELECT count(*) FROM done) * " +
+      " AND (worker = " + ledger_.quote(worker_) + " OR state <> 'done')";
+  if (counting_ == FailureCounting::off) {
+    ledger_.query(update_tenant);
+    return;
+  }
+  const bool counted = tenant.status != "skipped" && tenant.status != "cancelled";
+  const bool failed = counted && !is_ok_status(tenant.status);
+  keep_run_state(ledger_.query(
+      "WITH done AS (" + update_tenant +
+      " RETURNING 1) UPDATE pgfleet_ledger.runs SET finished_count = finished_count + (SELECT "
+      "count(*) FROM done) * " +
       (counted ? "1" : "0") + ", failed_count = failed_count + (SELECT count(*) FROM done) * " +
-      (counted && !is_ok_status(tenant.status) ? "1" : "0") + " WHERE run_id = " + run +
-      " RETURNING finished_count, failed_count, stop_reason");
-  keep_run_state(updated);
+      (failed ? "1" : "0") + " WHERE run_id = " + run +
+      " RETURNING finished_count, failed_count, stop_reason"));
 }
 
 void LedgerQueue::renew() {

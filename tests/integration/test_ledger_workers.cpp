@@ -137,3 +137,27 @@ TEST_CASE("ledger: a worker killed mid-run leaves its tenants to the others afte
   }
   CHECK(scalar(fleet.db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0");
 }
+
+TEST_CASE("ledger: a failed canary stops the run for every worker before the rest starts",
+          "[ledger]") {
+  const LedgerFleet fleet = make_ledger_fleet("ledger_canary", 30);
+  fleet.ws.migration("0001_items.up.sql",
+                     "SELECT pg_sleep(0.05);\nDO $$ BEGIN IF current_schema() = 't002' THEN RAISE "
+                     "EXCEPTION 'bad canary'; END IF; END $$;\nCREATE TABLE items (id int);\n");
+  const std::string run = "release-canary";
+  auto a = start_cli(fleet.ws, worker_args(fleet, run, "a", "--concurrency 2 --canary 3"), "a");
+  auto b = start_cli(fleet.ws, worker_args(fleet, run, "b", "--concurrency 2 --canary 3"), "b");
+  for (auto* w : {&a, &b}) {
+    const CliRun done = w->done.get();
+    INFO(done.all());
+    CHECK(done.code == 1);
+  }
+  CHECK(ledger_scalar(fleet, "SELECT stop_reason FROM pgfleet_ledger.runs") == "canary failed");
+  // Only canaries ran: tenants after the first three never started.
+  CHECK(ledger_scalar(fleet,
+                      "SELECT count(*) FROM pgfleet_ledger.tenants WHERE ordinal >= 3 AND "
+                      "status IN ('applied', 'failed')") == "0");
+  CHECK(std::stoi(scalar(fleet.db,
+                         "SELECT count(*) FROM pg_class WHERE relname = "
+                         "'pgfleet_schema_migrations'")) <= 3);
+}

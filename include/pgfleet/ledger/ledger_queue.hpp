@@ -26,7 +26,7 @@ struct Claim {
 
 // What a worker with nothing to claim should do.
 enum class QueueState {
-  finished,  // every tenant is done, or the run was stopped
+  finished,  // every tenant is done (or runs here), or the run was stopped
   waiting,   // others hold tenants (canaries, leases that have not run out): look again later
   claimable  // the canaries passed just now, or a lease ran out: claim again
 };
@@ -39,10 +39,15 @@ struct FinishedTenant {
   std::string rollback_script;  // "" when the run did not change it
 };
 
+// Whether finish() also counts finished and failed tenants in the run row, for a failure policy
+// (--max-failures, --max-failure-rate). Every worker's finish updates that one row, so a run
+// without a policy leaves it alone.
+enum class FailureCounting { run_wide, off };
+
 class LedgerQueue {
  public:
   LedgerQueue(Ledger& ledger, std::string run_id, std::string worker,
-              std::chrono::milliseconds lease);
+              std::chrono::milliseconds lease, FailureCounting counting);
 
   // Claims up to `count` queued tenants, or running ones whose lease ran out (FOR UPDATE SKIP
   // LOCKED: workers never wait for each other). One query. Throws LedgerError.
@@ -75,6 +80,7 @@ class LedgerQueue {
   std::string run_id_;
   std::string worker_;
   std::chrono::milliseconds lease_;
+  FailureCounting counting_;
   mutable std::mutex mutex_;  // guards the kept run state
   long finished_ = 0, failed_ = 0;
   std::string stop_reason_;
