@@ -18,7 +18,7 @@ std::string target_text(const std::optional<std::string>& target) {
 bool insert_run(Ledger& ledger, const LedgerRun& run, std::size_t tenant_count) {
   const QueryResult inserted = ledger.query(
       "INSERT INTO pgfleet_ledger.runs (run_id, command, target, migrations, selection, options, "
-      "canary, tenant_count) VALUES (" +
+      "canary, canary_passed, tenant_count) VALUES (" +
       ledger.quote(run.run_id) + ", " + ledger.quote(run.command) + ", " + target_sql(run.target) +
       ", " + ledger.quote(run.migrations_json) + "::jsonb, " + ledger.quote(run.selection_json) +
       "::jsonb, " + ledger.quote(run.options_json) + "::jsonb, " + std::to_string(run.canary) +
