@@ -120,10 +120,7 @@ class FleetRunner::Run {
     }
   }
 
-  bool stopping() {
-    std::lock_guard<std::mutex> lock(outcome_mutex_);
-    return !policy_stop_.empty() || runner_.stop_.stop_requested();
-  }
+  bool stopping() const { return policy_stopped_.load() || runner_.stop_.stop_requested(); }
 
   // One worker thread: runs the waiting tenants until none is left to start.
   void work() {
@@ -136,8 +133,9 @@ class FleetRunner::Run {
     }
   }
 
+  // Not under outcome_mutex_: a worker never waits for another's reporting to start a tenant.
   const Tenant& tenant_at(std::size_t index) {
-    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    std::lock_guard<std::mutex> lock(tenants_mutex_);
     return tenants_[index];  // a deque: later additions leave it where it is
   }
 
@@ -163,6 +161,7 @@ class FleetRunner::Run {
     if (failure == RunFailure::yes) result_.run_error = reason;
     if (!policy_stop_.empty()) return;
     policy_stop_ = reason;
+    policy_stopped_ = true;
     if (failure == RunFailure::no) feed_.stop(reason);
     report_not_run(batch_.close(), TenantStatus::skipped, reason);
   }
@@ -201,6 +200,7 @@ class FleetRunner::Run {
   // Appends tenants handed out by the feed; returns their indexes.
   std::vector<std::size_t> add(std::vector<Tenant> tenants) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
+    std::lock_guard<std::mutex> tenants_lock(tenants_mutex_);
     std::vector<std::size_t> indexes;
     for (Tenant& t : tenants) {
       indexes.push_back(tenants_.size());
@@ -260,8 +260,11 @@ class FleetRunner::Run {
   std::deque<Tenant> tenants_;      // every tenant handed out so far (stable references)
   std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap (feeder)
   FleetResult result_;
-  // Guards tenants_, result_, reported_, the counts and policy_stop_ while the run goes.
+  // Guards result_, reported_, the counts and policy_stop_ while the run goes, and tenants_ from
+  // growing meanwhile (add() takes both, outcome_mutex_ first).
   std::mutex outcome_mutex_;
+  std::mutex tenants_mutex_;                 // guards tenants_ for the workers (tenant_at)
+  std::atomic<bool> policy_stopped_{false};  // policy_stop_ was set
   long finished_ = 0;
   long failed_ = 0;
   std::string policy_stop_;        // set once the failure policy says stop

@@ -22,7 +22,8 @@ bool insert_run(Ledger& ledger, const LedgerRun& run, std::size_t tenant_count) 
       ledger.quote(run.run_id) + ", " + ledger.quote(run.command) + ", " + target_sql(run.target) +
       ", " + ledger.quote(run.migrations_json) + "::jsonb, " + ledger.quote(run.selection_json) +
       "::jsonb, " + ledger.quote(run.options_json) + "::jsonb, " + std::to_string(run.canary) +
-      ", " + std::to_string(tenant_count) + ") ON CONFLICT (run_id) DO NOTHING RETURNING run_id");
+      (run.canary > 0 ? ", false, " : ", true, ") + std::to_string(tenant_count) +
+      ") ON CONFLICT (run_id) DO NOTHING RETURNING run_id");
   return !inserted.rows.empty();
 }
 
