@@ -22,9 +22,9 @@ namespace {
 
 using nlohmann::json;
 
-// Tenants claimed at once: enough that a claim is rare, few enough that the tail of a batch (its
-// slowest tenant) keeps few threads idle and a dead worker's lease holds few tenants.
-int batch_size(const Options& o) { return std::max(1, o.concurrency * 2); }
+// Tenants claimed at once: half the worker threads, so that a claim serves several tenants while
+// a worker holds few that others could run, and a dead worker's lease holds few.
+int batch_size(const Options& o) { return std::max(1, (o.concurrency + 1) / 2); }
 
 std::string worker_name() {
   char host[256] = {};

@@ -88,7 +88,8 @@ class FleetRunner::Run {
   // batch fails; then tells the workers that nothing more comes.
   void feed_all() {
     while (!stopping()) {
-      while (!stopping() && batch_.waiting() >= static_cast<std::size_t>(workers_)) {
+      const std::size_t refill_below = feed_.refill_below(static_cast<std::size_t>(workers_));
+      while (!stopping() && batch_.waiting() >= refill_below) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
       const std::string elsewhere = feed_.stopped_elsewhere();

@@ -71,6 +71,10 @@ FailureCounts LedgerFeed::counts(const FailureCounts& /*local*/) {
   return {finished, failed};
 }
 
+std::size_t LedgerFeed::refill_below(std::size_t workers) const {
+  return std::max<std::size_t>(1, workers / 2);
+}
+
 void LedgerFeed::stop(const std::string& reason) {
   try {
     queue_.stop(reason);

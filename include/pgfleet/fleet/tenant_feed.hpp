@@ -41,6 +41,10 @@ class TenantFeed {
   virtual std::string stopped_elsewhere() = 0;
   // This runner's failure policy stopped the run: the other workers are told.
   virtual void stop(const std::string& reason) = 0;
+  // The runner asks for the next batch once fewer tenants than this wait to start (`workers`:
+  // its worker threads). Enough that no thread idles; few enough that a worker does not hold
+  // tenants that idle workers elsewhere could run.
+  virtual std::size_t refill_below(std::size_t workers) const { return workers; }
 };
 
 // A fixed list: the first `canary` tenants as one canary batch, then all the others.

@@ -35,6 +35,9 @@ class LedgerFeed : public TenantFeed {
   FailureCounts counts(const FailureCounts& local) override;
   std::string stopped_elsewhere() override { return queue_.stop_reason(); }
   void stop(const std::string& reason) override;
+  // Half the worker threads: a claim is one short query, so a worker keeps few claimed tenants
+  // waiting, and the end of the run is shared evenly between the workers.
+  std::size_t refill_below(std::size_t workers) const override;
 
   // A ledger query failed (here or in the listener that records results): no batch is claimed
   // after it. The first message is kept.
