@@ -52,8 +52,9 @@ def tenants_file(work, port, tenants):
     return path
 
 
-def run(binary, work, port, tenants_path, workers, concurrency, ledger, run_no):
-    """Starts `workers` processes at once; returns (seconds, [(tenants, queries, ms)])."""
+def run(binary, work, port, tenants_path, workers, concurrency, mode, run_no):
+    """Starts `workers` processes at once (mode: "ledger", "shard" = --shard K/N, or "alone");
+    returns (seconds, [(tenants, queries, ms)])."""
     run_id = f"bench-{run_no}"
     procs = []
     start = time.monotonic()
@@ -61,7 +62,9 @@ def run(binary, work, port, tenants_path, workers, concurrency, ledger, run_no):
         args = [binary, "apply", "--tenants", tenants_path, "--migrations", "migrations",
                 "--results-dir", os.path.join(work, f"results-{run_no}-{w}"), "--concurrency",
                 str(concurrency), "--yes", "--run-id", run_id]
-        if ledger:
+        if mode == "shard":
+            args += ["--shard", f"{w}/{workers}"]
+        if mode == "ledger":
             args += ["--ledger", f"host=127.0.0.1 port={port} user=postgres dbname=bench_ledger "
                      "sslmode=disable"]
         procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -79,17 +82,18 @@ def run(binary, work, port, tenants_path, workers, concurrency, ledger, run_no):
 
 def measure(args, work):
     tenants_path = tenants_file(work, args.port, args.tenants)
-    setups = [("one process, no ledger", 1, args.concurrency, False),
-              ("1 worker with the ledger", 1, args.concurrency, True),
-              ("3 workers with the ledger", 3, args.concurrency // 3, True)]
+    setups = [("one process, no ledger", 1, args.concurrency, "alone"),
+              ("3 processes, `--shard K/3`, no ledger", 3, args.concurrency // 3, "shard"),
+              ("1 worker with the ledger", 1, args.concurrency, "ledger"),
+              ("3 workers with the ledger", 3, args.concurrency // 3, "ledger")]
     rows, run_no = [], 0
-    for label, workers, concurrency, ledger in setups:
+    for label, workers, concurrency, mode in setups:
         best = None
         for _ in range(args.repeat):
             run_no += 1
             reset(args.port, args.tenants)
             seconds, costs = run(args.binary, work, args.port, tenants_path, workers,
-                                 concurrency, ledger, run_no)
+                                 concurrency, mode, run_no)
             if best is None or seconds < best[0]:
                 best = (seconds, costs)
         rows.append((label, workers, concurrency, best[0], best[1]))
@@ -104,7 +108,9 @@ def section(args, rows):
            f"run `--concurrency {args.concurrency // 3}` each, started at once with the same "
            f"`--run-id`); best of {args.repeat}. Ledger queries and time are summed over the "
            "workers as each prints them (`pgfleet: ledger: ...` on stderr), the time measured "
-           "around each query in the worker.", "",
+           "around each query in the worker. The `--shard` row splits the same fleet statically over "
+           "three processes without a ledger: what three processes cost on this machine by "
+           "themselves.", "",
            f"- Date: {now}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", "",
            "| setup | workers × concurrency | wall time | tenants/s | ledger queries | per tenant "
            "| ledger ms | ms per tenant |",
