@@ -95,6 +95,11 @@ TEST_CASE("ledger: status --run report --ledger and rollback --run --ledger read
   const CliRun text =
       run_cli("status --run " + run + " --ledger " + sh_quote(fleet.ledger_url), fleet.ws.dir);
   CHECK(text.out.find("applied               20") != std::string::npos);
+  // --watch of a finished run shows it once and returns.
+  const CliRun watch = run_cli(
+      "status --run " + run + " --ledger " + sh_quote(fleet.ledger_url) + " --watch", fleet.ws.dir);
+  CHECK(watch.code == 0);
+  CHECK(watch.out.find("20 tenant(s): 20 done") != std::string::npos);
 
   const CliRun report = run_cli("report " + run + " --ledger " + sh_quote(fleet.ledger_url) +
                                     " --results-dir " + sh_quote(fleet.ws.results("report")),

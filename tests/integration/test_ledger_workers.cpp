@@ -161,3 +161,39 @@ TEST_CASE("ledger: a failed canary stops the run for every worker before the res
                          "SELECT count(*) FROM pg_class WHERE relname = "
                          "'pgfleet_schema_migrations'")) <= 3);
 }
+
+TEST_CASE("ledger: a worker stopped by SIGINT leaves nothing running and another finishes the run",
+          "[ledger]") {
+  const LedgerFleet fleet = make_ledger_fleet("ledger_sigint", 12);
+  fleet.ws.migration("0001_slow.up.sql", "SELECT pg_sleep(0.3);\nCREATE TABLE items (id int);\n");
+  const std::string run = "release-sigint";
+  BackgroundRun first =
+      start_cli(fleet.ws, worker_args(fleet, run, "a", "--concurrency 4"), "first");
+  const long pid = first.pid();
+  REQUIRE(pid > 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (ledger_scalar(fleet, "SELECT to_regclass('pgfleet_ledger.tenants') IS NOT NULL") != "t" ||
+          ledger_scalar(fleet,
+                        "SELECT count(*) FROM pgfleet_ledger.tenants WHERE state = "
+                        "'running'") == "0")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(::kill(static_cast<pid_t>(pid), SIGINT) == 0);
+  const CliRun stopped = first.done.get();
+  INFO(stopped.all());
+  CHECK(stopped.code == 130);
+  // Its running tenants finished (grace), the others went back to the queue or were never
+  // claimed: nothing is left running, and the run is not stopped for the other workers.
+  CHECK(ledger_scalar(fleet,
+                      "SELECT count(*) FROM pgfleet_ledger.tenants WHERE state = "
+                      "'running'") == "0");
+  CHECK(ledger_scalar(fleet, "SELECT stop_reason IS NULL FROM pgfleet_ledger.runs") == "t");
+  const CliRun second = run_cli(worker_args(fleet, run, "b", "--concurrency 4"), fleet.ws.dir);
+  INFO(second.all());
+  CHECK(second.code == 0);
+  CHECK(ledger_scalar(fleet,
+                      "SELECT count(*) FROM pgfleet_ledger.tenants WHERE state = 'done' "
+                      "AND status = 'applied'") == "12");
+  CHECK(history_rows(fleet, "version = 1") == 12);
+}
