@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -97,7 +96,7 @@ class FleetRunner::Run {
       if (stopping()) break;
       FeedBatch next = feed_.next();
       if (next.tenants.empty()) break;
-      const std::vector<std::size_t> indexes = add(std::move(next.tenants));
+      const std::vector<std::size_t> indexes = add(next.tenants);
       const std::vector<std::size_t> refused = batch_.add(indexes, hosts_);
       if (!refused.empty()) report_never_started(refused);
       if (next.kind == BatchKind::canary && !canaries_ok(indexes) &&
@@ -137,7 +136,7 @@ class FleetRunner::Run {
   // Not under outcome_mutex_: a worker never waits for another's reporting to start a tenant.
   const Tenant& tenant_at(std::size_t index) {
     std::lock_guard<std::mutex> lock(tenants_mutex_);
-    return tenants_[index];  // a deque: later additions leave it where it is
+    return *tenants_[index];  // the feed's: later additions leave it where it is
   }
 
   // Keeps a finished tenant's outcome; once the failure policy says stop, stops the run.
@@ -177,7 +176,7 @@ class FleetRunner::Run {
   // Reports tenants that never started as `status` with `reason` (outcome_mutex_ held).
   void report_not_run(const std::vector<std::size_t>& indexes, TenantStatus status,
                       const std::string& reason) {
-    for (std::size_t i : indexes) report(i, not_run(tenants_[i].id, status, reason));
+    for (std::size_t i : indexes) report(i, not_run(tenants_[i]->id, status, reason));
   }
 
   // Why the failure policy stops the run, "" while it does not.
@@ -199,14 +198,15 @@ class FleetRunner::Run {
   }
 
   // Appends tenants handed out by the feed; returns their indexes.
-  std::vector<std::size_t> add(std::vector<Tenant> tenants) {
+  std::vector<std::size_t> add(const std::vector<const Tenant*>& tenants) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
     std::lock_guard<std::mutex> tenants_lock(tenants_mutex_);
     std::vector<std::size_t> indexes;
-    for (Tenant& t : tenants) {
+    indexes.reserve(tenants.size());
+    for (const Tenant* t : tenants) {
       indexes.push_back(tenants_.size());
-      hosts_.push_back(host_of_(t));
-      tenants_.push_back(std::move(t));
+      hosts_.push_back(host_of_(*t));
+      tenants_.push_back(t);
       result_.statuses.push_back(TenantStatus::skipped);
       reported_.push_back(false);
     }
@@ -257,9 +257,9 @@ class FleetRunner::Run {
   const Job& job_;
   const HostOf& host_of_;
   const int workers_;
-  TenantBatch batch_;               // the tenants waiting to start
-  std::deque<Tenant> tenants_;      // every tenant handed out so far (stable references)
-  std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap (feeder)
+  TenantBatch batch_;                   // the tenants waiting to start
+  std::vector<const Tenant*> tenants_;  // every tenant handed out so far (the feed's)
+  std::vector<std::string> hosts_;      // host:port of each tenant, for the per-host cap (feeder)
   FleetResult result_;
   // Guards result_, reported_, the counts and policy_stop_ while the run goes, and tenants_ from
   // growing meanwhile (add() takes both, outcome_mutex_ first).

@@ -4,28 +4,28 @@
 
 namespace pgfleet {
 
-FixedTenantFeed::FixedTenantFeed(std::vector<Tenant> tenants, int canary)
-    : waiting_(std::move(tenants)), size_(waiting_.size()), canary_(std::max(0, canary)) {}
+FixedTenantFeed::FixedTenantFeed(const std::vector<Tenant>& tenants, int canary)
+    : tenants_(tenants), canary_(static_cast<std::size_t>(std::max(0, canary))) {}
 
-FeedBatch FixedTenantFeed::next() {
-  FeedBatch batch;
-  if (canary_ > 0 && !waiting_.empty()) {
-    const auto cut = waiting_.begin() + std::min<std::size_t>(canary_, waiting_.size());
-    batch.tenants.assign(std::make_move_iterator(waiting_.begin()), std::make_move_iterator(cut));
-    waiting_.erase(waiting_.begin(), cut);
-    batch.kind = BatchKind::canary;
-    canary_ = 0;
-    return batch;
-  }
-  batch.tenants = std::move(waiting_);
-  waiting_.clear();
+std::vector<const Tenant*> FixedTenantFeed::handed_out(std::size_t count) {
+  const std::size_t end = std::min(tenants_.size(), next_ + count);
+  std::vector<const Tenant*> batch;
+  batch.reserve(end - next_);
+  for (; next_ < end; ++next_) batch.push_back(&tenants_[next_]);
   return batch;
 }
 
-std::vector<Tenant> FixedTenantFeed::not_handed_out() {
-  std::vector<Tenant> rest = std::move(waiting_);
-  waiting_.clear();
-  return rest;
+FeedBatch FixedTenantFeed::next() {
+  FeedBatch batch;
+  if (canary_ > 0 && next_ == 0) {
+    batch.tenants = handed_out(canary_);
+    batch.kind = BatchKind::canary;
+    return batch;
+  }
+  batch.tenants = handed_out(tenants_.size());
+  return batch;
 }
+
+std::vector<const Tenant*> FixedTenantFeed::not_handed_out() { return handed_out(tenants_.size()); }
 
 }  // namespace pgfleet

@@ -49,19 +49,19 @@ FeedBatch LedgerFeed::next() {
   return {};
 }
 
-FeedBatch LedgerFeed::claimed_batch(const Claim& claim) const {
+FeedBatch LedgerFeed::claimed_batch(const Claim& claim) {
   FeedBatch batch;
   batch.kind = claim.canary ? BatchKind::canary : BatchKind::regular;
   for (const ClaimedTenant& c : claim.tenants) {
     const auto it = tenants_.find(c.tenant_id);
     if (it != tenants_.end()) {
-      batch.tenants.push_back(it->second);
+      batch.tenants.push_back(&it->second);
       continue;
     }
-    Tenant unknown;
+    Tenant& unknown = unknown_.emplace_back();
     unknown.id = c.tenant_id;
     unknown.invalid_reason = "not among this worker's tenants (its tenant source differs)";
-    batch.tenants.push_back(unknown);
+    batch.tenants.push_back(&unknown);
   }
   return batch;
 }

@@ -36,6 +36,7 @@ struct Collector : Reporter {
 class SharedFeed : public TenantFeed {
  public:
   std::deque<FeedBatch> batches;
+  std::deque<Tenant> owned;  // what the batches point at
   long failed_elsewhere = 0;
   std::string stop_elsewhere;
   std::vector<std::string> stops;
@@ -49,7 +50,13 @@ class SharedFeed : public TenantFeed {
     batches.pop_front();
     return batch;
   }
-  std::vector<Tenant> not_handed_out() override { return {}; }
+  std::vector<const Tenant*> not_handed_out() override { return {}; }
+  void add_batch(const std::vector<Tenant>& tenants, BatchKind kind) {
+    FeedBatch batch;
+    batch.kind = kind;
+    for (const Tenant& t : tenants) batch.tenants.push_back(&owned.emplace_back(t));
+    batches.push_back(batch);
+  }
   FailureCounts counts(const FailureCounts& local) override {
     return {local.finished + failed_elsewhere, local.failed + failed_elsewhere};
   }
@@ -74,8 +81,8 @@ FleetRunner::HostOf no_host() {
 
 TEST_CASE("fleet runner: a feed's batches run one after the other until it has none", "[feed]") {
   SharedFeed feed;
-  feed.batches.push_back({tenants_named("a", 3), BatchKind::regular});
-  feed.batches.push_back({tenants_named("b", 2), BatchKind::regular});
+  feed.add_batch(tenants_named("a", 3), BatchKind::regular);
+  feed.add_batch(tenants_named("b", 2), BatchKind::regular);
   Collector reporter;
   StopControl stop;
   FleetRunner runner({2, 0}, {}, std::chrono::milliseconds(100), reporter, stop);
@@ -89,8 +96,8 @@ TEST_CASE("fleet runner: a feed's batches run one after the other until it has n
 TEST_CASE("fleet runner: max-failures counts the failures of the whole shared run", "[feed]") {
   SharedFeed feed;
   feed.failed_elsewhere = 1;  // another worker failed one tenant already
-  feed.batches.push_back({tenants_named("f", 1), BatchKind::regular});
-  feed.batches.push_back({tenants_named("a", 3), BatchKind::regular});
+  feed.add_batch(tenants_named("f", 1), BatchKind::regular);
+  feed.add_batch(tenants_named("a", 3), BatchKind::regular);
   Collector reporter;
   StopControl stop;
   FailurePolicy policy;
@@ -106,7 +113,7 @@ TEST_CASE("fleet runner: max-failures counts the failures of the whole shared ru
 TEST_CASE("fleet runner: a stop decided by another worker ends the claims", "[feed]") {
   SharedFeed feed;
   feed.stop_elsewhere = "max-failures reached (3 failed)";
-  feed.batches.push_back({tenants_named("a", 3), BatchKind::regular});
+  feed.add_batch(tenants_named("a", 3), BatchKind::regular);
   Collector reporter;
   StopControl stop;
   FleetRunner runner({2, 0}, {}, std::chrono::milliseconds(100), reporter, stop);
@@ -118,8 +125,8 @@ TEST_CASE("fleet runner: a stop decided by another worker ends the claims", "[fe
 
 TEST_CASE("fleet runner: a canary batch that fails stops the run and tells the feed", "[feed]") {
   SharedFeed feed;
-  feed.batches.push_back({tenants_named("f", 1), BatchKind::canary});
-  feed.batches.push_back({tenants_named("a", 3), BatchKind::regular});
+  feed.add_batch(tenants_named("f", 1), BatchKind::canary);
+  feed.add_batch(tenants_named("a", 3), BatchKind::regular);
   Collector reporter;
   StopControl stop;
   FleetRunner runner({2, 0}, {}, std::chrono::milliseconds(100), reporter, stop);
@@ -130,24 +137,26 @@ TEST_CASE("fleet runner: a canary batch that fails stops the run and tells the f
 }
 
 TEST_CASE("fixed tenant feed: the canaries first then the rest and nothing after", "[feed]") {
-  FixedTenantFeed feed(tenants_named("t", 5), 2);
+  const std::vector<Tenant> tenants = tenants_named("t", 5);
+  FixedTenantFeed feed(tenants, 2);
   CHECK(feed.fleet_size() == 5);
   const FeedBatch canary = feed.next();
   CHECK(canary.kind == BatchKind::canary);
   REQUIRE(canary.tenants.size() == 2);
-  CHECK(canary.tenants[0].id == "t0");
+  CHECK(canary.tenants[0]->id == "t0");
   const FeedBatch rest = feed.next();
   CHECK(rest.kind == BatchKind::regular);
   REQUIRE(rest.tenants.size() == 3);
-  CHECK(rest.tenants[0].id == "t2");
+  CHECK(rest.tenants[0]->id == "t2");
   CHECK(feed.next().tenants.empty());
   CHECK(feed.not_handed_out().empty());
 }
 
 TEST_CASE("fixed tenant feed: after a stop what was not handed out comes back once", "[feed]") {
-  FixedTenantFeed feed(tenants_named("t", 4), 1);
+  const std::vector<Tenant> tenants = tenants_named("t", 4);
+  FixedTenantFeed feed(tenants, 1);
   feed.next();
-  const std::vector<Tenant> rest = feed.not_handed_out();
+  const std::vector<const Tenant*> rest = feed.not_handed_out();
   CHECK(rest.size() == 3);
   CHECK(feed.not_handed_out().empty());
   CHECK(feed.counts({4, 1}).failed == 1);

@@ -13,8 +13,10 @@ namespace pgfleet {
 // A canary batch must succeed as a whole before the run goes on (README.md, "Failure policy").
 enum class BatchKind { canary, regular };
 
+// The tenants stay the feed's (or its list's): a batch points at them, so that a fleet of
+// 100,000 tenants is never copied.
 struct FeedBatch {
-  std::vector<Tenant> tenants;  // empty: nothing is left for this runner
+  std::vector<const Tenant*> tenants;  // empty: nothing is left for this runner
   BatchKind kind = BatchKind::regular;
 };
 
@@ -34,7 +36,7 @@ class TenantFeed {
   virtual FeedBatch next() = 0;
   // After a stop: the tenants this runner answers for that no batch handed out (a fixed list's
   // rest; a shared queue keeps its own for later).
-  virtual std::vector<Tenant> not_handed_out() = 0;
+  virtual std::vector<const Tenant*> not_handed_out() = 0;
   // The counts the failure policy judges: this runner's own (`local`) or the whole run's.
   virtual FailureCounts counts(const FailureCounts& local) = 0;
   // Why the run was stopped by another worker, "" while it was not.
@@ -47,22 +49,26 @@ class TenantFeed {
   virtual std::size_t refill_below(std::size_t workers) const { return workers; }
 };
 
-// A fixed list: the first `canary` tenants as one canary batch, then all the others.
+// A fixed list (which must outlive the feed): the first `canary` tenants as one canary batch,
+// then all the others.
 class FixedTenantFeed : public TenantFeed {
  public:
-  FixedTenantFeed(std::vector<Tenant> tenants, int canary);
+  FixedTenantFeed(const std::vector<Tenant>& tenants, int canary);
 
-  std::size_t fleet_size() const override { return size_; }
+  std::size_t fleet_size() const override { return tenants_.size(); }
   FeedBatch next() override;
-  std::vector<Tenant> not_handed_out() override;
+  std::vector<const Tenant*> not_handed_out() override;
   FailureCounts counts(const FailureCounts& local) override { return local; }
   std::string stopped_elsewhere() override { return {}; }
   void stop(const std::string& /*reason*/) override {}
 
  private:
-  std::vector<Tenant> waiting_;
-  std::size_t size_;
-  int canary_;
+  // The tenants from `next_` on were not handed out yet.
+  std::vector<const Tenant*> handed_out(std::size_t count);
+
+  const std::vector<Tenant>& tenants_;
+  std::size_t next_ = 0;
+  std::size_t canary_;
 };
 
 }  // namespace pgfleet

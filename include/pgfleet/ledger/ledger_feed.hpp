@@ -5,6 +5,7 @@
 // failure counts and stop reason for the failure policy.
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,7 +32,7 @@ class LedgerFeed : public TenantFeed {
   // Claims the next batch; while others hold what is left (canaries, live leases) waits and
   // looks again. Empty when the run is over or stopped, or the ledger failed. Never throws.
   FeedBatch next() override;
-  std::vector<Tenant> not_handed_out() override { return {}; }
+  std::vector<const Tenant*> not_handed_out() override { return {}; }
   FailureCounts counts(const FailureCounts& local) override;
   std::string stopped_elsewhere() override { return queue_.stop_reason(); }
   void stop(const std::string& reason) override;
@@ -47,12 +48,13 @@ class LedgerFeed : public TenantFeed {
   void stop_renewing();
 
  private:
-  FeedBatch claimed_batch(const Claim& claim) const;
+  FeedBatch claimed_batch(const Claim& claim);
   void renew_until_stopped();
   bool wait(std::chrono::milliseconds pause);  // false when a signal or stop_renewing came
 
   LedgerQueue& queue_;
   std::map<std::string, Tenant> tenants_;
+  std::deque<Tenant> unknown_;  // claimed ids this worker's tenant source does not list
   std::size_t fleet_size_;
   int batch_size_;
   const std::atomic<bool>& stop_flag_;
