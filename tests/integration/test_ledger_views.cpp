@@ -143,3 +143,29 @@ TEST_CASE("ledger: resume of an unknown run and report without a ledger are usag
       run_cli("apply --tenants " + sh_quote(fleet.tenants_file) + " --lease 0 --yes", fleet.ws.dir);
   CHECK(bad_lease.code == 2);
 }
+
+TEST_CASE("ledger: --ledger control-plane keeps the run in the control-plane database",
+          "[ledger]") {
+  const LedgerFleet fleet = make_ledger_fleet("ledger_cp", 4);
+  fleet.ws.migration("0001_items.up.sql", "CREATE TABLE items (id int);\n");
+  // The control plane lists the tenants (schema-per-tenant through --tenant-query).
+  query(fleet.ledger_db,
+        "CREATE TABLE tenants (id text, connection_string text, schema text, active bool); "
+        "INSERT INTO tenants SELECT 't' || lpad(i::text, 3, '0'), " +
+            std::string("'") + dsn_for(fleet.db) +
+            "', 't' || lpad(i::text, 3, '0'), true FROM generate_series(1, 4) i");
+  const std::string args =
+      "apply --control-plane " + sh_quote(fleet.ledger_url) +
+      " --tenant-query 'SELECT id, connection_string, schema FROM tenants WHERE active' "
+      "--migrations " +
+      sh_quote(fleet.ws.migrations) + " --results-dir " + sh_quote(fleet.ws.results("a")) +
+      " --ledger control-plane --run-id release-cp --yes";
+  const CliRun done = run_cli(args, fleet.ws.dir);
+  INFO(done.all());
+  CHECK(done.code == 0);
+  CHECK(ledger_count(fleet, "run_id = 'release-cp' AND status = 'applied'") == "4");
+  const CliRun no_control_plane =
+      run_cli("apply --tenants " + sh_quote(fleet.tenants_file) + " --ledger control-plane --yes",
+              fleet.ws.dir);
+  CHECK(no_control_plane.code == 2);
+}
