@@ -11,6 +11,9 @@
 #                                    over 10,000 to 100,000 fake tenants on 1,000 hosts; updates
 #                                    its section of the report in place
 #   scripts/bench.sh --no-schedule   leave the scheduler section out of a full run
+#   scripts/bench.sh --ledger-only   only the shared run ledger section (scripts/bench/ledger.py:
+#                                    one process vs 1 and 3 ledger workers over one fleet, the
+#                                    ledger's queries and ms per tenant); updates it in place
 #   PGFLEET_BUILD_DIR=DIR            build directory (default build); PGFLEET_SKIP_BUILD=1 to
 #                                    use what is there
 #
@@ -34,6 +37,7 @@ rt_concurrency=8
 repeat=3
 out=docs/BENCHMARKS.md
 schedule=with # with | only | without: the scheduler section (scripts/bench/schedule.py)
+ledger_only=0 # 1: only the ledger section (scripts/bench/ledger.py)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tenants)
@@ -63,9 +67,13 @@ while [[ $# -gt 0 ]]; do
       schedule=without
       shift
       ;;
+    --ledger-only)
+      ledger_only=1
+      shift
+      ;;
     *)
       echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--out FILE]" \
-        "[--schedule-only | --no-schedule]" >&2
+        "[--schedule-only | --no-schedule | --ledger-only]" >&2
       exit 2
       ;;
   esac
@@ -121,6 +129,14 @@ psql_bin=$PGFLEET_TEST_PGBIN/psql
 results=$work/results.jsonl
 : >"$results"
 echo "bench: scratch PostgreSQL on 127.0.0.1:$port, work dir $work"
+
+# ---- the shared run ledger: one process vs 1 and 3 workers (docs/LEDGER.md)
+ledger_args=(--port "$port" --repeat "$repeat")
+[[ $tenants -lt 300 ]] && ledger_args+=(--tenants "$tenants")
+if [[ $ledger_only == 1 ]]; then
+  python3 scripts/bench/ledger.py "$pgfleet" "${ledger_args[@]}" ${out:+--update "$out"}
+  exit 0
+fi
 
 mapfile -t migration_files < <(find migrations -maxdepth 1 -name '*.up.sql' | sort)
 migration_count=${#migration_files[@]}
@@ -317,6 +333,7 @@ done
 report_file=$work/BENCHMARKS.md
 python3 scripts/bench/report.py "$results" "$migration_count" "$reset_seconds" \
   "$("$PGFLEET_TEST_PGBIN/postgres" --version)" >"$report_file"
+python3 scripts/bench/ledger.py "$pgfleet" "${ledger_args[@]}" --update "$report_file" >/dev/null
 if [[ $schedule == with ]]; then
   python3 scripts/bench/schedule.py "$schedule_bench" --repeat "$repeat" \
     --update "$report_file" >/dev/null

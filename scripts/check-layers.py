@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Checks the layer rule of ARCHITECTURE.md on every #include under src/ and include/pgfleet/.
 
-    cli → results | neon → fleet → engine → migrations | db → sql → util
+    cli → results | neon | ledger → fleet → engine → migrations | db → sql → util
 
 A folder may include its own headers and those of folders to its right; never one to its left
-(up) or beside it (sideways: results↔neon, migrations↔db). Also: libpq/libpqxx only in
+(up) or beside it (sideways: results↔neon↔ledger, migrations↔db). Also: libpq/libpqxx only in
 src/db/pq_session.cpp, curl only in src/neon/curl_transport.cpp, CLI11 never in a public header
 (CMakeLists.txt links it PRIVATE), and a private header (`#include "x.hpp"`) must sit beside the
 file that includes it.
@@ -20,7 +20,7 @@ import tempfile
 
 # Lower rank = further right (more basic). Equal rank, different folder = siblings.
 RANK = {"util": 0, "sql": 1, "migrations": 2, "db": 2, "engine": 3, "fleet": 4,
-        "results": 5, "neon": 5, "cli": 6}
+        "results": 5, "neon": 5, "ledger": 5, "cli": 6}
 SEAMS = {  # header prefix -> the only file allowed to include it
     "libpq-fe.h": "src/db/pq_session.cpp",
     "pqxx/": "src/db/pq_session.cpp",
@@ -99,6 +99,10 @@ def self_test(root):
     injections = [
         ("src/engine/planner.cpp", '#include "pgfleet/fleet/fleet_runner.hpp"', "engine → fleet"),
         ("src/results/summary_writer.cpp", '#include "pgfleet/neon/preflight.hpp"', "results → neon"),
+        ("src/ledger/ledger_feed.cpp", '#include "pgfleet/results/outcome_json.hpp"',
+         "ledger → results"),
+        ("src/results/run_outputs.cpp", '#include "pgfleet/ledger/ledger.hpp"', "results → ledger"),
+        ("src/fleet/fleet_runner.cpp", '#include "pgfleet/ledger/ledger_feed.hpp"', "fleet → ledger"),
         ("src/db/conninfo.cpp", '#include "pgfleet/migrations/migration.hpp"', "db → migrations"),
         ("src/engine/planner.cpp", "#include <pqxx/pqxx>", "only in src/db/pq_session.cpp"),
         ("include/pgfleet/cli/options.hpp", "#include <CLI/CLI.hpp>", "never in a public header"),
@@ -130,7 +134,7 @@ def main():
     if problems:
         print(f"check-layers: {len(problems)} violation(s) of the layer rule in ARCHITECTURE.md")
         return 1
-    print("check-layers: every include follows cli → results | neon → fleet → engine → "
+    print("check-layers: every include follows cli → results | neon | ledger → fleet → engine → "
           "migrations | db → sql → util")
     return 0
 

@@ -31,10 +31,12 @@ Examples:
   pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane "$CP_URL"
   pgfleet resume 20261124T050000Z-a1b2 --control-plane "$CP_URL" --retry-failed
   pgfleet status --control-plane "$CP_URL"
+  pgfleet apply --control-plane "$CP_URL" --ledger "$LEDGER_URL" --run-id release-42 --yes
+  pgfleet status --run release-42 --ledger "$LEDGER_URL" --watch
 
 Exit codes: 0 all tenants ok; 1 some tenant not ok; 2 usage, config or migrations error, or no
-tenant selected (before anything is created); 3 control plane, Neon or results-directory failure
-(also mid-run, e.g. disk full) or any unexpected error; 130/143 interrupted.)";
+tenant selected (before anything is created); 3 control plane, Neon, ledger or results-directory
+failure (also mid-run, e.g. disk full) or any unexpected error; 130/143 interrupted.)";
 
 // Groups of commands: the first word of a two-word command such as "neon cleanup".
 const std::map<std::string, const char*> kGroupHelp = {{"neon", "Neon helpers"}};

@@ -17,6 +17,7 @@ int cmd_plan(const Options& o) {
   PlanLint plan_lint(o, migrations, tenants);
   FleetJob job;
   job.command = Command::plan;
+  job.sharing = Sharing::ledger_workers;
   job.run = [](TenantRunner& r, const Tenant& t, const Connector& c) { return r.plan(t, c); };
   const int exit_code = run_fleet(o, migrations, std::move(tenants), plan_lint.wrap(job));
   return plan_lint.finish(exit_code, std::cerr);
@@ -28,6 +29,7 @@ int cmd_apply(const Options& o) {
   FleetJob job;
   job.command = Command::apply;
   job.effect = Effect::changes_tenants;
+  job.sharing = Sharing::ledger_workers;
   const std::string target = o.target.empty()
                                  ? fmt::format("the latest version ({})", migrations.latest())
                                  : "version " + o.target;

@@ -1,7 +1,9 @@
 // pgfleet report RUN_ID: rebuilds a run's summary.json, junit.xml, summary.md and report.html from
-// its tenants.jsonl (docs/PREFLIGHT.md, "The report").
+// its tenants.jsonl (docs/PREFLIGHT.md, "The report"); with --ledger, the whole shared run's
+// directory from the ledger (docs/LEDGER.md, "Views").
 #include <iostream>
 
+#include "ledger_export.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/usage_error.hpp"
@@ -13,7 +15,7 @@ namespace {
 
 RunDirectory open_run(const Options& o) {
   try {
-    return RunDirectory::open(o.results_dir, o.report_run);
+    return RunDirectory::open(o.results_dir, o.run_id);
   } catch (const std::exception& e) {
     throw UsageError(std::string("report: ") + e.what());
   }
@@ -22,6 +24,7 @@ RunDirectory open_run(const Options& o) {
 }  // namespace
 
 int cmd_report(const Options& o) {
+  if (!o.ledger.empty()) return report_from_ledger(o);  // the whole shared run
   const RunDirectory dir = open_run(o);
   ReadBackRun run;
   try {

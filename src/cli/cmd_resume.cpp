@@ -5,6 +5,8 @@
 #include <iostream>
 #include <map>
 
+#include "ledger_resume.hpp"
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
@@ -161,12 +163,15 @@ int resume_run(const Options& o, const ResumeSource& source) {
 }
 
 int cmd_resume(const Options& o) {
-  return resume_run(o, resume_source_from_directory(o.results_dir, o.resume_run));
+  if (!o.ledger.empty()) return resume_from_ledger(o);
+  return resume_run(o, resume_source_from_directory(o.results_dir, o.run_id));
 }
 
+// A ledger's run id is any name (e.g. a Kubernetes Job's); a local one names a directory.
 void check_resume_flags(const Options& o) {
+  if (!o.ledger.empty()) return check_ledger_flags(o);
   try {
-    validate_run_id(o.resume_run);
+    validate_run_id(o.run_id);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("resume: ") + e.what());
   }

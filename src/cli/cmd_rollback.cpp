@@ -7,10 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_command.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
+#include "pgfleet/ledger/ledger_run.hpp"
+#include "pgfleet/ledger/ledger_views.hpp"
 #include "pgfleet/results/rollback_script.hpp"
 #include "pgfleet/results/run_directory.hpp"
 
@@ -57,29 +60,37 @@ void refuse_preflight_run(const RunDirectory& dir) {
   }
 }
 
-// The rollback of one tenants.jsonl record that lists applied migrations.
-TenantRollback rollback_of(const nlohmann::json& record, const RunDirectory& dir,
-                           const MigrationSet& set) {
+// The rollback of one tenants.jsonl record that lists applied migrations, with its script
+// (`where` names the script's home in messages).
+TenantRollback checked_rollback(const nlohmann::json& record, RollbackScript script,
+                                const std::string& where, const MigrationSet& set) {
   const std::string id = record.value("tenant_id", "");
   TenantRollback rollback;
   rollback.expected_top = record["to_version"].get<Version>();
   if (record.contains("from_version") && record["from_version"].is_number_integer()) {
     rollback.back_to = record["from_version"].get<Version>();
   }
-  try {
-    rollback.script = read_rollback_script(dir.rollback_file(id));
-  } catch (const ResultsError& e) {
-    rollback.refusal = std::string("rollback script missing: ") + e.what();
-    return rollback;
-  }
+  rollback.script = std::move(script);
   rollback.refusal = why_not_runnable(rollback.script, set);
   if (rollback.refusal.empty() && !is_script_of(rollback.script, id)) {
-    rollback.refusal = "rollback script " + dir.rollback_file(id) + " is another tenant's";
+    rollback.refusal = "rollback script " + where + " is another tenant's";
   }
   if (rollback.refusal.empty() && rollback.script.steps == RollbackSteps::one_at_a_time) {
     rollback.refusal = changed_down_file(set, rollback);
   }
   return rollback;
+}
+
+TenantRollback rollback_of(const nlohmann::json& record, const RunDirectory& dir,
+                           const MigrationSet& set) {
+  const std::string path = dir.rollback_file(record.value("tenant_id", ""));
+  try {
+    return checked_rollback(record, read_rollback_script(path), path, set);
+  } catch (const ResultsError& e) {
+    TenantRollback missing;
+    missing.refusal = std::string("rollback script missing: ") + e.what();
+    return missing;
+  }
 }
 
 // Whether a record says the run applied migrations to its tenant (and so has a script).
@@ -118,9 +129,38 @@ std::map<std::string, TenantRollback> load_run(const Options& o, const Migration
   return rollbacks;
 }
 
+// The same from the ledger's lines and scripts (docs/LEDGER.md): a run shared by workers.
+std::map<std::string, TenantRollback> load_run_from_ledger(const Options& o,
+                                                           const MigrationSet& set) {
+  const auto ledger = open_ledger(o);
+  std::vector<ledger::LedgerTenantResult> results;
+  try {
+    if (!ledger::find_run(*ledger, o.rollback_run)) {
+      throw UsageError("--run: no run " + o.rollback_run + " in the ledger");
+    }
+    results = ledger::tenant_results(*ledger, o.rollback_run);
+  } catch (const ledger::LedgerError& e) {
+    throw RunError(std::string("ledger: ") + e.what());
+  }
+  std::map<std::string, TenantRollback> rollbacks;
+  for (const auto& result : results) {
+    const nlohmann::json record = nlohmann::json::parse(result.result_line, nullptr, false);
+    if (record.is_discarded() || !record.is_object() || !changed_its_tenant(record)) continue;
+    TenantRollback& rollback = rollbacks[result.tenant_id];
+    if (result.rollback_script.empty()) {
+      rollback.refusal = "the ledger holds no rollback script for this tenant";
+      continue;
+    }
+    rollback = checked_rollback(record, parse_rollback_script(result.rollback_script),
+                                "of the ledger", set);
+  }
+  return rollbacks;
+}
+
 int rollback_run(const Options& o) {
   const MigrationSet migrations = load_migrations(o);
-  const std::map<std::string, TenantRollback> rollbacks = load_run(o, migrations);
+  const std::map<std::string, TenantRollback> rollbacks =
+      o.ledger.empty() ? load_run(o, migrations) : load_run_from_ledger(o, migrations);
   std::vector<Tenant> tenants;
   for (Tenant& t : load_fleet(o)) {
     if (rollbacks.count(t.id)) tenants.push_back(std::move(t));

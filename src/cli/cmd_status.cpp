@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "ledger_status.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_command.hpp"
@@ -67,6 +68,7 @@ class Census : public Reporter {
 }  // namespace
 
 int cmd_status(const Options& o) {
+  if (!o.run_id.empty()) return ledger_status(o);
   const MigrationSet migrations = load_migrations(o);
   auto census = std::make_shared<Census>();
   FleetJob job;

@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include "gate_flags.hpp"
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/commands.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
+#include "pgfleet/cli/usage_error.hpp"
 
 namespace pgfleet::cli {
 namespace {
@@ -21,6 +23,8 @@ void plan_or_apply_flags(CLI::App& cmd, Options& o) {
   fleet_flags(cmd, o);
   cmd.add_option("--target", o.target, "Apply up to this version (default: latest)");
   add_neon_flags(cmd, o);
+  add_ledger_flags(cmd, o);
+  add_worker_flags(cmd, o);
 }
 
 void plan_flags(CLI::App& cmd, Options& o) {
@@ -38,6 +42,14 @@ void rollback_flags(CLI::App& cmd, Options& o) {
   auto* run = cmd.add_option("--run", o.rollback_run, "Run id whose rollback scripts to run");
   auto* target = cmd.add_option("--target", o.target, "Version to roll back to");
   run->excludes(target);
+  add_ledger_flags(cmd, o);
+}
+
+void status_flags(CLI::App& cmd, Options& o) {
+  fleet_flags(cmd, o);
+  cmd.add_option("--run", o.run_id, "A run shared through --ledger: its progress across workers");
+  add_ledger_flags(cmd, o);
+  cmd.add_flag("--watch", o.watch, "With --run: show the progress again every 2 seconds");
 }
 
 void repair_flags(CLI::App& cmd, Options& o) {
@@ -73,7 +85,11 @@ void lint_flags(CLI::App& cmd, Options& o) {
 
 void report_flags(CLI::App& cmd, Options& o) {
   add_output_flags(cmd, o);
-  cmd.add_option("run_id", o.report_run, "The run whose files to rebuild")->required();
+  cmd.add_option("run_id", o.run_id, "The run whose files to rebuild")->required();
+  add_ledger_flags(cmd, o);
+  cmd.add_option("--control-plane", o.control_plane,
+                 "Control-plane database URL (--ledger control-plane)")
+      ->envname("PGFLEET_CONTROL_PLANE");
 }
 
 // Fleet commands: every run flag, and the Neon ones when a preflight branch is asked for.
@@ -81,6 +97,20 @@ void check_run_flags(const Options& o) {
   check_fleet_flags(o);
   gate_limits(o);
   if (o.neon_branch) check_neon_flags(o);
+  check_ledger_flags(o);
+}
+
+// status --run reads the ledger alone; without it status is a fleet census.
+void check_status_flags(const Options& o) {
+  if (o.run_id.empty()) return check_run_flags(o);
+  if (o.ledger.empty()) throw UsageError("status --run needs --ledger URL (or PGFLEET_LEDGER)");
+  check_ledger_flags(o);
+}
+
+// report and resume name a run of the ledger.
+void check_ledger_run_flags(const Options& o) {
+  if (o.ledger.empty()) return;  // the command says what it needs
+  check_ledger_flags(o);
 }
 
 void neon_cleanup_flags(CLI::App& cmd, Options& o) {
@@ -97,7 +127,9 @@ void neon_cleanup_flags(CLI::App& cmd, Options& o) {
 }
 
 void resume_flags(CLI::App& cmd, Options& o) {
-  cmd.add_option("run_id", o.resume_run, "The run to resume: <results-dir>/RUN_ID")->required();
+  cmd.add_option("run_id", o.run_id, "The run to resume: <results-dir>/RUN_ID, or the ledger's")
+      ->required();
+  add_ledger_flags(cmd, o);
   add_output_flags(cmd, o);
   o.migrations_dir.clear();  // empty: the run's own directory, from its run.json
   cmd.get_option("--migrations")
@@ -121,8 +153,8 @@ const std::vector<CommandEntry>& command_table() {
        "pgfleet apply --control-plane \"$CP_URL\" --concurrency 32 --canary 5 --yes", apply_flags,
        cmd_apply, ConfigFile::read, check_run_flags},
       {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
-       "pgfleet status --control-plane \"$CP_URL\"", fleet_flags, cmd_status, ConfigFile::read,
-       check_run_flags},
+       "pgfleet status --control-plane \"$CP_URL\"", status_flags, cmd_status, ConfigFile::read,
+       check_status_flags},
       {Command::rollback,
        "Run a run's rollback scripts (--run) or apply .down files until --target",
        "pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes",
@@ -141,14 +173,14 @@ const std::vector<CommandEntry>& command_table() {
       {Command::neon_cleanup, "Delete leftover pgfleet-preflight-* branches (needs NEON_API_KEY)",
        "pgfleet neon cleanup --neon-project shiny-wind-028834 --older-than 2h", neon_cleanup_flags,
        cmd_neon_cleanup, ConfigFile::ignored, check_neon_cleanup_flags},
-      {Command::resume,
-       "Run the tenants a run did not finish, with its options, into the same run (no ledger)",
+      {Command::resume, "Run the tenants a run did not finish, with its options, into the same run",
        "pgfleet resume 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes", resume_flags,
        cmd_resume, ConfigFile::read, check_resume_flags},
       {Command::report,
-       "Rebuild a run's summary.json, junit.xml, summary.md and report.html from tenants.jsonl",
+       "Rebuild a run's summary.json, junit.xml, summary.md and report.html (from tenants.jsonl, "
+       "or the whole run from --ledger)",
        "pgfleet report 20261124T050000Z-a1b2 --results-dir ./pgfleet-results", report_flags,
-       cmd_report, ConfigFile::read, nullptr},
+       cmd_report, ConfigFile::read, check_ledger_run_flags},
   };
   return table;
 }

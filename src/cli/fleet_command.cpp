@@ -8,6 +8,7 @@
 
 #include "confirmation.hpp"
 #include "gate_flags.hpp"
+#include "ledger_worker.hpp"
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/neon_setup.hpp"
@@ -153,6 +154,19 @@ TenantOutcome run_one(const Tenant& t, const TenantMigrations& sets, const Fleet
   return run_connected(t, connect, stop, [&](const Connector& c) { return job.run(runner, t, c); });
 }
 
+// The work of one tenant: refused when invalid or once results cannot be kept, else run.
+FleetRunner::Job tenant_job(const FleetJob& job, const TenantMigrations& sets,
+                            const RunSettings& settings, Reporter& reporter, StopControl& stop,
+                            const ConnectSettings& connect, const RunOutputs& outputs) {
+  return [&job, &sets, &settings, &reporter, &stop, connect, &outputs](const Tenant& t) {
+    if (!t.invalid_reason.empty()) {
+      return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
+    }
+    if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
+    return run_one(t, sets, job, settings, reporter, stop, connect);
+  };
+}
+
 }  // namespace
 
 int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tenant> tenants,
@@ -163,10 +177,16 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   }
   if (o.neon_branch) check_neon_projects(o, tenants);
   StopControl& stop = StopControl::process();
-  const RunPlace place = place_run(o, job);
-  const std::string& run_id = place.run_id;
+  const RunIdentity identity = run_identity(o, job);
+  const std::string& run_id = identity.run_id;
   const RunSettings settings = run_settings(o, run_id);
   const ConnectSettings connect = connect_settings(o, run_id);
+  // A worker registers or joins its run before anything is created: a refusal touches nothing.
+  std::optional<LedgerWorker> worker;
+  if (job.sharing == Sharing::ledger_workers && !o.ledger.empty()) {
+    worker.emplace(o, run_id, job.command, migrations, tenants);
+  }
+  const RunPlace place = place_run(o, job, identity, worker ? RunShared::yes : RunShared::no);
   RunOutputs outputs = open_outputs(place.dir, job, migrations, tenants, o);
   if (job.observer) outputs.add_listener(job.observer);
   PlaceholderFlags placeholders = placeholder_flags(o);
@@ -177,28 +197,23 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   record_run(o, place, job, migrations, tenants, outputs);
   // Recorded before the branch exists: `rollback --run` refuses a preflight run even if it died.
   if (o.neon_branch) outputs.set_neon(neon_summary_at_start(o, run_id));
-  Reporter& reporter = outputs.reporter();
+  Reporter& reporter = worker ? worker->reporter(outputs.reporter()) : outputs.reporter();
   reporter.run_started(run_info(run_id, job, settings, tenants.size(), place.started_at));
 
   std::optional<neon::PreflightSetup> preflight;
   if (o.neon_branch) preflight = start_preflight(o, run_id, tenants, reporter);
   for (const Tenant& t : tenants) tenant_by_id->emplace(t.id, &t);
   FleetRunner fleet(pool_limits(o), failure_policy(o), grace_period(o), reporter, stop);
-  const FleetResult result = fleet.run(
-      tenants,
-      [&](const Tenant& t) {
-        if (!t.invalid_reason.empty()) {
-          return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
-        }
-        if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
-        return run_one(t, sets, job, settings, reporter, stop, connect);
-      },
-      tenant_host_port);
+  const FleetRunner::Job run_one =
+      tenant_job(job, sets, settings, reporter, stop, connect, outputs);
+  const FleetResult result = worker ? fleet.run(worker->feed(), run_one, tenant_host_port)
+                                    : fleet.run(tenants, run_one, tenant_host_port);
 
   RunSummary done;
   done.exit_code = with_standing_tenants(
       job, exit_code_after_gates(o, outputs, exit_code_for(result, stop, outputs)));
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
+  if (worker) done.exit_code = worker->finish(result, done.exit_code, o);
   done.finished_at = std::chrono::system_clock::now();
   done.interrupted = result.interrupted;
   done.stop_reason = result.stop_reason;

@@ -177,6 +177,18 @@ void add_neon_flags(CLI::App& cmd, Options& o) {
   opt(cmd, "neon-api", o.neon_api, "Neon API base URL")->envname("NEON_API_HOST");
 }
 
+void add_ledger_flags(CLI::App& cmd, Options& o) {
+  opt(cmd, "ledger", o.ledger,
+      "Shared run ledger: a PostgreSQL URL, or control-plane for the control-plane database");
+}
+
+void add_worker_flags(CLI::App& cmd, Options& o) {
+  opt(cmd, "run-id", o.run_id,
+      "Name the run; with --ledger every worker given the same id works one queue");
+  opt(cmd, "lease", o.lease, "With --ledger: how long a claimed tenant stays this worker's")
+      ->capture_default_str();
+}
+
 void apply_config_file(CLI::App& cmd, const std::string& path, bool path_was_given) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -1,6 +1,7 @@
 #include "run_place.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/recorded_options.hpp"
@@ -36,16 +37,26 @@ void continue_run_directory(const RunDirectory& dir, const ContinuedRun& continu
 
 }  // namespace
 
-RunPlace place_run(const Options& o, const FleetJob& job) {
+RunIdentity run_identity(const Options& o, const FleetJob& job) {
+  if (job.continues) return {job.continues->run_id, job.continues->started_at};
+  const auto started_at = std::chrono::system_clock::now();
+  return {o.run_id.empty() ? make_run_id(started_at) : o.run_id, started_at};
+}
+
+RunPlace place_run(const Options& o, const FleetJob& job, const RunIdentity& identity,
+                   RunShared shared) {
   try {
     if (job.continues) {
-      const RunDirectory dir = RunDirectory::open(o.results_dir, job.continues->run_id);
-      return RunPlace{dir.run_id(), job.continues->started_at, dir, RunLock::acquire(dir)};
+      const RunDirectory dir = RunDirectory::open(o.results_dir, identity.run_id);
+      return RunPlace{dir.run_id(), identity.started_at, dir, RunLock::acquire(dir)};
     }
-    const auto started_at = std::chrono::system_clock::now();
-    const std::string run_id = make_run_id(started_at);
-    const RunDirectory dir = RunDirectory::create(o.results_dir, run_id);
-    return RunPlace{run_id, started_at, dir, RunLock::acquire(dir)};
+    std::string name = identity.run_id;
+    for (int n = 2; shared == RunShared::yes && std::filesystem::exists(o.results_dir + "/" + name);
+         ++n) {
+      name = identity.run_id + "." + std::to_string(n);
+    }
+    const RunDirectory dir = RunDirectory::create(o.results_dir, name);
+    return RunPlace{identity.run_id, identity.started_at, dir, RunLock::acquire(dir)};
   } catch (const std::exception& e) {
     throw RunError(std::string("results directory: ") + e.what());
   }

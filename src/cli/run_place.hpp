@@ -13,6 +13,17 @@
 
 namespace pgfleet::cli {
 
+// The run's id and start: a continued run's own, else --run-id (a worker of a shared run) or a
+// new one.
+struct RunIdentity {
+  std::string run_id;
+  std::chrono::system_clock::time_point started_at;
+};
+RunIdentity run_identity(const Options& o, const FleetJob& job);
+
+// Whether other workers share the run (through the ledger) and may write the same directory.
+enum class RunShared { no, yes };
+
 struct RunPlace {
   std::string run_id;
   std::chrono::system_clock::time_point started_at;
@@ -20,8 +31,11 @@ struct RunPlace {
   RunLock lock;
 };
 
-// Creates (new run) or opens and locks (continued run) the run directory. Throws RunError.
-RunPlace place_run(const Options& o, const FleetJob& job);
+// Creates (new run) or opens and locks (continued run) the run directory. A shared run whose
+// directory exists already (a resume on the same machine, two workers sharing a results
+// directory) writes `<run_id>.2`, `.3`, ... Throws RunError.
+RunPlace place_run(const Options& o, const FleetJob& job, const RunIdentity& identity,
+                   RunShared shared);
 
 // Before any tenant runs: writes run.json for a new run; for a continued one compacts
 // tenants.jsonl, adds the resume to run.json and carries the earlier outcomes into `outputs`.

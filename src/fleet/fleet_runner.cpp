@@ -12,9 +12,6 @@
 namespace pgfleet {
 namespace {
 
-// Who waits, who runs: the picking state of one batch (tenant_batch.hpp).
-using Batch = TenantBatch;
-
 // The reason given to tenants a signal kept from starting.
 constexpr const char* kInterruptedBeforeStart = "interrupted before it started";
 
@@ -37,91 +34,137 @@ std::size_t min_failure_rate_sample(std::size_t fleet_size) {
 }
 
 // One call of FleetRunner::run: the statuses so far, the failure counts and, once the failure
-// policy says stop, why. Workers record their outcomes under one mutex. Each tenant's outcome is
-// reported exactly once, whatever stops the run (the policy, a signal, both, a worker that
-// cannot start): the first outcome wins, later ones are dropped.
+// policy says stop, why. A feeder thread takes batches from the feed and adds them to the
+// waiting tenants whenever fewer are waiting than there are workers, so that no worker idles at
+// the end of a batch; a canary batch must finish, all ok, before the next is asked for. Workers
+// record their outcomes under one mutex. Each tenant's outcome is reported exactly once,
+// whatever stops the run (the policy, a signal, both, a worker that cannot start): the first
+// outcome wins, later ones are dropped.
 class FleetRunner::Run {
  public:
-  Run(const FleetRunner& runner, const std::vector<Tenant>& tenants, const Job& job,
-      const HostOf& host_of)
+  Run(const FleetRunner& runner, TenantFeed& feed, const Job& job, const HostOf& host_of)
       : runner_(runner),
-        tenants_(tenants),
+        feed_(feed),
         job_(job),
-        rate_sample_(min_failure_rate_sample(tenants.size())),
-        reported_(tenants.size()) {
-    result_.statuses.assign(tenants.size(), TenantStatus::skipped);
-    hosts_.reserve(tenants.size());
-    for (const Tenant& t : tenants) hosts_.push_back(host_of(t));
-  }
+        host_of_(host_of),
+        workers_(std::max(1, runner.limits_.concurrency)),
+        batch_(runner.limits_.per_host),
+        rate_sample_(min_failure_rate_sample(feed.fleet_size())) {}
 
-  // The canary tenants first, then the rest unless the policy or a signal stopped the run.
   FleetResult run_all() {
-    std::vector<std::size_t> canaries, rest;
-    for (std::size_t i = 0; i < tenants_.size(); ++i) {
-      (static_cast<int>(i) < runner_.policy_.canary ? canaries : rest).push_back(i);
+    std::vector<std::thread> threads;
+    std::atomic<int> active{workers_};
+    const std::string thread_error = start_workers(
+        workers_,
+        [&] {
+          work();
+          --active;
+        },
+        threads);
+    if (!thread_error.empty()) {
+      // The workers that did start finish their tenant; no other tenant starts.
+      active -= workers_ - static_cast<int>(threads.size());
+      stop_for_policy("cannot start a worker thread: " + thread_error, RunFailure::yes);
     }
-    if (!canaries.empty()) {
-      run_batch(canaries);
-      if (!all_ok(canaries) && policy_stop_.empty()) policy_stop_ = "canary failed";
+    const std::string feeder_error = start_workers(
+        1, [&] { feed_all(); }, threads);
+    if (!feeder_error.empty()) {
+      stop_for_policy("cannot start a worker thread: " + feeder_error, RunFailure::yes);
+      batch_.no_more();
     }
-    if (policy_stop_.empty() && !runner_.stop_.stop_requested()) {
-      run_batch(rest);
-    } else {
-      report_never_started(rest);
-    }
+    watch_for_stop(active);
+    for (auto& t : threads) t.join();
+    report_never_started(add(feed_.not_handed_out()));
     result_.interrupted = runner_.stop_.stop_requested();
     result_.stop_reason = result_.interrupted ? "interrupted" : policy_stop_;
     return std::move(result_);
   }
 
  private:
-  void run_batch(const std::vector<std::size_t>& indexes) {
-    Batch batch(indexes, hosts_, runner_.limits_.per_host);
-    const int workers = std::max(1, runner_.limits_.concurrency);
-    std::vector<std::thread> threads;
-    std::atomic<int> active{workers};
-    const std::string thread_error = start_workers(
-        workers,
-        [&] {
-          work(batch);
-          --active;
-        },
-        threads);
-    if (!thread_error.empty()) {
-      // The workers that did start finish their tenant; no other tenant starts.
-      active -= workers - static_cast<int>(threads.size());
-      std::lock_guard<std::mutex> lock(outcome_mutex_);
-      result_.run_error = "cannot start a worker thread: " + thread_error;
-      if (policy_stop_.empty()) policy_stop_ = result_.run_error;
-      report_not_run(batch.close(), TenantStatus::skipped, result_.run_error);
+  enum class RunFailure { no, yes };
+
+  // The feeder thread: batches from the feed until it has none, the run stops, or a canary
+  // batch fails; then tells the workers that nothing more comes.
+  void feed_all() {
+    while (!stopping()) {
+      const std::size_t refill_below = feed_.refill_below(static_cast<std::size_t>(workers_));
+      while (!stopping() && batch_.waiting() >= refill_below) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      const std::string elsewhere = feed_.stopped_elsewhere();
+      if (!elsewhere.empty()) stop_for_policy(elsewhere, RunFailure::no);
+      if (stopping()) break;
+      FeedBatch next = feed_.next();
+      if (next.tenants.empty()) break;
+      const std::vector<std::size_t> indexes = add(next.tenants);
+      const std::vector<std::size_t> refused = batch_.add(indexes, hosts_);
+      if (!refused.empty()) report_never_started(refused);
+      if (next.kind == BatchKind::canary && !canaries_ok(indexes) &&
+          !runner_.stop_.stop_requested()) {
+        stop_for_policy("canary failed", RunFailure::no);
+      }
     }
-    watch_for_stop(batch, active);
-    for (auto& t : threads) t.join();
+    batch_.no_more();
   }
 
-  // One worker thread: runs the batch's tenants until none is left to start.
-  void work(Batch& batch) {
-    while (auto index = batch.take()) {
-      const Tenant& tenant = tenants_[*index];
+  // Waits until every canary has its outcome; true when all are ok.
+  bool canaries_ok(const std::vector<std::size_t>& indexes) {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(outcome_mutex_);
+        const bool all_reported = std::all_of(indexes.begin(), indexes.end(),
+                                              [&](std::size_t i) { return reported_[i]; });
+        if (all_reported) return all_ok(indexes);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  bool stopping() const { return policy_stopped_.load() || runner_.stop_.stop_requested(); }
+
+  // One worker thread: runs the waiting tenants until none is left to start.
+  void work() {
+    while (auto index = batch_.take()) {
+      const Tenant& tenant = tenant_at(*index);
       runner_.reporter_.tenant_started(tenant.id);
       TenantOutcome outcome = job_(tenant);
-      batch.done(*index);
-      record(batch, *index, outcome);
+      batch_.done(*index);
+      record(*index, outcome);
     }
   }
 
-  // Keeps a finished tenant's outcome; once the failure policy says stop, closes the batch and
-  // reports its waiting tenants as skipped.
-  void record(Batch& batch, std::size_t index, const TenantOutcome& outcome) {
+  // Not under outcome_mutex_: a worker never waits for another's reporting to start a tenant.
+  const Tenant& tenant_at(std::size_t index) {
+    std::lock_guard<std::mutex> lock(tenants_mutex_);
+    return *tenants_[index];  // the feed's: later additions leave it where it is
+  }
+
+  // Keeps a finished tenant's outcome; once the failure policy says stop, stops the run.
+  void record(std::size_t index, const TenantOutcome& outcome) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
     ++finished_;
     if (!is_ok(outcome.status)) ++failed_;
     report(index, outcome);
     if (!policy_stop_.empty()) return;
-    policy_stop_ = over_policy();
-    if (!policy_stop_.empty()) report_not_run(batch.close(), TenantStatus::skipped, policy_stop_);
+    const std::string reason = over_policy();
+    if (!reason.empty()) stop_locked(reason, RunFailure::no);
   }
 
+  void stop_for_policy(const std::string& reason, RunFailure failure) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    stop_locked(reason, failure);
+  }
+
+  // The first reason stops the run (outcome_mutex_ held): the feed (the other workers) is told,
+  // the waiting tenants are skipped.
+  void stop_locked(const std::string& reason, RunFailure failure) {
+    if (failure == RunFailure::yes) result_.run_error = reason;
+    if (!policy_stop_.empty()) return;
+    policy_stop_ = reason;
+    policy_stopped_ = true;
+    if (failure == RunFailure::no) feed_.stop(reason);
+    report_not_run(batch_.close(), TenantStatus::skipped, reason);
+  }
   // Reports `outcome` as tenant `index`'s, unless that tenant has one already (outcome_mutex_).
   void report(std::size_t index, const TenantOutcome& outcome) {
     if (reported_[index]) return;
@@ -133,26 +176,46 @@ class FleetRunner::Run {
   // Reports tenants that never started as `status` with `reason` (outcome_mutex_ held).
   void report_not_run(const std::vector<std::size_t>& indexes, TenantStatus status,
                       const std::string& reason) {
-    for (std::size_t i : indexes) report(i, not_run(tenants_[i].id, status, reason));
+    for (std::size_t i : indexes) report(i, not_run(tenants_[i]->id, status, reason));
   }
 
   // Why the failure policy stops the run, "" while it does not.
-  std::string over_policy() const {
+  // The counts are the feed's: this runner's own, or the whole shared run's.
+  std::string over_policy() {
+    std::string elsewhere = feed_.stopped_elsewhere();
+    if (!elsewhere.empty()) return elsewhere;
+    const FailureCounts counts = feed_.counts({finished_, failed_});
     const FailurePolicy& policy = runner_.policy_;
-    if (policy.max_failures && failed_ >= *policy.max_failures) {
-      return "max-failures reached (" + std::to_string(failed_) + " failed)";
+    if (policy.max_failures && counts.failed >= *policy.max_failures) {
+      return "max-failures reached (" + std::to_string(counts.failed) + " failed)";
     }
-    if (policy.max_failure_rate && static_cast<std::size_t>(finished_) >= rate_sample_ &&
-        100.0 * failed_ / finished_ > *policy.max_failure_rate) {
-      return "max-failure-rate exceeded (" + std::to_string(failed_) + " of " +
-             std::to_string(finished_) + " failed)";
+    if (policy.max_failure_rate && static_cast<std::size_t>(counts.finished) >= rate_sample_ &&
+        100.0 * counts.failed / counts.finished > *policy.max_failure_rate) {
+      return "max-failure-rate exceeded (" + std::to_string(counts.failed) + " of " +
+             std::to_string(counts.finished) + " failed)";
     }
     return {};
   }
 
+  // Appends tenants handed out by the feed; returns their indexes.
+  std::vector<std::size_t> add(const std::vector<const Tenant*>& tenants) {
+    std::lock_guard<std::mutex> lock(outcome_mutex_);
+    std::lock_guard<std::mutex> tenants_lock(tenants_mutex_);
+    std::vector<std::size_t> indexes;
+    indexes.reserve(tenants.size());
+    for (const Tenant* t : tenants) {
+      indexes.push_back(tenants_.size());
+      hosts_.push_back(host_of_(*t));
+      tenants_.push_back(t);
+      result_.statuses.push_back(TenantStatus::skipped);
+      reported_.push_back(false);
+    }
+    return indexes;
+  }
+
   // Watches for signals while the workers run: stops starting tenants at once, cancels running
   // queries after the grace period (or at once on a second SIGINT).
-  void watch_for_stop(Batch& batch, const std::atomic<int>& active) {
+  void watch_for_stop(const std::atomic<int>& active) {
     StopControl& stop = runner_.stop_;
     std::optional<std::chrono::steady_clock::time_point> stop_seen;
     while (active.load() > 0) {
@@ -160,7 +223,7 @@ class FleetRunner::Run {
       if (!stop.stop_requested()) continue;
       if (!stop_seen) {
         stop_seen = std::chrono::steady_clock::now();
-        cancel_not_started(batch);
+        cancel_not_started();
       }
       const bool grace_over = std::chrono::steady_clock::now() - *stop_seen >= runner_.grace_;
       // Again on every tick: StopControl repeats the cancel (one can arrive between two
@@ -169,12 +232,12 @@ class FleetRunner::Run {
     }
   }
 
-  void cancel_not_started(Batch& batch) {
+  void cancel_not_started() {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
-    report_not_run(batch.close(), TenantStatus::cancelled, kInterruptedBeforeStart);
+    report_not_run(batch_.close(), TenantStatus::cancelled, kInterruptedBeforeStart);
   }
 
-  // The tenants of a batch that never runs: cancelled after a signal, else skipped by the policy.
+  // Tenants that never run: cancelled after a signal, else skipped by the policy.
   void report_never_started(const std::vector<std::size_t>& indexes) {
     std::lock_guard<std::mutex> lock(outcome_mutex_);
     if (runner_.stop_.stop_requested()) {
@@ -190,13 +253,21 @@ class FleetRunner::Run {
   }
 
   const FleetRunner& runner_;
-  const std::vector<Tenant>& tenants_;
+  TenantFeed& feed_;
   const Job& job_;
-  std::vector<std::string> hosts_;  // host:port of each tenant, for the per-host cap
+  const HostOf& host_of_;
+  const int workers_;
+  TenantBatch batch_;                   // the tenants waiting to start
+  std::vector<const Tenant*> tenants_;  // every tenant handed out so far (the feed's)
+  std::vector<std::string> hosts_;      // host:port of each tenant, for the per-host cap (feeder)
   FleetResult result_;
-  std::mutex outcome_mutex_;  // guards result_, the counts and policy_stop_ while workers run
-  int finished_ = 0;
-  int failed_ = 0;
+  // Guards result_, reported_, the counts and policy_stop_ while the run goes, and tenants_ from
+  // growing meanwhile (add() takes both, outcome_mutex_ first).
+  std::mutex outcome_mutex_;
+  std::mutex tenants_mutex_;                 // guards tenants_ for the workers (tenant_at)
+  std::atomic<bool> policy_stopped_{false};  // policy_stop_ was set
+  long finished_ = 0;
+  long failed_ = 0;
   std::string policy_stop_;        // set once the failure policy says stop
   const std::size_t rate_sample_;  // --max-failure-rate waits for this many finished tenants
   std::vector<bool> reported_;     // per tenant: its outcome was reported
@@ -208,7 +279,12 @@ FleetRunner::FleetRunner(PoolLimits limits, FailurePolicy policy, std::chrono::m
 
 FleetResult FleetRunner::run(const std::vector<Tenant>& tenants, const Job& job,
                              const HostOf& host_of) {
-  return Run(*this, tenants, job, host_of).run_all();
+  FixedTenantFeed feed(tenants, policy_.canary);
+  return run(feed, job, host_of);
+}
+
+FleetResult FleetRunner::run(TenantFeed& feed, const Job& job, const HostOf& host_of) {
+  return Run(*this, feed, job, host_of).run_all();
 }
 
 }  // namespace pgfleet

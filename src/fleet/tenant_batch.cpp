@@ -2,40 +2,50 @@
 
 #include <algorithm>
 #include <climits>
-#include <unordered_map>
 
 namespace pgfleet {
 
-TenantBatch::TenantBatch(const std::vector<std::size_t>& indexes,
-                         const std::vector<std::string>& hosts, int per_host)
-    : queued_(indexes.size()), slot_of_(hosts.size()), remaining_(indexes.size()) {
+TenantBatch::TenantBatch(int per_host) : per_host_(per_host) {}
+
+std::vector<std::size_t> TenantBatch::add(const std::vector<std::size_t>& indexes,
+                                          const std::vector<std::string>& hosts) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) return indexes;
   // Tenants of an unknown host, or all of them without a cap, share one uncapped queue.
   static const std::string uncapped;
-  std::unordered_map<std::string, std::size_t> slot_by_host;
   for (std::size_t i : indexes) {
-    const std::string& host = per_host > 0 ? hosts[i] : uncapped;
-    const auto [it, added] = slot_by_host.emplace(host, host_queues_.size());
-    if (added) host_queues_.push_back({0, 0, 0, host.empty() ? INT_MAX : per_host});
-    slot_of_[i] = it->second;
-    ++host_queues_[it->second].end;  // counts for now
+    if (i >= slot_of_.size()) slot_of_.resize(i + 1);
+    const std::string& host = per_host_ > 0 ? hosts[i] : uncapped;
+    const auto [it, added] = slot_by_host_.emplace(host, host_queues_.size());
+    if (added) host_queues_.push_back({{}, 0, host.empty() ? INT_MAX : per_host_});
+    const std::size_t slot = it->second;
+    slot_of_[i] = slot;
+    HostQueue& q = host_queues_[slot];
+    q.waiting.push_back(i);
+    ++remaining_;
+    // A host that had nobody waiting was out of the ready queue; one with waiting tenants is
+    // in it already (if it has room) and keeps its first tenant.
+    if (q.waiting.size() == 1) make_ready_if_room(slot);
   }
-  std::size_t begin = 0;
-  for (HostQueue& q : host_queues_) {
-    const std::size_t count = q.end;
-    q.next = q.end = begin;  // end is the fill cursor until every tenant is placed
-    begin += count;
-  }
-  for (std::size_t i : indexes) queued_[host_queues_[slot_of_[i]].end++] = i;
-  for (std::size_t slot = 0; slot < host_queues_.size(); ++slot) make_ready_if_room(slot);
+  for (std::size_t n = 0; n < indexes.size() && !ready_.empty(); ++n) wake_one();
+  return {};
 }
+
+void TenantBatch::no_more() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  more_coming_ = false;
+  wake_.notify_all();
+}
+
+bool TenantBatch::nothing_to_take() const { return closed_ || (remaining_ == 0 && !more_coming_); }
 
 std::optional<std::size_t> TenantBatch::take() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (closed_ || remaining_ == 0) return std::nullopt;
+    if (nothing_to_take()) return std::nullopt;
     if (!ready_.empty()) return take_ready();
     ++idle_;
-    wake_.wait(lock, [&] { return wakeups_ > 0 || closed_ || remaining_ == 0; });
+    wake_.wait(lock, [&] { return wakeups_ > 0 || nothing_to_take(); });
     --idle_;
     if (wakeups_ > 0) --wakeups_;
   }
@@ -46,9 +56,10 @@ std::size_t TenantBatch::take_ready() {
   const std::size_t slot = ready_.top().second;
   ready_.pop();
   HostQueue& q = host_queues_[slot];
-  const std::size_t index = queued_[q.next++];
+  const std::size_t index = q.waiting.front();
+  q.waiting.pop_front();
   ++q.running;
-  if (--remaining_ == 0) {
+  if (--remaining_ == 0 && !more_coming_) {
     wake_.notify_all();  // idle workers have nothing left to wait for
     return index;
   }
@@ -74,8 +85,8 @@ std::vector<std::size_t> TenantBatch::close() {
   std::vector<std::size_t> never_started;
   never_started.reserve(remaining_);
   for (HostQueue& q : host_queues_) {
-    never_started.insert(never_started.end(), queued_.begin() + q.next, queued_.begin() + q.end);
-    q.next = q.end;
+    never_started.insert(never_started.end(), q.waiting.begin(), q.waiting.end());
+    q.waiting.clear();
   }
   remaining_ = 0;
   ready_ = {};
@@ -84,10 +95,15 @@ std::vector<std::size_t> TenantBatch::close() {
   return never_started;
 }
 
+std::size_t TenantBatch::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return remaining_;
+}
+
 // Keeps the invariant: a host is in ready_ exactly when it has waiting tenants and room.
 void TenantBatch::make_ready_if_room(std::size_t slot) {
   const HostQueue& q = host_queues_[slot];
-  if (q.next < q.end && q.running < q.cap) ready_.emplace(queued_[q.next], slot);
+  if (!q.waiting.empty() && q.running < q.cap) ready_.emplace(q.waiting.front(), slot);
 }
 
 // Wakes one idle worker unless every idle one was already told to look again.

@@ -19,6 +19,9 @@
 namespace pgfleet::cli {
 
 enum class Effect { read_only, changes_tenants };
+// Whether, given --ledger, the process is one worker of a run shared through the ledger
+// (docs/LEDGER.md) or runs its tenants alone.
+enum class Sharing { alone, ledger_workers };
 
 // An earlier run this invocation continues (pgfleet resume, docs/SCALING.md): its id, start and
 // directory are kept, tenants.jsonl gets the new lines and run.json the resume.
@@ -33,6 +36,7 @@ struct ContinuedRun {
 struct FleetJob {
   Command command = Command::plan;
   Effect effect = Effect::read_only;
+  Sharing sharing = Sharing::alone;
   std::string confirm_question;  // asked on a terminal unless --yes (changes_tenants only)
   // The work for one valid tenant.
   std::function<TenantOutcome(TenantRunner&, const Tenant&, const Connector&)> run;

@@ -55,10 +55,8 @@ struct Options {
   std::string version;
   std::string mark;
   std::string name;  // new NAME
-  // resume RUN_ID (docs/SCALING.md).
-  std::string resume_run;
+  // resume RUN_ID (docs/SCALING.md): the run id is run_id, below.
   bool retry_failed = false;  // also run again the tenants that failed or were unreachable
-  std::string report_run;     // report RUN_ID
   // lint (docs/LINT.md).
   std::string
       lint_format;  // empty: github in GitHub Actions, json with --log-format json, else text
@@ -74,6 +72,11 @@ struct Options {
   bool neon_keep_branch = false;
   std::string neon_api;
   std::string older_than = "1h";  // neon cleanup
+  // The shared run ledger (docs/LEDGER.md).
+  std::string ledger;         // a PostgreSQL URL, or "control-plane"
+  std::string run_id;         // --run-id of a worker; the run of status --run, report, resume
+  std::string lease = "60s";  // how long a claimed tenant stays this worker's unless renewed
+  bool watch = false;         // status --run --watch
 };
 
 // Flag groups, added to each subcommand that takes them.
@@ -87,6 +90,10 @@ void add_neon_flags(CLI::App& cmd, Options& o);
 // (also on plan).
 void add_lint_fleet_flags(CLI::App& cmd, Options& o);
 void add_big_table_flag(CLI::App& cmd, Options& o);
+// --ledger (env PGFLEET_LEDGER).
+void add_ledger_flags(CLI::App& cmd, Options& o);
+// --run-id and --lease: a worker of a run shared through the ledger.
+void add_worker_flags(CLI::App& cmd, Options& o);
 
 // Fills options not given by a flag or env from pgfleet.json (or --config); keys are the long
 // flag names without dashes' prefix, e.g. {"concurrency": 8, "control-plane": "..."}. Throws

@@ -11,6 +11,7 @@
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
+#include "pgfleet/fleet/tenant_feed.hpp"
 
 namespace pgfleet {
 
@@ -26,7 +27,7 @@ struct FailurePolicy {
 };
 
 struct FleetResult {
-  std::vector<TenantStatus> statuses;  // one per tenant, in input order
+  std::vector<TenantStatus> statuses;  // one per tenant, in the order the feed handed them out
   std::string stop_reason;             // why tenants were skipped or cancelled, "" if none
   bool interrupted = false;            // a signal stopped the run
   std::string run_error;  // non-empty: the run itself failed (no worker thread could start)
@@ -52,6 +53,10 @@ class FleetRunner {
   // first reason wins. A worker thread that cannot start stops the run like the failure policy
   // and sets run_error. Returns when every tenant has an outcome.
   FleetResult run(const std::vector<Tenant>& tenants, const Job& job, const HostOf& host_of);
+  // The same over the tenants `feed` hands out, batch after batch, until it has none left or the
+  // run stops. The feed decides the canaries (policy.canary is not used here) and may count
+  // failures for a whole run shared with other workers.
+  FleetResult run(TenantFeed& feed, const Job& job, const HostOf& host_of);
 
  private:
   class Run;  // the state of one call of run()
