@@ -503,3 +503,48 @@ TEST_CASE(
   CHECK(out.to_version == Version(2));
   CHECK(f.script->mismatches.empty());
 }
+
+TEST_CASE("runner: a no-transaction migration's claim and mark ride on the batches around it") {
+  Fixture f;
+  f.set = MigrationSet({make_migration(1, "one", "CREATE TABLE t1 (id int);\n"),
+                        make_migration(2, "idx",
+                                       "-- pgfleet: no-transaction\n"
+                                       "CREATE INDEX CONCURRENTLY a ON t (a);\n"),
+                        make_migration(3, "three", "CREATE TABLE t3 (id int);\n")});
+  f.script->expect(kReadState, state_rows({}))
+      .expect_batch("CREATE TABLE t1", then(committed({1}), claimed(2)))
+      .expect("CREATE INDEX CONCURRENTLY a ON t (a)")
+      .expect_batch("SET state = 'applied'", then(finished(2), committed({3})));
+  const TenantOutcome out = f.apply();
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::applied);
+  REQUIRE(out.migrations.size() == 3);
+  CHECK(out.migrations[1].version == 2);
+  CHECK(out.to_version == Version(3));
+  REQUIRE(f.script->sent.size() == 4);
+  // The claim checks the backend of the state read; the mark comes before 3 in its batch.
+  CHECK(f.script->sent[1].find("pg_backend_pid()::text <> '4242'") != std::string::npos);
+  CHECK(f.script->sent[3].find("'PF004'") < f.script->sent[3].find("CREATE TABLE t3"));
+  CHECK(f.script->sent[3].find("RESET lock_timeout") < f.script->sent[3].find("CREATE TABLE t3"));
+}
+
+TEST_CASE("runner: a stop after a no-transaction migration's statements still marks it applied") {
+  Fixture f;
+  f.set = MigrationSet({make_migration(1, "idx",
+                                       "-- pgfleet: no-transaction\n"
+                                       "CREATE INDEX CONCURRENTLY a ON t (a);\n"),
+                        make_migration(2, "two", "CREATE TABLE t2 (id int);\n")});
+  f.script->expect(kReadState, state_rows({}))
+      .expect_batch("'pending'", claimed(1))
+      .replies.push_back({"CREATE INDEX CONCURRENTLY a ON t (a)", [&f]() -> QueryResult {
+                            f.stop = true;  // SIGINT while the index was built
+                            return {};
+                          }});
+  f.script->expect_batch("SET state = 'applied'", finished(1));
+  const TenantOutcome out = f.apply();
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::cancelled);
+  REQUIRE(out.migrations.size() == 1);
+  CHECK(out.to_version == Version(1));
+  CHECK(f.sends_containing("CREATE TABLE t2") == 0);
+}
