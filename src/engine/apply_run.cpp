@@ -39,6 +39,7 @@ ApplyBatch ApplyRun::next_batch() const {
   ApplyBatch batch;
   batch.finish = finish_;
   for (std::size_t i = next_; i < pending_.size(); ++i) {
+    if (send_before_ && pending_[i]->version >= *send_before_) break;
     if (is_no_transaction(*pending_[i])) {
       batch.claim = pending_[i];
       batch.claim_probe = SessionProbe{random_probe_token(), cmd_.state().backend_pid};
@@ -68,6 +69,7 @@ TenantCommand::Loop ApplyRun::send(const ApplyBatch& batch) {
     return Loop::stop;
   }
   if (progress.error) return after_error(batch, progress, script);
+  send_before_.reset();
   if (batch.claim) return run_claimed(*batch.claim, batch.claim_probe);
   return Loop::go_on;
 }
@@ -104,6 +106,13 @@ TenantCommand::Loop ApplyRun::after_error(const ApplyBatch& batch, const BatchPr
   const std::optional<Version> version =
       progress.stopped_at ? std::optional<Version>(progress.stopped_at->version) : std::nullopt;
   const StepExecutor& executor = cmd_.executor();
+  // A syntax error is found before the server runs any statement of the string: when it is in a
+  // later file than the part that "stopped", send the parts before that file on their own first.
+  const std::optional<Version> located = script.locate(e.position()).version;
+  if (located && version && *located != *version && !send_before_) {
+    send_before_ = located;
+    return Loop::go_on;
+  }
   if (batch.finish && !progress.finished) {
     // Its RESET rolled back with it: RESET again.
     const StepResult failed = executor.fail_from(e, &script, version, 1);

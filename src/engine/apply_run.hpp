@@ -45,8 +45,11 @@ class ApplyRun {
   std::size_t next_ = 0;              // pending_[next_] is the first not applied yet
   std::optional<NoTxFinish> finish_;  // owed by a no-transaction migration whose statements ran
   bool replan_ = false;               // the history changed: plan again
-  int retries_ = 0;                   // retries after 55P03/40P01 since the last progress
-  int lock_polls_ = 0;                // PF001 polls since the last progress
+  // Set when the server refused a whole batch for a syntax error in a later file: the next
+  // batch stops before that version, so what comes before it applies as it would one by one.
+  std::optional<Version> send_before_;
+  int retries_ = 0;     // retries after 55P03/40P01 since the last progress
+  int lock_polls_ = 0;  // PF001 polls since the last progress
   std::optional<std::chrono::steady_clock::time_point> lock_deadline_;
 };
 

@@ -85,6 +85,28 @@ TEST_CASE("an error in the middle migration of a batch keeps the ones before it 
   }
 }
 
+TEST_CASE("a syntax error in the 3rd migration of a batch still applies the two before it",
+          "[engine][batch]") {
+  // The server parses a whole query string before running any of it: the batch is sent again
+  // without the broken file, so that 1 and 2 apply as they would one by one.
+  const std::string db = create_database("batch_syntax");
+  auto migrations = table_migrations(4);
+  migrations[2] = make_migration(3, "broken", "-- typo below\nCREAT TABLE t3 (id int);\n");
+  Engine engine(migrations, "20260101T000000Z-bsyn");
+  const Tenant tenant = tenant_for(db);
+  const TenantOutcome out = engine.runner().apply(tenant, connector_for(tenant, engine.settings));
+  REQUIRE(out.status == TenantStatus::failed);
+  REQUIRE(out.error);
+  CHECK(out.error->version == Version(3));
+  CHECK(out.error->statement_line == 2);
+  CHECK(out.error->sqlstate == "42601");
+  CHECK(out.migrations.size() == 2);
+  CHECK(scalar(db,
+               "SELECT string_agg(version::text, ',' ORDER BY version) FROM "
+               "pgfleet.schema_migrations") == "1,2");
+  CHECK_FALSE(table_exists(db, "t4"));
+}
+
 TEST_CASE("a lock timeout on the 5th migration of a batch retries from the 5th",
           "[engine][batch][locks]") {
   const std::string db = create_database("batch_lock");
