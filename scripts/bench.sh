@@ -5,6 +5,9 @@
 #   scripts/bench.sh --quick         N=20, RSS at 20 and 100 tenants; prints the report only
 #   scripts/bench.sh --tenants N     fleet size for the throughput runs
 #   scripts/bench.sh --repeat R      runs per measurement, the best is kept (default 3, --quick 1)
+#   scripts/bench.sh --rtt "MS..."   added round-trip latencies for the P=8 latency table, through
+#                                    count_proxy.py --delay-ms MS/2 (default "20"; 0 is the
+#                                    throughput table's direct run), e.g. --rtt "5 20"
 #   scripts/bench.sh --out FILE      where to write the report (default docs/BENCHMARKS.md,
 #                                    with --quick: only printed)
 #   scripts/bench.sh --schedule-only only the scheduler section (no database): FleetRunner alone
@@ -34,6 +37,7 @@ tenants=200
 rss_sizes=(100 2000)
 concurrencies=(1 8 32)
 rt_concurrency=8
+rtts=(20)
 repeat=3
 out=docs/BENCHMARKS.md
 schedule=with # with | only | without: the scheduler section (scripts/bench/schedule.py)
@@ -55,6 +59,10 @@ while [[ $# -gt 0 ]]; do
       repeat=$2
       shift 2
       ;;
+    --rtt)
+      read -r -a rtts <<<"$2"
+      shift 2
+      ;;
     --out)
       out=$2
       shift 2
@@ -72,7 +80,7 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     *)
-      echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--out FILE]" \
+      echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--rtt \"MS...\"] [--out FILE]" \
         "[--schedule-only | --no-schedule | --ledger-only]" >&2
       exit 2
       ;;
@@ -259,13 +267,16 @@ for ((round = 1; round <= repeat; round++)); do
 done
 
 # ---- round trips through the counting proxy
-# Runs COMMAND... with the tenant files pointing at a fresh proxy; prints the proxy's report.
+# Runs COMMAND... with the tenant files pointing at a fresh proxy that adds $proxy_delay_ms in
+# each direction; prints the proxy's report.
+proxy_delay_ms=0
 through_proxy() {
   local proxy_port
   proxy_port=$(scratch_pg_free_port)
   rm -f "$work/proxy.ready"
   python3 scripts/bench/count_proxy.py --listen "$proxy_port" --target "127.0.0.1:$port" \
-    --ready-file "$work/proxy.ready" --out "$work/proxy.json" >/dev/null &
+    --delay-ms "$proxy_delay_ms" --ready-file "$work/proxy.ready" --out "$work/proxy.json" \
+    >/dev/null &
   proxy_pid=$!
   while [[ ! -f $work/proxy.ready ]]; do sleep 0.05; done
   write_tenant_files "$proxy_port"
@@ -291,6 +302,32 @@ for tool in floor pgfleet psql; do
   fi
 done
 echo "bench: round trips counted"
+
+# ---- latency: P=8 through the proxy with RTT/2 added in each direction, the tools in turns
+lat_pgfleet() { run_pgfleet "$rt_concurrency"; }
+lat_psql() { run_psql "$rt_concurrency" "$1"; }
+lat_floor() { run_floor "$rt_concurrency"; }
+timed_lat() {
+  local started
+  started=$(now)
+  "lat_$1" "$2"
+  elapsed "$started" "$(now)" >"$work/lat.seconds"
+}
+for rtt in "${rtts[@]}"; do
+  [[ $rtt == 0 ]] && continue
+  proxy_delay_ms=$(python3 -c "import sys; print(float(sys.argv[1]) / 2)" "$rtt")
+  for ((round = 1; round <= repeat; round++)); do
+    for tool in floor pgfleet psql; do
+      reset_fleet
+      through_proxy timed_lat "$tool" >/dev/null
+      seconds=$(cat "$work/lat.seconds")
+      verify_fleet "$tool at RTT $rtt ms"
+      record latency "$tool" "$rt_concurrency" "$tenants" "$seconds" "{\"rtt_ms\": $rtt}"
+      echo "bench: round $round/$repeat: $tool P=$rt_concurrency RTT ${rtt}ms: ${seconds}s"
+    done
+  done
+done
+proxy_delay_ms=0
 
 # ---- peak RSS, schema-per-tenant (one database, one schema per tenant)
 for size in "${rss_sizes[@]}"; do

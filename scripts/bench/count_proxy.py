@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A loopback TCP proxy that counts PostgreSQL round trips per client connection.
 
-    count_proxy.py --listen PORT --target HOST:PORT [--ready-file FILE] [--out FILE]
+    count_proxy.py --listen PORT --target HOST:PORT [--delay-ms D] [--ready-file FILE] [--out FILE]
 
-Every byte is forwarded unchanged. The client->server stream is parsed into protocol messages;
+Every byte is forwarded unchanged; with --delay-ms each chunk is held D milliseconds in each
+direction (a round trip then costs 2*D more, as on a network with that latency; chunks keep their
+order and are not serialised behind each other's delay). The client->server stream is parsed into protocol messages;
 a message that ends a round trip (the client then waits for the server) is counted:
 'Q' (simple query) and 'S' (extended-protocol Sync). Password/SASL messages ('p') and
 connections are counted apart. On SIGTERM or SIGINT it prints (and writes to --out) one JSON
@@ -60,9 +62,10 @@ class MessageCounter:
 
 
 class Proxy:
-    def __init__(self, target_host, target_port):
+    def __init__(self, target_host, target_port, delay_seconds):
         self.target_host = target_host
         self.target_port = target_port
+        self.delay = delay_seconds
         self.connections = []
 
     async def handle(self, client_reader, client_writer):
@@ -75,14 +78,18 @@ class Proxy:
             client_writer.close()
             return
 
-        async def pump(reader, writer, count):
+        loop = asyncio.get_running_loop()
+
+        async def deliver(queue, writer):
+            # Writes each chunk once its delay is over, in arrival order; None ends the stream.
             try:
                 while True:
-                    data = await reader.read(65536)
-                    if not data:
+                    due, data = await queue.get()
+                    if data is None:
                         break
-                    if count:
-                        counter.feed(data)
+                    wait = due - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                     writer.write(data)
                     await writer.drain()
             except (ConnectionError, asyncio.CancelledError):
@@ -92,6 +99,23 @@ class Proxy:
                     writer.close()
                 except Exception:  # the other side may already be gone
                     pass
+
+        async def pump(reader, writer, count):
+            queue = asyncio.Queue()
+            delivery = asyncio.ensure_future(deliver(queue, writer))
+            try:
+                while True:
+                    data = await reader.read(65536)
+                    if not data:
+                        break
+                    if count:
+                        counter.feed(data)
+                    queue.put_nowait((loop.time() + self.delay, data))
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                queue.put_nowait((0, None))
+                await delivery
 
         await asyncio.gather(pump(client_reader, server_writer, True),
                              pump(server_reader, client_writer, False))
@@ -108,12 +132,14 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listen", type=int, required=True)
     parser.add_argument("--target", required=True, help="HOST:PORT of the PostgreSQL server")
+    parser.add_argument("--delay-ms", type=float, default=0.0,
+                        help="added latency in each direction, in milliseconds")
     parser.add_argument("--ready-file", help="written once the proxy accepts connections")
     parser.add_argument("--out", help="also write the JSON report here")
     args = parser.parse_args()
     host, _, port = args.target.rpartition(":")
 
-    proxy = Proxy(host, int(port))
+    proxy = Proxy(host, int(port), args.delay_ms / 1000.0)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.listen)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

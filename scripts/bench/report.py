@@ -38,6 +38,14 @@ def main():
         if key not in throughput or r["seconds"] < throughput[key]["seconds"]:
             throughput[key] = r
     repeats = max(runs.values(), default=0)
+    # Latency runs: best per (tool, rtt); the RTT 0 row is the throughput table's direct run.
+    latency = {}
+    for r in rows:
+        if r["kind"] != "latency":
+            continue
+        key = (r["tool"], r["extra"]["rtt_ms"])
+        if key not in latency or r["seconds"] < latency[key]["seconds"]:
+            latency[key] = r
     roundtrips = {r["tool"]: r for r in rows if r["kind"] == "roundtrips"}
     rss = [r for r in rows if r["kind"] == "rss"]
     tenants = next((r["tenants"] for r in rows if r["kind"] == "throughput"), 0)
@@ -92,9 +100,30 @@ def main():
         ratios = []
         for tool in ("pgfleet", "psql"):
             r = throughput.get((tool, p))
-            ratios.append(f"{r['seconds'] / floor['seconds']:.1f}×" if r and floor else "–")
+            ratios.append(f"{r['seconds'] / floor['seconds']:.2f}×" if r and floor else "–")
         w(f"| {p} | " + " | ".join(cells + ratios) + " |")
     w("")
+    if latency:
+        p = next(iter(latency.values()))["concurrency"]
+        w(f"## Added latency (P={p}, {tenants} tenants)")
+        w("")
+        w("The same fleet at P=" + str(p) + " with a round-trip time added by "
+          "`scripts/bench/count_proxy.py --delay-ms RTT/2` (each direction); the 0 ms row is the "
+          "direct run of the throughput table (no proxy). Best of the runs, the tools in turns.")
+        w("")
+        w("| added RTT | floor | pgfleet | psql loop | pgfleet / floor | psql loop / floor |")
+        w("|---:|---:|---:|---:|---:|---:|")
+        table = {(t, 0): throughput[(t, p)] for t in ("floor", "pgfleet", "psql")
+                 if (t, p) in throughput}
+        table.update(latency)
+        for rtt in sorted({k[1] for k in table}):
+            cells = [f"{table[(t, rtt)]['seconds']:.2f}s" if (t, rtt) in table else "–"
+                     for t in ("floor", "pgfleet", "psql")]
+            floor = table.get(("floor", rtt))
+            ratios = [f"{table[(t, rtt)]['seconds'] / floor['seconds']:.2f}×"
+                      if (t, rtt) in table and floor else "–" for t in ("pgfleet", "psql")]
+            w(f"| {rtt:g} ms | " + " | ".join(cells + ratios) + " |")
+        w("")
     if roundtrips:
         some = next(iter(roundtrips.values()))
         w(f"## Round trips per tenant (through `scripts/bench/count_proxy.py`, P={some['concurrency']})")

@@ -1,7 +1,7 @@
 // The one file that talks to libpq. Connecting is asynchronous (PQconnectStart/PQconnectPoll) so
 // that a connect can be abandoned at once (a second SIGINT, a tenant past its --tenant-timeout);
-// queries use PQexec for its "rows of the last statement" semantics and the structured
-// ErrorResponse fields.
+// exec() uses PQexec for its "rows of the last statement" semantics, exec_batch() PQsendQuery and
+// a PQgetResult loop for every statement's result; both keep the structured ErrorResponse fields.
 #include <libpq-fe.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
-#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -153,18 +152,9 @@ class PqSession : public Session {
       : owned_(std::move(conn)),
         conn_(owned_.get()),
         interrupt_(std::make_shared<PqInterrupt>(PQgetCancel(conn_), PQsocket(conn_))) {
-    // Notices are not errors and core code never prints them; only the step markers of a
-    // multi-migration transaction are kept, to name the file of an error without a position.
+    // Notices are not errors and core code never prints them.
     PQsetNoticeReceiver(
-        conn_,
-        [](void* self, const PGresult* notice) {
-          const char* text = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
-          constexpr std::string_view marker = "pgfleet-step ";
-          if (text && std::string_view(text).substr(0, marker.size()) == marker) {
-            static_cast<PqSession*>(self)->step_ = std::atoll(text + marker.size());
-          }
-        },
-        this);
+        conn_, [](void*, const PGresult*) {}, nullptr);
   }
   ~PqSession() override { interrupt_->forget_socket(); }
   PqSession(const PqSession&) = delete;
@@ -172,8 +162,26 @@ class PqSession : public Session {
 
   QueryResult exec(const std::string& sql) override {
     ++round_trips_;
-    step_.reset();
     return take(ResultPtr(PQexec(conn_, sql.c_str())));
+  }
+
+  BatchResult exec_batch(const std::string& sql) override {
+    ++round_trips_;
+    if (PQsendQuery(conn_, sql.c_str()) != 1) throw_lost(PQerrorMessage(conn_));
+    BatchResult out;
+    // The server sends one result per statement, an error ends the string; the loop drains
+    // every result so that the connection is ready for the next query.
+    while (ResultPtr result{PQgetResult(conn_)}) {
+      if (out.error) continue;
+      try {
+        out.statements.push_back(take(std::move(result)));
+      } catch (const DbError& e) {
+        out.error = e;
+      }
+    }
+    if (PQstatus(conn_) != CONNECTION_OK) throw_lost(PQerrorMessage(conn_));
+    if (out.error && PQtransactionStatus(conn_) == PQTRANS_INERROR) roll_back_failed();
+    return out;
   }
 
   QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
@@ -217,6 +225,17 @@ class PqSession : public Session {
     return out;
   }
 
+  // An error inside an explicit BEGIN of a batch leaves that transaction aborted: end it.
+  // The error stays what the batch reports: an aborted transaction never commits, and a
+  // connection that broke meanwhile fails the next call.
+  void roll_back_failed() {
+    ++round_trips_;
+    try {
+      take(ResultPtr(PQexec(conn_, "ROLLBACK")));
+    } catch (const std::runtime_error&) {
+    }
+  }
+
   [[noreturn]] void throw_lost(const std::string& why) const {
     throw ConnectionLost("connection lost: " + trimmed(why));
   }
@@ -255,16 +274,15 @@ class PqSession : public Session {
       throw_lost(message.empty() ? PQerrorMessage(conn_) : message);
     }
     const std::string position = error_field(result.get(), PG_DIAG_STATEMENT_POSITION);
-    DbError error(sqlstate, error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY),
+    throw DbError(sqlstate, error_field(result.get(), PG_DIAG_MESSAGE_PRIMARY),
                   error_field(result.get(), PG_DIAG_MESSAGE_DETAIL),
                   error_field(result.get(), PG_DIAG_MESSAGE_HINT),
                   position.empty() ? 0 : std::atoi(position.c_str()));
-    error.set_step(step_);
-    throw error;
   }
 
-  static QueryResult rows_of(const PGresult* result) {
+  static QueryResult rows_of(PGresult* result) {
     QueryResult out;
+    out.command = PQcmdStatus(result);
     const int columns = PQnfields(result);
     const int rows = PQntuples(result);
     out.columns.reserve(columns);
@@ -288,7 +306,6 @@ class PqSession : public Session {
   PGconn* conn_;
   std::shared_ptr<PqInterrupt> interrupt_;
   std::atomic<long> round_trips_{0};
-  std::optional<long long> step_;  // last pgfleet-step notice of the running query
 };
 
 }  // namespace

@@ -97,7 +97,16 @@ std::string HistoryTable::read_state_sql() const {
          qualified_name_ +
          " h JOIN pg_stat_activity a ON a.application_name = 'pgfleet/' || h.run_id "
          "WHERE h.state = 'pending' AND a.datname = current_database() AND a.pid <> "
-         "pg_backend_pid()";
+         "pg_backend_pid()\nUNION ALL\n"
+         "SELECT 'backend', NULL, pg_backend_pid()::text, NULL, NULL, NULL, NULL";
+}
+
+std::string HistoryTable::create_and_read_state_sql() const {
+  // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the
+  // schema exists, and a role that only owns the table must still be able to apply.
+  return "DO $pgfleet$ BEGIN\n  IF to_regclass(" + sql_literal(qualified_name_) +
+         ") IS NULL THEN\n    " + create_sql() + ";\n  END IF;\nEND $pgfleet$;\n" +
+         read_state_sql();
 }
 
 TenantState HistoryTable::parse_state(const QueryResult& result) {
@@ -137,6 +146,8 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
       state.invalid_indexes.push_back(cell(result, i, name));
     } else if (k == "busy") {
       state.busy_run_ids.push_back(cell(result, i, run_id));
+    } else if (k == "backend") {
+      state.backend_pid = cell(result, i, name);
     }
   }
   sort_by_version(state.rows);

@@ -4,56 +4,71 @@
 
 #include "pgfleet/sql/quoting.hpp"
 #include "pgfleet/util/utf8.hpp"
-#include "version_text.hpp"
+#include "script_parts.hpp"
 
 namespace pgfleet {
 namespace {
 
 constexpr std::string_view kFileTerminator = "\n;\n";
 
-std::string ms(Millis m) { return sql_literal(std::to_string(m.count()) + "ms"); }
+}  // namespace
 
-// SET [LOCAL] for the file's timeouts and, schema-per-tenant, its search_path.
-enum class SetScope { transaction, session };
+const char* const kSessionMovedMessage =
+    "the server session changed between two transactions: a transaction-pooling PgBouncer is in "
+    "front of this tenant, so a no-transaction migration could run without its lock_timeout, "
+    "statement_timeout and search_path. Connect through the direct host (for Neon, the host "
+    "without -pooler) and run again; nothing was claimed";
+const char* const kSessionLostMessage =
+    "the server session changed while the no-transaction statements ran (a "
+    "transaction-pooling PgBouncer?): they may have run without their lock_timeout, "
+    "statement_timeout and search_path; the tenant is dirty until a human looked and ran "
+    "`pgfleet repair`. Connect through the direct host";
+
+std::string ms_literal(Millis m) { return sql_literal(std::to_string(m.count()) + "ms"); }
+
 std::string settings_sql(const StepContext& ctx, const Directives& directives, SetScope scope) {
   const std::string set = scope == SetScope::transaction ? "SET LOCAL " : "SET ";
   std::string sql =
-      set + "lock_timeout = " + ms(effective_lock_timeout(ctx.settings, directives)) + ";\n" + set +
-      "statement_timeout = " + ms(effective_statement_timeout(ctx.settings, directives)) + ";\n";
+      set + "lock_timeout = " + ms_literal(effective_lock_timeout(ctx.settings, directives)) +
+      ";\n" + set +
+      "statement_timeout = " + ms_literal(effective_statement_timeout(ctx.settings, directives)) +
+      ";\n";
   if (ctx.history.tenant_schema()) {
     sql += set + "search_path = " + sql_identifier(*ctx.history.tenant_schema()) + ";\n";
   }
   return sql;
 }
 
-// The run's lock timeout for pgfleet's own statements, then the guard.
-std::string guard_with_lock_timeout(const StepContext& ctx) {
-  return "SET LOCAL lock_timeout = " + ms(ctx.settings.lock_timeout) + ";\n" +
-         ctx.history.guard_sql(ctx.expected_fingerprint);
+std::string guard_with_lock_timeout(const StepContext& ctx, const std::string& fingerprint) {
+  return "SET LOCAL lock_timeout = " + ms_literal(ctx.settings.lock_timeout) + ";\n" +
+         ctx.history.guard_sql(fingerprint);
 }
 
 std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState state,
-                            const std::string& duration_expression) {
+                            const std::string& duration_expression, const std::string& returning) {
   return "INSERT INTO " + ctx.history.qualified_name() +
          " (version, name, checksum, state, applied_at, duration_ms, run_id, applied_by) VALUES (" +
          std::to_string(m.version) + ", " + sql_literal(m.name) + ", " + sql_literal(m.checksum) +
          ", " + (state == RowState::applied ? "'applied'" : "'pending'") + ", now(), " +
          duration_expression + ", " + sql_literal(ctx.settings.run_id) + ", " +
-         sql_literal(ctx.settings.applied_by) + ");\n";
+         sql_literal(ctx.settings.applied_by) + ")" + returning + ";\n";
 }
 
-// A DO block raising `sqlstate` with `message` unless this transaction runs in the server
-// session that `probe` was set in (same backend, probe still there).
 std::string probe_check_sql(const SessionProbe& probe, const char* sqlstate,
                             const std::string& message) {
-  return "DO $pgfleet$ BEGIN\n  IF current_setting('pgfleet.session_probe', true) IS DISTINCT "
-         "FROM " +
-         sql_literal(probe.token) + " OR pg_backend_pid()::text <> " +
+  const std::string token_changed =
+      probe.token.empty() ? std::string()
+                          : "current_setting('pgfleet.session_probe', true) IS DISTINCT FROM " +
+                                sql_literal(probe.token) + " OR ";
+  return "DO $pgfleet$ BEGIN\n  IF " + token_changed + "pg_backend_pid()::text <> " +
          sql_literal(probe.backend_pid) + " THEN\n    RAISE EXCEPTION " + sql_literal(message) +
          " USING ERRCODE = '" + sqlstate + "';\n  END IF;\nEND $pgfleet$;\n";
 }
 
-}  // namespace
+std::string own_pending_row_sql(const StepContext& ctx, Version version) {
+  return " WHERE version = " + std::to_string(version) +
+         " AND state = 'pending' AND run_id = " + sql_literal(ctx.settings.run_id);
+}
 
 void MigrationScript::add_sql(std::string_view sql) {
   sql_.append(sql);
@@ -113,37 +128,6 @@ Millis effective_statement_timeout(const RunSettings& settings, const Directives
   return settings.statement_timeout.value_or(Millis(0));
 }
 
-MigrationScript apply_transaction_script(const StepContext& ctx,
-                                         const std::vector<const Migration*>& migrations) {
-  MigrationScript script;
-  const std::string duration =
-      "(extract(epoch FROM clock_timestamp() - "
-      "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
-  const bool several = migrations.size() > 1;
-  for (const Migration* m : migrations) {
-    // The first file's timeouts come before the guard, so that reading the history cannot
-    // wait on a lock forever either.
-    script.add_sql(settings_sql(ctx, m->up.directives, SetScope::transaction));
-    if (m == migrations.front()) {
-      script.add_sql(ctx.history.guard_sql(ctx.expected_fingerprint));
-      if (several) script.add_sql("SET LOCAL client_min_messages = notice;\n");
-    }
-    // An error without a position (a constraint violation in a backfill, say) is named by the
-    // last marker the server sent before it.
-    if (several) {
-      script.add_sql("DO $pgfleet_step$BEGIN RAISE NOTICE 'pgfleet-step %', " +
-                     std::to_string(m->version) + "; END$pgfleet_step$;\n");
-    }
-    script.add_sql("SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n");
-    script.add_file(m->version, m->up.sql);
-    script.add_sql(history_row_sql(ctx, *m, RowState::applied, duration));
-  }
-  script.add_sql("SELECT version::text AS version, duration_ms FROM " +
-                 ctx.history.qualified_name() + " WHERE version IN (" + version_list(migrations) +
-                 ") ORDER BY version");
-  return script;
-}
-
 MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration) {
   MigrationScript script;
   const MigrationFile& down = step_file(migration, Direction::down);
@@ -175,14 +159,8 @@ std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& mi
                                      Direction direction, const SessionProbe& probe) {
   // The probe set by session_probe_sql() must still be here: else a transaction pooler gave
   // this transaction another server connection, and nothing is claimed.
-  std::string sql = probe_check_sql(probe, kSessionMovedSqlstate,
-                                    "the server session changed between two transactions: a "
-                                    "transaction-pooling PgBouncer is in front of this tenant, so "
-                                    "a no-transaction migration could run without its "
-                                    "lock_timeout, statement_timeout and search_path. Connect "
-                                    "through the direct host (for Neon, the host without "
-                                    "-pooler) and run again; nothing was claimed");
-  sql += guard_with_lock_timeout(ctx);
+  std::string sql = probe_check_sql(probe, kSessionMovedSqlstate, kSessionMovedMessage);
+  sql += guard_with_lock_timeout(ctx, ctx.expected_fingerprint);
   if (direction == Direction::up) {
     sql += history_row_sql(ctx, migration, RowState::pending, "NULL");
   } else {
@@ -199,16 +177,10 @@ std::string claim_no_transaction_sql(const StepContext& ctx, const Migration& mi
 std::string finish_no_transaction_sql(const StepContext& ctx, const Migration& migration,
                                       Direction direction, Millis duration,
                                       const SessionProbe& probe) {
-  std::string sql = probe_check_sql(probe, kSessionLostSqlstate,
-                                    "the server session changed while the no-transaction "
-                                    "statements ran (a transaction-pooling PgBouncer?): they may "
-                                    "have run without their lock_timeout, statement_timeout and "
-                                    "search_path; the tenant is dirty until a human looked and ran "
-                                    "`pgfleet repair`. Connect through the direct host");
+  // Same session as the claim, or the statements may have run without their SETs.
+  std::string sql = probe_check_sql(probe, kSessionLostSqlstate, kSessionLostMessage);
   sql += reset_session_settings_sql(ctx);
-  const std::string where =
-      " WHERE version = " + std::to_string(migration.version) +
-      " AND state = 'pending' AND run_id = " + sql_literal(ctx.settings.run_id);
+  const std::string where = own_pending_row_sql(ctx, migration.version);
   if (direction == Direction::up) {
     sql += "UPDATE " + ctx.history.qualified_name() +
            " SET state = 'applied', applied_at = now(), duration_ms = " +
@@ -224,9 +196,9 @@ MigrationScript rollback_script_transaction(const HistoryTable& history,
                                             const RunSettings& settings,
                                             const std::string& script_sql, Version expected_top) {
   MigrationScript script;
-  script.add_sql("SET LOCAL lock_timeout = " + ms(settings.lock_timeout) +
+  script.add_sql("SET LOCAL lock_timeout = " + ms_literal(settings.lock_timeout) +
                  ";\nSET LOCAL statement_timeout = " +
-                 ms(settings.statement_timeout.value_or(Millis(0))) + ";\n");
+                 ms_literal(settings.statement_timeout.value_or(Millis(0))) + ";\n");
   if (history.tenant_schema()) {
     script.add_sql("SET LOCAL search_path = " + sql_identifier(*history.tenant_schema()) + ";\n");
   }
@@ -238,14 +210,14 @@ MigrationScript rollback_script_transaction(const HistoryTable& history,
 }
 
 std::string baseline_sql(const StepContext& ctx, const std::vector<const Migration*>& migrations) {
-  std::string sql = guard_with_lock_timeout(ctx);
+  std::string sql = guard_with_lock_timeout(ctx, ctx.expected_fingerprint);
   for (const Migration* m : migrations) sql += history_row_sql(ctx, *m, RowState::applied, "0");
   sql += "SELECT count(*)::text AS recorded FROM " + ctx.history.qualified_name();
   return sql;
 }
 
 std::string repair_sql(const StepContext& ctx, Version version, RepairMark mark) {
-  std::string sql = guard_with_lock_timeout(ctx);
+  std::string sql = guard_with_lock_timeout(ctx, ctx.expected_fingerprint);
   const std::string where =
       " WHERE version = " + std::to_string(version) + " AND state = 'pending'";
   if (mark == RepairMark::applied) {

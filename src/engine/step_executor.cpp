@@ -20,10 +20,6 @@ constexpr Millis kLockPollCap{2000};
 constexpr Millis kRetryBase{200};
 constexpr Millis kRetryCap{5000};
 
-bool is_retryable(const std::string& sqlstate) {
-  return sqlstate == "55P03" || sqlstate == "40P01";  // lock_not_available, deadlock_detected
-}
-
 Millis since(Clock::time_point start) {
   return std::chrono::duration_cast<Millis>(Clock::now() - start);
 }
@@ -42,15 +38,14 @@ std::optional<Version> only_version(const MigrationScript& script) {
   return std::nullopt;
 }
 
-// A fresh random token for the session probe.
-std::string random_token() {
+}  // namespace
+
+std::string random_probe_token() {
   static thread_local std::mt19937_64 engine{std::random_device{}()};
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(engine()));
   return text;
 }
-
-}  // namespace
 
 std::string locked_by_another_run_message(const std::string& detail) {
   return "locked by another pgfleet run" + (detail.empty() ? std::string() : ": " + detail);
@@ -68,6 +63,14 @@ bool StepExecutor::wait_for_lock(int poll, Clock::time_point deadline) const {
   return !stopped();
 }
 
+void StepExecutor::sleep_before_retry(int retry) const {
+  sleep_unless_stopped(util::backoff_delay(retry, kRetryBase, kRetryCap), stop_);
+}
+
+bool StepExecutor::is_retryable(const std::string& sqlstate) {
+  return sqlstate == "55P03" || sqlstate == "40P01";  // lock_not_available, deadlock_detected
+}
+
 ErrorInfo StepExecutor::error_info(const DbError& e, const MigrationScript* script,
                                    std::optional<Version> version) {
   ErrorInfo info = ErrorInfo::message_only(version, e.message())
@@ -81,7 +84,6 @@ ErrorInfo StepExecutor::error_info(const DbError& e, const MigrationScript* scri
       info.statement_line = where.line;
     }
     if (!info.version) info.version = only_version(*script);
-    if (!info.version && e.step()) info.version = *e.step();
   }
   return info;
 }
@@ -128,8 +130,7 @@ StepResult StepExecutor::run_transaction(Session& session, const MigrationScript
         return r;
       }
       if (is_retryable(e.sqlstate()) && retries < settings_.retries && !stopped()) {
-        ++retries;
-        sleep_unless_stopped(util::backoff_delay(retries, kRetryBase, kRetryCap), stop_);
+        sleep_before_retry(++retries);
         continue;
       }
       return fail_from(e, &script, version, r.attempts);
@@ -155,7 +156,7 @@ StepResult StepExecutor::run_no_transaction(Session& session, const StepContext&
     if (r.error && !r.error->version) r.error->version = migration.version;
     return r;
   };
-  SessionProbe probe{random_token(), ""};
+  SessionProbe probe{random_probe_token(), ""};
   StepResult probed = run_transaction(session, session_probe_sql(probe.token));
   if (probed.end != StepEnd::done) return with_version(probed);
   const int pid = probed.rows.column("backend_pid");

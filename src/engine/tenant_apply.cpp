@@ -1,6 +1,5 @@
-// TenantRunner::plan and TenantRunner::apply: the apply plan, shown or carried out step by step.
-#include <map>
-
+// TenantRunner::plan and TenantRunner::apply: the apply plan, shown or carried out in batches.
+#include "apply_run.hpp"
 #include "pgfleet/engine/planner.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
 #include "tenant_command.hpp"
@@ -10,51 +9,10 @@ namespace {
 
 using Loop = TenantCommand::Loop;
 
-// (version -> duration_ms) from the rows an apply transaction returns.
-std::map<Version, long> durations_of(const QueryResult& rows) {
-  std::map<Version, long> out;
-  const int version = rows.column("version"), duration = rows.column("duration_ms");
-  if (version < 0 || duration < 0) return out;
-  for (const auto& row : rows.rows) {
-    const auto& vv = row[static_cast<std::size_t>(version)];
-    const auto& dd = row[static_cast<std::size_t>(duration)];
-    if (vv && dd) out[std::stoll(*vv)] = std::stol(*dd);
-  }
+std::vector<const Migration*> migrations_of(const MigrationSet& migrations, const Plan& plan) {
+  std::vector<const Migration*> out;
+  for (Version version : plan.pending) out.push_back(migrations.find(version));
   return out;
-}
-
-// The migrations the next step applies: one file, or (tx_mode tenant) the transactional files up
-// to the next no-transaction one, which always runs on its own.
-std::vector<const Migration*> next_apply_step(const MigrationSet& migrations,
-                                              const RunSettings& settings, const Plan& plan) {
-  std::vector<const Migration*> step;
-  for (Version version : plan.pending) {
-    const Migration* m = migrations.find(version);
-    const bool no_tx = m->up.directives.tx == TxKind::no_transaction;
-    if (no_tx && !step.empty()) break;  // it runs on its own, after this transaction
-    step.push_back(m);
-    if (no_tx || settings.tx_mode == TxMode::file) break;
-  }
-  return step;
-}
-
-// Runs one apply step and settles its end; done records each migration with its duration.
-Loop apply_step(TenantCommand& cmd, const std::vector<const Migration*>& step) {
-  const StepContext ctx = cmd.context();
-  const bool no_tx = step.front()->up.directives.tx == TxKind::no_transaction;
-  const StepResult r = no_tx ? cmd.run_no_transaction(ctx, *step.front(), Direction::up)
-                             : cmd.run_transaction(apply_transaction_script(ctx, step));
-  const auto done = [&] {
-    const auto durations = durations_of(r.rows);
-    for (const Migration* m : step) {
-      const auto d = durations.find(m->version);
-      cmd.record(*m, Direction::up, d != durations.end() ? d->second : r.elapsed.count(),
-                 r.attempts);
-    }
-    return Loop::go_on;
-  };
-  const auto lost = [&] { return cmd.recover_lost_connection(step, r, Direction::up); };
-  return cmd.settle(r, ctx, Direction::up, done, lost);
 }
 
 }  // namespace
@@ -82,7 +40,7 @@ TenantOutcome TenantRunner::plan(const Tenant& tenant, const Connector& connect)
 TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect) {
   TenantCommand cmd(migrations_, settings_, reporter_, stop_, tenant, connect);
   return cmd.run([&] {
-    cmd.read_starting_state();
+    cmd.read_starting_state(TenantCommand::StateRead::create_table_if_missing);
     while (true) {
       const Plan plan = plan_apply(migrations_, cmd.state(), settings_.target);
       if (plan.kind == PlanKind::busy) {
@@ -100,8 +58,8 @@ TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect
       if (cmd.stop_requested()) {
         return cmd.refuse(TenantStatus::cancelled, "stopped before all migrations ran");
       }
-      cmd.ensure_table();
-      if (apply_step(cmd, next_apply_step(migrations_, settings_, plan)) == Loop::stop) return;
+      ApplyRun run(cmd, settings_, migrations_of(migrations_, plan));
+      if (run.run() == Loop::stop) return;
     }
   });
 }

@@ -73,17 +73,27 @@ TenantOutcome TenantCommand::run(const std::function<void()>& body) {
   return outcome_;
 }
 
-void TenantCommand::read_state() {
-  try {
-    state_ = HistoryTable::parse_state(session_->exec(history_.read_state_sql()));
-  } catch (const DbError& e) {
-    if (!HistoryTable::is_missing_table_error(e.sqlstate())) throw;
-    state_ = TenantState{};  // never migrated: the table is created by the first write
+void TenantCommand::read_state(StateRead how) {
+  const bool create = how == StateRead::create_table_if_missing;
+  const std::string sql = create ? history_.create_and_read_state_sql() : history_.read_state_sql();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      state_ = HistoryTable::parse_state(session_->exec(sql));
+      return;
+    } catch (const DbError& e) {
+      // Another runner created the table at the same moment: read again, it exists now.
+      if (create && attempt < 3 && HistoryTable::is_concurrent_create_error(e.sqlstate())) {
+        continue;
+      }
+      if (create || !HistoryTable::is_missing_table_error(e.sqlstate())) throw;
+      state_ = TenantState{};  // never migrated: the table is created by the first write
+      return;
+    }
   }
 }
 
-void TenantCommand::read_starting_state() {
-  read_state();
+void TenantCommand::read_starting_state(StateRead how) {
+  read_state(how);
   outcome_.from_version = state_.current();
 }
 
@@ -196,14 +206,12 @@ TenantCommand::Loop TenantCommand::recover_lost_connection(
          "; could not reconnect to find out whether it committed: " + e.what());
     return Loop::stop;
   }
+  // The rows are in state_ already (read after reconnecting): only report them.
   for (const Migration* m : step) {
     if (!ended_as_meant(*m, direction, waited, r)) {
       if (outcome_.error && !outcome_.error->version) outcome_.error->version = m->version;
       return Loop::stop;
     }
-  }
-  // The rows are in state_ already (read after reconnecting): only report them.
-  for (const Migration* m : step) {
     report(MigrationResult{m->version, m->name, r.elapsed.count(), r.attempts});
   }
   return Loop::go_on;
@@ -282,14 +290,14 @@ bool TenantCommand::look_again_before_dirty() {
 
 void TenantCommand::record(const Migration& m, Direction direction, long duration_ms,
                            int attempts) {
+  // A no-transaction migration's own pending row (its claim) gives way to the applied one.
+  state_.rows.erase(std::remove_if(state_.rows.begin(), state_.rows.end(),
+                                   [&](const HistoryRow& r) { return r.version == m.version; }),
+                    state_.rows.end());
   if (direction == Direction::up) {
     state_.rows.push_back(HistoryRow{m.version, m.name, m.checksum, RowState::applied,
                                      settings_.run_id, settings_.applied_by});
     sort_by_version(state_.rows);
-  } else {
-    state_.rows.erase(std::remove_if(state_.rows.begin(), state_.rows.end(),
-                                     [&](const HistoryRow& r) { return r.version == m.version; }),
-                      state_.rows.end());
   }
   report(MigrationResult{m.version, m.name, duration_ms, attempts});
 }

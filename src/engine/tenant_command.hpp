@@ -40,16 +40,21 @@ class TenantCommand {
   TenantOutcome& outcome() { return outcome_; }
   bool stop_requested() const { return stop_.load(); }
 
-  // Reads the history (a missing table is an empty state).
-  void read_state();
+  // Reads the history (a missing table is an empty state); create_table_if_missing (apply only)
+  // creates the history table in the same round trip.
+  enum class StateRead { read_only, create_table_if_missing };
+  void read_state(StateRead how = StateRead::read_only);
   // read_state(), and the tenant's version before the command goes into the outcome.
-  void read_starting_state();
+  void read_starting_state(StateRead how = StateRead::read_only);
   // Creates the history table unless the state says it exists.
   void ensure_table();
   // Drops the session and connects again.
   void reconnect();
   // The StepContext for a step planned on the current state.
   StepContext context() const;
+
+  Session& session() { return *session_; }
+  const StepExecutor& executor() const { return executor_; }
 
   StepResult run_transaction(const MigrationScript& script);
   StepResult run_transaction(const std::string& sql);
@@ -63,8 +68,12 @@ class TenantCommand {
   // Ends the tenant failed or cancelled with the step's error; a no-transaction file that failed
   // after claiming its row also says the tenant is now dirty.
   Loop fail_step(const StepResult& step, Direction direction);
+  // A guard said the history changed (PF002): reads it again; go_on (re-plan) unless it did not
+  // change from what `used` expected.
+  Loop after_history_changed(const StepContext& used);
   // After a lost connection: reconnects, waits for the run's orphaned backend, reads which of
-  // `step` committed (by this run), recording them; stops unless all did.
+  // `step` committed (by this run), reporting them in order up to the first that did not;
+  // stops unless all did.
   Loop recover_lost_connection(const std::vector<const Migration*>& step, const StepResult& r,
                                Direction direction);
 
@@ -91,7 +100,6 @@ class TenantCommand {
   // Whether the backends of a lost connection were gone before the history was read.
   enum class OrphanWait { settled, still_active };
 
-  Loop after_history_changed(const StepContext& used);
   // Appends who holds the tenant's advisory lock to the error of a tenant that gave up on it.
   void name_lock_holder();
   // Polls until no other backend of this run is active on the database, up to lock_timeout + 5 s.

@@ -26,8 +26,10 @@ std::map<std::string, json> tenant_records(const std::string& run_dir) {
   return records;
 }
 
-// Samples how many pgfleet connections the server sees to databases named `db_prefix`*,
-// until stopped (other tests may run pgfleet at the same time on other databases).
+// Samples how many pgfleet connections the server sees busy on databases named `db_prefix`*,
+// until stopped (other tests may run pgfleet at the same time on other databases). Idle ones are
+// left out: a backend whose client has closed the connection still shows, idle, while it exits,
+// and with a tenant done in a few round trips the next tenant's connection overlaps it.
 class ConnectionSampler {
  public:
   explicit ConnectionSampler(std::string db_prefix) : like_(std::move(db_prefix)) {
@@ -36,7 +38,7 @@ class ConnectionSampler {
         const int n = std::stoi(
             scalar("postgres",
                    "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgfleet/%' "
-                   "AND datname LIKE '" +
+                   "AND state <> 'idle' AND datname LIKE '" +
                        like_ + "%'"));
         peak_ = std::max(peak_.load(), n);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

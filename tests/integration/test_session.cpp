@@ -80,6 +80,36 @@ TEST_CASE("session exec returns the rows of the last statement", "[session]") {
   }
 }
 
+TEST_CASE("session exec_batch reads every statement and ends a failed transaction", "[session]") {
+  const std::string db = test::create_database("session_batch");
+  for (const auto& dsn : {test::dsn_for(db), test::bouncer_dsn_for(db)}) {
+    auto session = open_session(dsn);
+    session->exec("DROP TABLE IF EXISTS b; CREATE TABLE b (a int)");
+    const long before = session->round_trips();
+    const std::string sql =
+        "BEGIN; INSERT INTO b VALUES (1) RETURNING a; COMMIT;\n"
+        "BEGIN; INSERT INTO b VALUES (2); SELECT missing FROM b; COMMIT;\n"
+        "BEGIN; INSERT INTO b VALUES (3); COMMIT;";
+    const BatchResult r = session->exec_batch(sql);
+    REQUIRE(r.statements.size() == 5);
+    CHECK(r.statements[1].rows.at(0).at(0) == "1");
+    CHECK(r.statements[1].command == "INSERT 0 1");
+    CHECK(r.statements[2].command == "COMMIT");
+    CHECK(r.statements[4].command == "INSERT 0 1");
+    REQUIRE(r.error);
+    CHECK(r.error->sqlstate() == "42703");
+    CHECK(r.error->position() == static_cast<int>(sql.find("missing")) + 1);
+    // The failed transaction was rolled back (one more round trip): only 1 is there, and the
+    // session takes the next query.
+    CHECK(session->round_trips() == before + 2);
+    CHECK(session->exec("SELECT string_agg(a::text, ',') FROM b").rows.at(0).at(0) == "1");
+    const BatchResult fine = session->exec_batch("SELECT 1; SELECT 2 AS two");
+    CHECK_FALSE(fine.error);
+    REQUIRE(fine.statements.size() == 2);
+    CHECK(fine.statements[1].columns == std::vector<std::string>{"two"});
+  }
+}
+
 TEST_CASE("session exec_with_param binds $1 as text", "[session]") {
   const std::string db = test::create_database("session_param");
   for (const auto& dsn : {test::dsn_for(db), test::bouncer_dsn_for(db)}) {

@@ -13,17 +13,17 @@ using namespace pgfleet::test;
 
 namespace {
 
-// Calls `after_probe` with the backend pid once the session probe query returned.
+// Calls `hook` with the backend pid once the state read (which the claim's probe check
+// compares with) returned.
 class ProbeHookSession : public ForwardingSession {
  public:
   ProbeHookSession(std::unique_ptr<Session> inner, std::function<void(const std::string&)> hook)
       : ForwardingSession(std::move(inner)), hook_(std::move(hook)) {}
   QueryResult exec(const std::string& sql) override {
     QueryResult r = inner().exec(sql);
-    const int pid = r.column("backend_pid");
-    if (sql.rfind("SELECT set_config('pgfleet.session_probe'", 0) == 0 && pid >= 0) {
-      hook_(*r.rows.at(0).at(static_cast<std::size_t>(pid)));
-    }
+    if (r.column("kind") < 0) return r;
+    const TenantState state = HistoryTable::parse_state(r);
+    if (!state.backend_pid.empty()) hook_(state.backend_pid);
     return r;
   }
 
@@ -36,6 +36,7 @@ class BorrowedSession : public Session {
  public:
   explicit BorrowedSession(Session& inner) : inner_(inner) {}
   QueryResult exec(const std::string& sql) override { return inner_.exec(sql); }
+  BatchResult exec_batch(const std::string& sql) override { return inner_.exec_batch(sql); }
   QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
     return inner_.exec_with_param(sql, param);
   }
@@ -62,7 +63,7 @@ TEST_CASE(
   const std::string db = create_database("pool_move");
   Engine engine({make_migration(1, "moved", kNoTxTable)}, "20260101T000000Z-pmov");
   const Tenant tenant = tenant_for(db, bouncer_dsn_for(db));
-  // Right after the probe, other clients take server connections in transactions until one of
+  // Right after the state read, other clients take server connections in transactions until one of
   // them holds the backend the probe ran on: pgfleet's next transaction gets another one.
   std::vector<std::unique_ptr<Session>> holders;
   bool held = false;

@@ -31,10 +31,11 @@ int busy_pgfleet_backends(const std::string& db) {
                                           "'idle'"));
 }
 
+// By its wait event: the text of a batch can be longer than pg_stat_activity keeps.
 bool sleeping(const std::string& db) {
   return scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db +
                                 "' AND application_name LIKE 'pgfleet/%' AND state = 'active' "
-                                "AND query LIKE '%pg_sleep%'") != "0";
+                                "AND wait_event = 'PgSleep'") != "0";
 }
 
 // Starts `pgfleet apply` on `db`, SIGKILLs it while its migration sleeps, then waits until the

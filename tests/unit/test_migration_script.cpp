@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "migration_builders.hpp"
+#include "pgfleet/engine/apply_batch.hpp"
 #include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/engine/migration_script.hpp"
 #include "pgfleet/sql/quoting.hpp"
@@ -70,21 +71,24 @@ TEST_CASE("a file is followed by a terminator so a trailing comment cannot swall
   CHECK(contains(script.sql(), "comment\n;\nINSERT"));
 }
 
-TEST_CASE("apply_transaction_script: timeouts, guard, then per file text and history row") {
+TEST_CASE("apply batch in tx-mode tenant: timeouts, guard, then per file text and history row") {
   RunSettings settings;
   settings.run_id = "20260101T000000Z-ab12";
   settings.applied_by = "o'neil@host";
   settings.lock_timeout = Millis(5000);
+  settings.tx_mode = TxMode::tenant;
   const HistoryTable history;
   auto m1 = make_migration(1, "one", "CREATE TABLE one (id int);\n");
   auto m2 = make_migration(2, "two",
                            "-- pgfleet: lock-timeout=250ms statement-timeout=10s\n"
                            "CREATE TABLE two (id int);\n");
-  const StepContext ctx{history, settings, HistoryTable::fingerprint({})};
-  const MigrationScript script = apply_transaction_script(ctx, {&m1, &m2});
+  ApplyBatch batch;
+  batch.migrations = {&m1, &m2};
+  const MigrationScript script = apply_batch_script(BatchContext{history, settings, {}}, batch);
   const std::string& sql = script.sql();
 
-  CHECK(sql.rfind("SET LOCAL lock_timeout = '5000ms';", 0) == 0);
+  CHECK(sql.rfind("BEGIN;\nSELECT set_config('pgfleet.started_at'", 0) == 0);
+  CHECK(sql.find("SET LOCAL lock_timeout = '5000ms';") < sql.find("DO $pgfleet$"));
   CHECK(sql.find("DO $pgfleet$") < sql.find("CREATE TABLE one"));
   CHECK(contains(sql, "pg_try_advisory_xact_lock(" + std::to_string(history.lock_key()) + ")"));
   CHECK(contains(sql, "'PF001'"));
@@ -99,10 +103,13 @@ TEST_CASE("apply_transaction_script: timeouts, guard, then per file text and his
   CHECK(contains(sql, "INSERT INTO pgfleet.schema_migrations"));
   CHECK(sql.find("CREATE TABLE one") < sql.find("VALUES (1, 'one'"));
   CHECK(sql.find("VALUES (1, 'one'") < sql.find("CREATE TABLE two"));
-  CHECK(contains(sql, "WHERE version IN (1, 2)"));
-  // No transaction control of its own: the simple query is the transaction.
-  CHECK_FALSE(contains(sql, "BEGIN;"));
-  CHECK_FALSE(contains(sql, "COMMIT"));
+  CHECK(contains(sql,
+                 "RETURNING version::text AS pgfleet_applied, duration_ms AS "
+                 "pgfleet_duration_ms"));
+  // One transaction for the tenant: one BEGIN, one COMMIT, at the end.
+  CHECK(sql.find("BEGIN;") == sql.rfind("BEGIN;"));
+  CHECK(sql.find("COMMIT;") == sql.rfind("COMMIT;"));
+  CHECK(sql.size() - sql.rfind("COMMIT;\n") == std::string("COMMIT;\n").size());
 }
 
 TEST_CASE("schema-per-tenant scripts set search_path and use the tenant's history table") {
@@ -111,8 +118,9 @@ TEST_CASE("schema-per-tenant scripts set search_path and use the tenant's histor
   CHECK(history.qualified_name() == "\"Tenant \"\"A\"\"\".pgfleet_schema_migrations");
   CHECK(history.lock_key() != HistoryTable().lock_key());
   auto m = make_migration(1, "one", "SELECT 1;");
-  const MigrationScript script =
-      apply_transaction_script(StepContext{history, settings, HistoryTable::fingerprint({})}, {&m});
+  ApplyBatch batch;
+  batch.migrations = {&m};
+  const MigrationScript script = apply_batch_script(BatchContext{history, settings, {}}, batch);
   CHECK(contains(script.sql(), "SET LOCAL search_path = \"Tenant \"\"A\"\"\";"));
   CHECK(contains(history.create_sql(), "CREATE SCHEMA IF NOT EXISTS \"Tenant \"\"A\"\"\""));
   CHECK(contains(history.read_state_sql(), "n.nspname = 'Tenant \"A\"'"));

@@ -52,6 +52,7 @@ class HungSession : public Session {
     server_->changed.wait(lock, [&] { return server_->closes > 0; });
     throw ConnectionLost("server closed the connection unexpectedly");
   }
+  BatchResult exec_batch(const std::string& sql) override { return BatchResult{{exec(sql)}, {}}; }
   QueryResult exec_with_param(const std::string& sql, const std::string&) override {
     return exec(sql);
   }

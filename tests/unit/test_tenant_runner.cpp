@@ -60,12 +60,11 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("runner: a never-migrated tenant: read, create the table, one trip per migration") {
+TEST_CASE(
+    "runner: a never-migrated tenant: the state read creates the table and one batch applies") {
   Fixture f;
-  f.script->expect_error(kReadState, "42P01", "relation does not exist")
-      .expect("CREATE TABLE IF NOT EXISTS pgfleet.schema_migrations")
-      .expect("CREATE TABLE t1", applied_rows({1}))
-      .expect("CREATE TABLE t2", applied_rows({2}));
+  f.script->expect("CREATE TABLE IF NOT EXISTS pgfleet.schema_migrations", state_rows({}))
+      .expect_batch("CREATE TABLE t1", committed({1, 2}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
   CHECK(out.status == TenantStatus::applied);
@@ -75,17 +74,18 @@ TEST_CASE("runner: a never-migrated tenant: read, create the table, one trip per
   REQUIRE(out.migrations.size() == 2);
   CHECK(out.migrations[0].duration_ms == 7);
   CHECK(out.migrations[1].attempts == 1);
-  CHECK(f.script->sent.size() == 4);
+  CHECK(f.script->sent.size() == 2);
+  CHECK(f.script->sent[0].find(kReadState) != std::string::npos);
+  CHECK(f.script->sent[1].find("CREATE TABLE t2") != std::string::npos);
   CHECK(f.reporter.finished == std::vector<std::string>{"acme:1", "acme:2"});
   CHECK(f.script->connects == 1);
 }
 
 TEST_CASE("runner: a concurrent create of the history table is not an error") {
   Fixture f;
-  f.script->expect_error(kReadState, "3F000")
-      .expect_error("CREATE TABLE IF NOT EXISTS", "23505", "duplicate key pg_type")
-      .expect("CREATE TABLE t1", applied_rows({1}))
-      .expect("CREATE TABLE t2", applied_rows({2}));
+  f.script->expect_error("CREATE TABLE IF NOT EXISTS", "23505", "duplicate key pg_type")
+      .expect(kReadState, state_rows({}))
+      .expect_batch("CREATE TABLE t1", committed({1, 2}));
   CHECK(f.apply().status == TenantStatus::applied);
   CHECK(f.script->mismatches.empty());
 }
@@ -126,8 +126,7 @@ TEST_CASE("runner: the advisory lock is polled (PF001) without counting attempts
   f.script->expect(kReadState, state_rows({}))
       .expect_error("CREATE TABLE t1", "PF001")
       .expect_error("CREATE TABLE t1", "PF001")
-      .expect("CREATE TABLE t1", applied_rows({1}))
-      .expect("CREATE TABLE t2", applied_rows({2}));
+      .expect_batch("CREATE TABLE t1", committed({1, 2}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
   CHECK(out.status == TenantStatus::applied);
@@ -153,8 +152,7 @@ TEST_CASE("runner: lock timeouts and deadlocks retry the whole transaction, coun
   f.script->expect(kReadState, state_rows({}))
       .expect_error("CREATE TABLE t1", "55P03", "canceling statement due to lock timeout")
       .expect_error("CREATE TABLE t1", "40P01", "deadlock detected")
-      .expect("CREATE TABLE t1", applied_rows({1}))
-      .expect("CREATE TABLE t2", applied_rows({2}));
+      .expect_batch("CREATE TABLE t1", committed({1, 2}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
   CHECK(out.status == TenantStatus::applied);
@@ -201,7 +199,7 @@ TEST_CASE("runner: PF002 re-reads the history and re-plans") {
   f.script->expect(kReadState, state_rows({}))
       .expect_error("CREATE TABLE t1", "PF002")
       .expect(kReadState, state_rows({f.row(1)}))  // another run applied 1
-      .expect("CREATE TABLE t2", applied_rows({2}));
+      .expect_batch("CREATE TABLE t2", committed({2}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
   CHECK(out.status == TenantStatus::applied);
@@ -236,16 +234,35 @@ QueryResult active_backends(int n) {
 TEST_CASE("runner: a lost connection is resolved by reading the history again") {
   SECTION("it committed: counted as applied, and the run goes on") {
     Fixture f;
+    f.set = MigrationSet(table_migrations(3));
     f.script->expect(kReadState, state_rows({}))
         .expect_lost("CREATE TABLE t1")
         .expect("active_backends", active_backends(0))
-        .expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1")}))
-        .expect("CREATE TABLE t2", applied_rows({2}));
+        .expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1"),
+                                        f.row(2, RowState::applied, "run-1"),
+                                        f.row(3, RowState::applied, "run-1")}));
     const TenantOutcome out = f.apply();
     CHECK(f.script->mismatches.empty());
     CHECK(out.status == TenantStatus::applied);
-    CHECK(out.migrations.size() == 2);
+    CHECK(out.migrations.size() == 3);
     CHECK(f.script->connects == 2);
+  }
+  SECTION("the batch committed part-way: what committed is applied, the next one failed") {
+    Fixture f;
+    f.script->expect(kReadState, state_rows({}))
+        .expect_lost("CREATE TABLE t1")
+        .expect("active_backends", active_backends(0))
+        .expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1")}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::failed);
+    REQUIRE(out.migrations.size() == 1);
+    CHECK(out.migrations[0].version == 1);
+    REQUIRE(out.error);
+    CHECK(out.error->version == Version(2));
+    CHECK(out.error->message.find("did not commit") != std::string::npos);
+    CHECK(out.to_version == Version(1));
+    CHECK(f.sends_containing("CREATE TABLE t2") == 1);  // never re-run blindly
   }
   SECTION("it did not commit: failed, never re-run blindly") {
     Fixture f;
@@ -269,8 +286,8 @@ TEST_CASE("runner: after a lost connection the history is read once the orphaned
       .expect("active_backends", active_backends(1))
       .expect("active_backends", active_backends(0));
   SECTION("applied by this run: applied, and the run goes on") {
-    f.script->expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1")}))
-        .expect("CREATE TABLE t2", applied_rows({2}));
+    f.script->expect(kReadState, state_rows({f.row(1, RowState::applied, "run-1"),
+                                             f.row(2, RowState::applied, "run-1")}));
     const TenantOutcome out = f.apply();
     CHECK(f.script->mismatches.empty());
     CHECK(out.status == TenantStatus::applied);
@@ -349,7 +366,7 @@ TEST_CASE("runner: a pending row being run by a live session is waited for, not 
   Fixture f;
   f.script->expect(kReadState, state_rows({f.row(1, RowState::pending, "run-x")}, {"run-x"}))
       .expect(kReadState, state_rows({f.row(1)}))
-      .expect("CREATE TABLE t2", applied_rows({2}));
+      .expect_batch("CREATE TABLE t2", committed({2}));
   const TenantOutcome out = f.apply();
   CHECK(f.script->mismatches.empty());
   CHECK(out.status == TenantStatus::applied);
@@ -367,30 +384,14 @@ TEST_CASE("runner: plan reads once and reports pending versions") {
   CHECK(f.script->sent.size() == 1);
 }
 
-namespace {
-
-// What the session probe of a no-transaction step returns.
-QueryResult probe_rows() {
-  QueryResult r;
-  r.columns = {"probe", "backend_pid"};
-  r.rows = {{std::string("token"), std::string("4242")}};
-  return r;
-}
-
-}  // namespace
-
 TEST_CASE("runner: a no-transaction migration claims, runs each statement, then records") {
   Fixture f;
   f.set = MigrationSet({make_migration(1, "idx",
                                        "-- pgfleet: no-transaction\n"
                                        "CREATE INDEX CONCURRENTLY a ON t (a);\n"
                                        "CREATE INDEX CONCURRENTLY b ON t (b);\n")});
-  QueryResult finished;
-  finished.columns = {"version"};
-  finished.rows = {{std::string("1")}};
   f.script->expect(kReadState, state_rows({}))
-      .expect("SELECT set_config('pgfleet.session_probe'", probe_rows())
-      .expect("'pending'")
+      .expect_batch("'pending'", claimed(1))
       .expect("CREATE INDEX CONCURRENTLY a ON t (a)")
       .expect_error("CREATE INDEX CONCURRENTLY b ON t (b)", "55P03", "lock timeout", 28)
       .expect("RESET lock_timeout")
@@ -501,4 +502,49 @@ TEST_CASE(
   CHECK(out.reason == "not rolled back: pgfleet: the tenant is at version 3, not 2");
   CHECK(out.to_version == Version(2));
   CHECK(f.script->mismatches.empty());
+}
+
+TEST_CASE("runner: a no-transaction migration's claim and mark ride on the batches around it") {
+  Fixture f;
+  f.set = MigrationSet({make_migration(1, "one", "CREATE TABLE t1 (id int);\n"),
+                        make_migration(2, "idx",
+                                       "-- pgfleet: no-transaction\n"
+                                       "CREATE INDEX CONCURRENTLY a ON t (a);\n"),
+                        make_migration(3, "three", "CREATE TABLE t3 (id int);\n")});
+  f.script->expect(kReadState, state_rows({}))
+      .expect_batch("CREATE TABLE t1", then(committed({1}), claimed(2)))
+      .expect("CREATE INDEX CONCURRENTLY a ON t (a)")
+      .expect_batch("SET state = 'applied'", then(finished(2), committed({3})));
+  const TenantOutcome out = f.apply();
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::applied);
+  REQUIRE(out.migrations.size() == 3);
+  CHECK(out.migrations[1].version == 2);
+  CHECK(out.to_version == Version(3));
+  REQUIRE(f.script->sent.size() == 4);
+  // The claim checks the backend of the state read; the mark comes before 3 in its batch.
+  CHECK(f.script->sent[1].find("pg_backend_pid()::text <> '4242'") != std::string::npos);
+  CHECK(f.script->sent[3].find("'PF004'") < f.script->sent[3].find("CREATE TABLE t3"));
+  CHECK(f.script->sent[3].find("RESET lock_timeout") < f.script->sent[3].find("CREATE TABLE t3"));
+}
+
+TEST_CASE("runner: a stop after a no-transaction migration's statements still marks it applied") {
+  Fixture f;
+  f.set = MigrationSet({make_migration(1, "idx",
+                                       "-- pgfleet: no-transaction\n"
+                                       "CREATE INDEX CONCURRENTLY a ON t (a);\n"),
+                        make_migration(2, "two", "CREATE TABLE t2 (id int);\n")});
+  f.script->expect(kReadState, state_rows({}))
+      .expect_batch("'pending'", claimed(1))
+      .replies.push_back({"CREATE INDEX CONCURRENTLY a ON t (a)", [&f]() -> QueryResult {
+                            f.stop = true;  // SIGINT while the index was built
+                            return {};
+                          }});
+  f.script->expect_batch("SET state = 'applied'", finished(1));
+  const TenantOutcome out = f.apply();
+  CHECK(f.script->mismatches.empty());
+  CHECK(out.status == TenantStatus::cancelled);
+  REQUIRE(out.migrations.size() == 1);
+  CHECK(out.to_version == Version(1));
+  CHECK(f.sends_containing("CREATE TABLE t2") == 0);
 }

@@ -26,6 +26,7 @@ class CannedSession : public Session {
     if (error) throw *error;
     return result;
   }
+  BatchResult exec_batch(const std::string& sql) override { return BatchResult{{exec(sql)}, {}}; }
   QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
     last_sql = sql;
     last_param = param;

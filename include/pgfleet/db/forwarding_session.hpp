@@ -11,6 +11,7 @@ class ForwardingSession : public Session {
  public:
   explicit ForwardingSession(std::unique_ptr<Session> inner) : inner_(std::move(inner)) {}
   QueryResult exec(const std::string& sql) override { return inner_->exec(sql); }
+  BatchResult exec_batch(const std::string& sql) override { return inner_->exec_batch(sql); }
   QueryResult exec_with_param(const std::string& sql, const std::string& param) override {
     return inner_->exec_with_param(sql, param);
   }

@@ -13,10 +13,12 @@
 
 namespace pgfleet {
 
-// The rows of the last statement of a query string, every value as text (NULL = nullopt).
+// The rows of one statement (for exec(): the last of the query string), every value as text
+// (NULL = nullopt).
 struct QueryResult {
   std::vector<std::string> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;
+  std::string command;  // the server's command tag, e.g. "COMMIT" or "INSERT 0 1"
 
   // Index of a column by name, or -1.
   int column(const std::string& name) const;
@@ -33,16 +35,17 @@ class DbError : public std::runtime_error {
   const std::string& hint() const { return hint_; }
   // 1-based character offset into the query string, 0 if the server gave none.
   int position() const { return position_; }
-  // The last `pgfleet-step <version>` NOTICE the server sent before this error in the same
-  // query (how a multi-migration transaction tells which file an error without a position came
-  // from); nullopt if none.
-  std::optional<long long> step() const { return step_; }
-  void set_step(std::optional<long long> step) { step_ = step; }
 
  private:
   std::string sqlstate_, message_, detail_, hint_;
   int position_;
-  std::optional<long long> step_;
+};
+
+// What the statements of one query string did: the server runs them in order and stops at the
+// first error, skipping the rest of the string.
+struct BatchResult {
+  std::vector<QueryResult> statements;  // one per statement that completed, in order
+  std::optional<DbError> error;         // the error that stopped the string, if one did
 };
 
 // The connection broke (before, during or after a query): the outcome of that query is unknown.
@@ -87,7 +90,12 @@ class Session {
   // last statement's rows. Throws DbError (the implicit transaction is then rolled back) or
   // ConnectionLost.
   virtual QueryResult exec(const std::string& sql) = 0;
-  // Same, with `$1` bound to `param` (extended protocol, a single statement only).
+  // Sends `sql` as one simple query, one round trip, and returns every statement's result up to
+  // the first error. The string may hold explicit transactions (BEGIN ... COMMIT); one left open
+  // by an error is rolled back before this returns (one more round trip), so the session is
+  // idle again. Throws ConnectionLost (what committed is then unknown).
+  virtual BatchResult exec_batch(const std::string& sql) = 0;
+  // Same as exec(), with `$1` bound to `param` (extended protocol, a single statement only).
   virtual QueryResult exec_with_param(const std::string& sql, const std::string& param) = 0;
   // Asks the server to cancel the query now running (thread-safe, callable from another thread;
   // blocks until the request is sent).

@@ -33,6 +33,7 @@ struct TenantState {
   std::vector<HistoryRow> rows;              // ascending by version
   std::vector<std::string> invalid_indexes;  // "schema.index", left by a failed CONCURRENTLY
   std::vector<std::string> busy_run_ids;  // run ids of pending rows whose pgfleet session is alive
+  std::string backend_pid;  // the server backend that answered the read (the session probe)
 
   // Highest version in state `applied`, or nullopt when none is.
   std::optional<Version> current() const;
@@ -62,6 +63,9 @@ class HistoryTable {
   std::string create_sql() const;
   // The one query that reads the state; fails with 42P01 or 3F000 while the table is missing.
   std::string read_state_sql() const;
+  // `apply`'s state read: creates the schema and table first when the table is missing (one
+  // round trip; `plan` and `status` never write). Concurrent creates: as create_sql().
+  std::string create_and_read_state_sql() const;
   // Reads the rows returned by read_state_sql(); throws std::runtime_error on a malformed row.
   static TenantState parse_state(const QueryResult& result);
   // True for the SQLSTATEs that mean "the history table (or its schema) does not exist".

@@ -1,7 +1,7 @@
 #pragma once
-// The SQL text pgfleet sends for one step on a tenant: a whole migration transaction as ONE
-// query string (guard + timeouts + file text + history row), and the mapping from a server
-// error position back to (migration version, line in its file).
+// The SQL text pgfleet sends for one step on a tenant (a rollback, a no-transaction claim and
+// finish, baseline, repair; apply's batches are in apply_batch.hpp), and the mapping from a
+// server error position back to (migration version, line in its file).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,11 +61,6 @@ struct StepContext {
   std::string expected_fingerprint;  // HistoryTable::fingerprint of the rows the plan used
 };
 
-// One transaction applying `migrations` (transactional files) in order: guard, then for each
-// file SET LOCAL timeouts (and search_path), its text, its `applied` history row; the last
-// statement returns (version, duration_ms) of the rows inserted.
-MigrationScript apply_transaction_script(const StepContext& ctx,
-                                         const std::vector<const Migration*>& migrations);
 // One transaction reverting `migration` with its (transactional) .down file and deleting its
 // row; returns the deleted version.
 MigrationScript revert_transaction_script(const StepContext& ctx, const Migration& migration);

@@ -48,23 +48,34 @@ class StepExecutor {
   // passed or a stop was requested.
   bool wait_for_lock(int poll, std::chrono::steady_clock::time_point deadline) const;
 
-  // The ErrorInfo for a server error: `version` when known, line mapped through `script`.
-  static ErrorInfo error_info(const DbError& e, const MigrationScript* script,
-                              std::optional<Version> version);
+  // Sleeps the jittered backoff before retry number `retry` after a lock timeout or deadlock;
+  // a stop request cuts it short.
+  void sleep_before_retry(int retry) const;
+  // True for the errors worth sending the same transaction again for (55P03, 40P01).
+  static bool is_retryable(const std::string& sqlstate);
 
- private:
-  bool stopped() const { return stop_.load(); }
-  // Runs `file` statement by statement, each as its own query.
+  // Runs `file` statement by statement, each as its own query (a no-transaction migration).
   StepResult run_statements(Session& session, const MigrationFile& file, Version version) const;
   // After a failed no-transaction step: best-effort RESET of its session-level settings.
   static void reset_session_settings(Session& session, const StepContext& ctx,
                                      const StepResult& failed);
+
+  // The ErrorInfo for a server error: `version` when known, line mapped through `script`.
+  static ErrorInfo error_info(const DbError& e, const MigrationScript* script,
+                              std::optional<Version> version);
+  // The failed (or, for a query cancelled by a stop, cancelled) end of a step.
   StepResult fail_from(const DbError& e, const MigrationScript* script,
                        std::optional<Version> version, int attempts) const;
+
+ private:
+  bool stopped() const { return stop_.load(); }
 
   const RunSettings& settings_;
   const std::atomic<bool>& stop_;
 };
+
+// A fresh random token for the session probe of a no-transaction migration.
+std::string random_probe_token();
 
 // The message of a tenant that gave up waiting for another run's lock.
 std::string locked_by_another_run_message(const std::string& detail);

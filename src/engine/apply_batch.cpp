@@ -1,0 +1,206 @@
+#include "pgfleet/engine/apply_batch.hpp"
+
+#include <algorithm>
+
+#include "pgfleet/sql/quoting.hpp"
+#include "script_parts.hpp"
+
+namespace pgfleet {
+namespace {
+
+// The result columns that tell read_batch() what each part did.
+constexpr const char* kFinishedColumn = "pgfleet_finished";
+constexpr const char* kAppliedColumn = "pgfleet_applied";
+constexpr const char* kDurationColumn = "pgfleet_duration_ms";
+constexpr const char* kClaimedColumn = "pgfleet_claimed";
+
+const char* const kStartClock =
+    "SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n";
+const char* const kDurationSinceClock =
+    "(extract(epoch FROM clock_timestamp() - "
+    "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
+
+// One transaction of transactional migrations, as the slots below build it.
+struct Segment {
+  const StepContext& ctx;  // expected_fingerprint: the history before this transaction
+  const std::vector<const Migration*>& migrations;
+};
+
+// The slots of a transaction, in the order the server runs them. A check to add to every
+// migration (a verify block, between the file and its history row) is one more MigrationSlot in
+// kPerMigration; one to add to every transaction (a pg_locks read before COMMIT) is one more
+// TransactionSlot in kClose. Each slot appends its SQL; a file's text goes through add_file so
+// that error positions map back to it.
+using TransactionSlot = void (*)(MigrationScript&, const Segment&);
+using MigrationSlot = void (*)(MigrationScript&, const Segment&, const Migration&);
+
+// BEGIN, and the clock the first migration's duration is measured from.
+void begin_transaction(MigrationScript& script, const Segment&) {
+  script.add_sql(std::string("BEGIN;\n") + kStartClock);
+}
+
+// The first file's timeouts come before the guard, so that reading the history cannot wait on
+// a lock forever either.
+void first_file_settings(MigrationScript& script, const Segment& segment) {
+  script.add_sql(
+      settings_sql(segment.ctx, segment.migrations.front()->up.directives, SetScope::transaction));
+}
+
+// The advisory lock (try, else PF001) and the history check (PF002).
+void guard(MigrationScript& script, const Segment& segment) {
+  script.add_sql(segment.ctx.history.guard_sql(segment.ctx.expected_fingerprint));
+}
+
+// Later files of the same transaction (--tx-mode tenant): their own timeouts and clock.
+void later_file_settings(MigrationScript& script, const Segment& segment, const Migration& m) {
+  if (&m == segment.migrations.front()) return;
+  script.add_sql(settings_sql(segment.ctx, m.up.directives, SetScope::transaction) + kStartClock);
+}
+
+void file_text(MigrationScript& script, const Segment&, const Migration& m) {
+  script.add_file(m.version, m.up.sql);
+}
+
+// The `applied` row, returning its version and the duration measured on the server.
+void history_record(MigrationScript& script, const Segment& segment, const Migration& m) {
+  script.add_sql(history_row_sql(segment.ctx, m, RowState::applied, kDurationSinceClock,
+                                 std::string(" RETURNING version::text AS ") + kAppliedColumn +
+                                     ", duration_ms AS " + kDurationColumn));
+}
+
+void commit(MigrationScript& script, const Segment&) { script.add_sql("COMMIT;\n"); }
+
+constexpr TransactionSlot kOpen[] = {begin_transaction, first_file_settings, guard};
+constexpr MigrationSlot kPerMigration[] = {later_file_settings, file_text, history_record};
+constexpr TransactionSlot kClose[] = {commit};
+
+void add_segment(MigrationScript& script, const Segment& segment) {
+  for (TransactionSlot slot : kOpen) slot(script, segment);
+  for (const Migration* m : segment.migrations) {
+    for (MigrationSlot slot : kPerMigration) slot(script, segment, *m);
+  }
+  for (TransactionSlot slot : kClose) slot(script, segment);
+}
+
+// The finish of a no-transaction migration: same session as its claim (PF004), its session
+// settings RESET, its row marked applied.
+std::string finish_sql(const StepContext& ctx, const NoTxFinish& finish) {
+  return "BEGIN;\n" + probe_check_sql(finish.probe, kSessionLostSqlstate, kSessionLostMessage) +
+         reset_session_settings_sql(ctx) + "UPDATE " + ctx.history.qualified_name() +
+         " SET state = 'applied', applied_at = now(), duration_ms = " +
+         std::to_string(finish.duration.count()) +
+         own_pending_row_sql(ctx, finish.migration->version) + " RETURNING version::text AS " +
+         kFinishedColumn + ";\nCOMMIT;\n";
+}
+
+// The claim of a no-transaction migration: still the backend of the state read (PF003), the
+// guard, its pending row, the probe token and the session SETs its statements run with.
+std::string claim_sql(const StepContext& ctx, const Migration& m, const SessionProbe& probe) {
+  const SessionProbe backend_only{"", probe.backend_pid};
+  return "BEGIN;\n" + probe_check_sql(backend_only, kSessionMovedSqlstate, kSessionMovedMessage) +
+         guard_with_lock_timeout(ctx, ctx.expected_fingerprint) +
+         history_row_sql(ctx, m, RowState::pending, "NULL",
+                         std::string(" RETURNING version::text AS ") + kClaimedColumn) +
+         "SELECT set_config('pgfleet.session_probe', " + sql_literal(probe.token) + ", false);\n" +
+         settings_sql(ctx, m.up.directives, SetScope::session) + "COMMIT;\n";
+}
+
+void mark_applied(std::vector<HistoryRow>& rows, const Migration& m) {
+  for (HistoryRow& row : rows) {
+    if (row.version == m.version) {
+      row.state = RowState::applied;
+      return;
+    }
+  }
+  rows.push_back(HistoryRow{m.version, m.name, m.checksum, RowState::applied, "", ""});
+}
+
+// The transactions of `migrations`: one each, or one for all in --tx-mode tenant.
+std::vector<std::vector<const Migration*>> transactions_of(
+    const RunSettings& settings, const std::vector<const Migration*>& migrations) {
+  std::vector<std::vector<const Migration*>> out;
+  for (const Migration* m : migrations) {
+    if (out.empty() || settings.tx_mode == TxMode::file) out.emplace_back();
+    out.back().push_back(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+MigrationScript apply_batch_script(const BatchContext& ctx, const ApplyBatch& batch) {
+  MigrationScript script;
+  std::vector<HistoryRow> rows = ctx.rows;
+  const auto step = [&] {
+    return StepContext{ctx.history, ctx.settings, HistoryTable::fingerprint(rows)};
+  };
+  if (batch.finish) {
+    script.add_sql(finish_sql(step(), *batch.finish));
+    mark_applied(rows, *batch.finish->migration);
+  }
+  for (const auto& transaction : transactions_of(ctx.settings, batch.migrations)) {
+    const StepContext before = step();
+    add_segment(script, Segment{before, transaction});
+    for (const Migration* m : transaction) mark_applied(rows, *m);
+  }
+  if (batch.claim) script.add_sql(claim_sql(step(), *batch.claim, batch.claim_probe));
+  return script;
+}
+
+namespace {
+
+const std::optional<std::string>* first_cell(const QueryResult& r, const char* column) {
+  const int index = r.column(column);
+  if (index < 0 || r.rows.empty()) return nullptr;
+  return &r.rows.front()[static_cast<std::size_t>(index)];
+}
+
+// The part of `batch` that an error stopped, from what had committed or run before it.
+const Migration* stopped_part(const ApplyBatch& batch, TxMode mode, const BatchProgress& progress,
+                              std::size_t recorded_uncommitted) {
+  if (batch.finish && !progress.finished) return batch.finish->migration;
+  const std::size_t recorded = progress.committed.size() + recorded_uncommitted;
+  // A transaction of one migration whose row is in failed at its COMMIT (a deferred check).
+  if (mode == TxMode::file && recorded_uncommitted > 0) return batch.migrations[recorded - 1];
+  if (recorded < batch.migrations.size()) return batch.migrations[recorded];
+  if (recorded_uncommitted > 0) return batch.migrations[recorded - 1];  // the COMMIT failed
+  return batch.claim;
+}
+
+}  // namespace
+
+BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult& result) {
+  BatchProgress progress;
+  bool finish_open = false, claim_open = false;
+  std::vector<std::pair<const Migration*, long>> open;
+  for (const QueryResult& r : result.statements) {
+    if (r.column(kFinishedColumn) >= 0) {
+      finish_open = !r.rows.empty();
+      progress.finish_row_missing = r.rows.empty();
+    } else if (const auto* applied = first_cell(r, kAppliedColumn)) {
+      const auto* duration = first_cell(r, kDurationColumn);
+      const auto m = std::find_if(
+          batch.migrations.begin(), batch.migrations.end(), [&](const Migration* candidate) {
+            return applied->has_value() && std::to_string(candidate->version) == **applied;
+          });
+      if (m != batch.migrations.end()) {
+        open.emplace_back(*m, duration && *duration ? std::stol(**duration) : 0L);
+      }
+    } else if (const auto* claimed = first_cell(r, kClaimedColumn)) {
+      claim_open = claimed->has_value();
+    } else if (r.command == "COMMIT") {
+      progress.finished = progress.finished || finish_open;
+      progress.claimed = progress.claimed || claim_open;
+      progress.committed.insert(progress.committed.end(), open.begin(), open.end());
+      finish_open = claim_open = false;
+      open.clear();
+    }
+  }
+  if (result.error) {
+    progress.error = result.error;
+    progress.stopped_at = stopped_part(batch, mode, progress, open.size());
+  }
+  return progress;
+}
+
+}  // namespace pgfleet
