@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+import sections
+
 HEADING = "## The shared run ledger (1 worker vs 3)"
 COST = re.compile(r"ledger: run \S+: this worker ran (\d+) tenant\(s\) with (\d+) ledger queries "
                   r"in ([0-9.]+) ms")
@@ -126,16 +128,6 @@ def section(args, rows):
     return "\n".join(out) + "\n"
 
 
-def splice(text, new_section):
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        return pattern.sub(lambda _: new_section + "\n", text, count=1).rstrip("\n") + "\n"
-    targets = re.search(r"^## Against the targets", text, re.M)
-    if targets:
-        return text[:targets.start()] + new_section + "\n" + text[targets.start():]
-    return text.rstrip("\n") + "\n\n" + new_section
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -150,7 +142,7 @@ def main():
     if args.update:
         text = open(args.update).read() if os.path.exists(args.update) else ""
         with open(args.update, "w") as f:
-            f.write(splice(text, new_section))
+            f.write(sections.splice(text, HEADING, new_section))
     print(new_section)
 
 

@@ -17,6 +17,8 @@ import re
 import subprocess
 import sys
 
+import sections
+
 HOSTS = 1000
 PER_HOST = 2
 CONCURRENCY = 64
@@ -82,18 +84,6 @@ def section(rows, repeat, labels):
     return "\n".join(out) + "\n"
 
 
-def splice(text, new_section):
-    """Replaces the section in `text`, else puts it before the hand-written targets or at the
-    end."""
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        return pattern.sub(lambda _: new_section + "\n", text, count=1).rstrip("\n") + "\n"
-    targets = re.search(r"^## Against the targets", text, re.M)
-    if targets:
-        return text[:targets.start()] + new_section + "\n" + text[targets.start():]
-    return text.rstrip("\n") + "\n\n" + new_section
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -111,7 +101,7 @@ def main():
         with open(args.update) as f:
             text = f.read()
         with open(args.update, "w") as f:
-            f.write(splice(text, new_section))
+            f.write(sections.splice(text, HEADING, new_section))
     print(new_section)
 
 

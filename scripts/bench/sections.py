@@ -1,0 +1,15 @@
+"""docs/BENCHMARKS.md is made of sections each bench script owns: one rewrites its own section
+and leaves the others, and the hand-written targets at the end, as they are."""
+import re
+
+
+def splice(text, heading, new_section):
+    """Replaces the section that starts with `heading` in `text`, else puts `new_section` before
+    the hand-written targets or at the end."""
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        return pattern.sub(lambda _: new_section + "\n", text, count=1).rstrip("\n") + "\n"
+    targets = re.search(r"^## Against the targets", text, re.M)
+    if targets:
+        return text[:targets.start()] + new_section + "\n" + text[targets.start():]
+    return text.rstrip("\n") + "\n\n" + new_section
