@@ -147,6 +147,8 @@ void ConsoleReporter::draw_progress(Clock::time_point now) {
     line += fmt::format("  applied {}", count(TenantStatus::applied));
   if (count(TenantStatus::pending))
     line += fmt::format("  pending {}", count(TenantStatus::pending));
+  if (count(TenantStatus::verified))
+    line += fmt::format("  verified {}", count(TenantStatus::verified));
   if (count(TenantStatus::up_to_date))
     line += fmt::format("  up to date {}", count(TenantStatus::up_to_date));
   if (not_ok) line += fmt::format("  failed {}", not_ok);
