@@ -69,6 +69,8 @@ void lint_flags(CLI::App& cmd, Options& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warning"}));
   add_lint_fleet_flags(cmd, o);
+  cmd.add_option("--var", o.vars,
+                 "NAME=VALUE: a placeholder every tenant has a value for (only the name is used)");
 }
 
 void report_flags(CLI::App& cmd, Options& o) {
