@@ -107,3 +107,41 @@ TEST_CASE("verify: a verify that writes fails with 25006 and changes nothing", "
   CHECK(scalar(db, "SELECT count(*) FROM users") == "0");
   CHECK(history_versions(db) == std::vector<long long>{1});
 }
+
+TEST_CASE("verify: schema-per-tenant search_path and each tenant's rendered verify text",
+          "[verify]") {
+  const std::string shared = create_database("vf_shared");
+  const std::string cp = create_database("vf_cp_schema");
+  query(cp, "CREATE TABLE tenants (id text, connection_string text, schema text, region text)");
+  for (const std::string id : {"alpha", "beta"}) {
+    query(cp, "INSERT INTO tenants VALUES (" + literal(id) + ", " + literal(dsn_for(shared)) +
+                  ", " + literal("t_" + id) + ", " + literal("eu_" + id) + ")");
+  }
+  const Workspace ws = make_workspace("verify_schema");
+  ws.migration("0001_settings.up.sql",
+               "-- pgfleet: placeholders\n"
+               "CREATE TABLE settings (region text);\n"
+               "INSERT INTO settings VALUES (${region:literal});\n");
+  ws.migration("0001_settings.verify.sql",
+               "-- pgfleet: placeholders\n"
+               "SELECT 1 / count(*) FROM settings WHERE region = ${region:literal};\n");
+  const std::string common = "--control-plane " + sh_quote(dsn_for(cp)) + " --tenant-query " +
+                             sh_quote("SELECT id, connection_string, schema, region FROM tenants") +
+                             " --migrations " + sh_quote(ws.migrations) + " --yes";
+  const CliRun apply = run_cli("apply " + common + " --results-dir " + ws.results("1"), ws.dir);
+  INFO(apply.all());
+  REQUIRE(apply.code == 0);
+  // beta's row no longer holds beta's region: only its verify (unqualified, rendered) fails.
+  query(shared, "UPDATE t_beta.settings SET region = 'elsewhere'");
+
+  const CliRun verify = run_cli("verify " + common + " --results-dir " + ws.results("2"), ws.dir);
+  INFO(verify.all());
+  CHECK(verify.code == 1);
+  const std::string run = only_run_dir(ws.results("2"));
+  CHECK(tenant_record(run, "alpha").at("status") == "verified");
+  const json beta = tenant_record(run, "beta");
+  CHECK(beta.at("status") == "failed");
+  CHECK(beta.at("error").at("sqlstate") == "22012");
+  CHECK(beta.at("error").at("phase") == "verify");
+  CHECK(scalar(shared, "SELECT region FROM t_beta.settings") == "elsewhere");
+}
