@@ -247,11 +247,12 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
   REQUIRE(doc["migrations"].size() == 4);
   CHECK(doc["migrations"][3] ==
         json{{"version", 4}, {"name", "index_email"}, {"checksum", "sum4"}});
-  CHECK(doc["counts"].size() == 10);
+  CHECK(doc["counts"].size() == 11);  // every status, `verified` included
   CHECK(doc["counts"]["applied"] == 100);
   CHECK(doc["counts"]["failed"] == 1);
   CHECK(doc["counts"]["cancelled"] == 0);
   CHECK(doc["counts"]["up_to_date"] == 0);
+  CHECK(doc["counts"]["verified"] == 0);
   CHECK(doc["duration_ms"]["p50"] == 51);
   CHECK(doc["duration_ms"]["p90"] == 91);
   CHECK(doc["duration_ms"]["p99"] == 100);
