@@ -46,6 +46,9 @@ std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t don
                           plural(static_cast<long>(o.migrations.size()), "migration"),
                           version_text(o.from_version), version_text(o.to_version));
       break;
+    case TenantStatus::verified:  // the reason says what was checked, or that nothing was
+      line += o.reason.empty() ? std::string("verified") : o.reason;
+      break;
     case TenantStatus::up_to_date:
       line += "up to date at " + version_text(o.to_version ? o.to_version : o.from_version);
       break;

@@ -437,6 +437,16 @@ TEST_CASE("plain console lines say what happened to each tenant") {
         "[1/1] p pending 9 migrations (4 → 13): 5, 6, 7, 8, 9, 10, 11, 12, … 0ms");
 }
 
+TEST_CASE("plain console lines of verify say what was checked") {
+  TenantOutcome v;
+  v.tenant_id = "v";
+  v.status = TenantStatus::verified;
+  v.reason = "verified version(s) 1, 3";
+  CHECK(ConsoleReporter::tenant_line(v, 1, 2) == "[1/2] v verified version(s) 1, 3 0ms");
+  v.reason.clear();
+  CHECK(ConsoleReporter::tenant_line(v, 2, 2) == "[2/2] v verified 0ms");
+}
+
 TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") {
   std::ostringstream out;
   auto clock = ConsoleReporter::Clock::time_point{};
