@@ -81,6 +81,8 @@ void lint_flags(CLI::App& cmd, Options& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warning"}));
   add_lint_fleet_flags(cmd, o);
+  cmd.add_option("--var", o.vars,
+                 "NAME=VALUE: a placeholder every tenant has a value for (only the name is used)");
 }
 
 void report_flags(CLI::App& cmd, Options& o) {
@@ -155,6 +157,10 @@ const std::vector<CommandEntry>& command_table() {
       {Command::status, "Fleet census: tenants per version, dirty, drifted, unreachable",
        "pgfleet status --control-plane \"$CP_URL\"", status_flags, cmd_status, ConfigFile::read,
        check_status_flags},
+      {Command::verify,
+       "Run the verify scripts of every applied version on every tenant, read-only",
+       "pgfleet verify --control-plane \"$CP_URL\"", fleet_flags, cmd_verify, ConfigFile::read,
+       check_run_flags},
       {Command::rollback,
        "Run a run's rollback scripts (--run) or apply .down files until --target",
        "pgfleet rollback --run 20261124T050000Z-a1b2 --control-plane \"$CP_URL\" --yes",

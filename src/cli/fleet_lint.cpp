@@ -69,6 +69,10 @@ LintConfig lint_config(const Options& o, const std::vector<Tenant>& tenants) {
   for (const Tenant& t : tenants) {
     if (t.schema) config.tenancy = Tenancy::schema_per_tenant;
   }
+  for (const auto* list : {&o.vars, &o.secret_vars}) {
+    for (const std::string& item : *list)
+      config.declared_vars.insert(item.substr(0, item.find('=')));
+  }
   return config;
 }
 

@@ -36,6 +36,7 @@ bool runs_again(TenantStatus status, RetryFailed retry) {
     case TenantStatus::applied:
     case TenantStatus::up_to_date:
     case TenantStatus::pending:
+    case TenantStatus::verified:
     case TenantStatus::drift:
     case TenantStatus::dirty:
     case TenantStatus::invalid: return false;

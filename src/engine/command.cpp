@@ -15,6 +15,7 @@ const char* to_string(Command command) {
     case Command::neon_cleanup: return "neon cleanup";
     case Command::resume: return "resume";
     case Command::report: return "report";
+    case Command::verify: return "verify";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@ const char* to_string(TenantStatus s) {
     case TenantStatus::unreachable: return "unreachable";
     case TenantStatus::skipped: return "skipped";
     case TenantStatus::cancelled: return "cancelled";
+    case TenantStatus::verified: return "verified";
   }
   return "unknown";
 }
@@ -31,7 +32,8 @@ const char* to_string(ErrorPhase p) {
 }
 
 bool is_ok(TenantStatus s) {
-  return s == TenantStatus::applied || s == TenantStatus::up_to_date || s == TenantStatus::pending;
+  return s == TenantStatus::applied || s == TenantStatus::up_to_date ||
+         s == TenantStatus::pending || s == TenantStatus::verified;
 }
 
 ErrorInfo ErrorInfo::message_only(std::optional<Version> version, std::string message) {

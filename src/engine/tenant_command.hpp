@@ -2,7 +2,8 @@
 // One TenantRunner command on one tenant, in progress: the session, the history state read from
 // it, the outcome being built, and what every command does with them: read the state, run a
 // step, settle what the step's end means, record what changed. Each TenantRunner command
-// (tenant_apply.cpp, tenant_rollback.cpp, tenant_history_admin.cpp) makes one per call.
+// (tenant_apply.cpp, tenant_rollback.cpp, tenant_history_admin.cpp, tenant_verify.cpp) makes one
+// per call.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -39,6 +40,8 @@ class TenantCommand {
   TenantState& state() { return state_; }
   TenantOutcome& outcome() { return outcome_; }
   bool stop_requested() const { return stop_.load(); }
+  // The tenant's session, for a command that sends its own SQL (verify).
+  Session& session() { return *session_; }
 
   // Reads the history (a missing table is an empty state); create_table_if_missing (apply only)
   // creates the history table in the same round trip.
@@ -53,7 +56,6 @@ class TenantCommand {
   // The StepContext for a step planned on the current state.
   StepContext context() const;
 
-  Session& session() { return *session_; }
   const StepExecutor& executor() const { return executor_; }
 
   StepResult run_transaction(const MigrationScript& script);

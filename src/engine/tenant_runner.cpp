@@ -1,7 +1,8 @@
 // TenantRunner, the public entry for one command on one tenant. Each command builds a
 // TenantCommand (tenant_command.hpp: session, state, outcome, the step policy) and is defined
 // beside it: plan and apply in tenant_apply.cpp, rollback_to and run_script in
-// tenant_rollback.cpp, baseline and repair in tenant_history_admin.cpp.
+// tenant_rollback.cpp, baseline and repair in tenant_history_admin.cpp, verify in
+// tenant_verify.cpp.
 #include "pgfleet/engine/tenant_runner.hpp"
 
 namespace pgfleet {

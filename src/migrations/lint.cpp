@@ -39,6 +39,8 @@ std::vector<LintFinding> lint_one(const Migration& migration, DirectoryState& di
   check_type_rules(f);
   check_file_rules(f);
   check_tenant_rules(f);
+  check_verify_rules(f);
+  check_placeholder_rules(f);
   check_down_and_directives(f);
   for (LintFinding& finding : f.findings) {
     finding.version = migration.version;

@@ -82,11 +82,13 @@ class FileLint {
 };
 
 // Rule groups, each over every statement of the file (lint_rules_*.cpp).
-void check_table_rules(FileLint& f);      // ALTER TABLE / CREATE TABLE
-void check_statement_rules(FileLint& f);  // one statement alone: indexes, drops, SET, ...
-void check_type_rules(FileLint& f);       // json, domains, identifiers, opt-in type hygiene
-void check_file_rules(FileLint& f);       // across statements: transactions, locks, re-runs
-void check_tenant_rules(FileLint& f);     // search_path, schema-qualified names, placeholders
+void check_table_rules(FileLint& f);        // ALTER TABLE / CREATE TABLE
+void check_statement_rules(FileLint& f);    // one statement alone: indexes, drops, SET, ...
+void check_type_rules(FileLint& f);         // json, domains, identifiers, opt-in type hygiene
+void check_file_rules(FileLint& f);         // across statements: transactions, locks, re-runs
+void check_tenant_rules(FileLint& f);       // search_path, schema-qualified names, placeholders
+void check_verify_rules(FileLint& f);       // the .verify file: read-only
+void check_placeholder_rules(FileLint& f);  // opted-in files: undeclared names, bare values
 
 // `lint --fleet`: version notes, the size of the finding's table, a measured lock hold
 // (lint_fleet.cpp).

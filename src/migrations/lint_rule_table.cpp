@@ -31,6 +31,10 @@ std::vector<LintRule> tenant_rules() {
       {"concurrently-pg14-corruption", kError, kOn,
        "CREATE INDEX / REINDEX CONCURRENTLY on a tenant running PostgreSQL 14.0-14.3 (lint "
        "--fleet)"},
+      {"placeholder-bare-value", kWarn, kOn,
+       "a bare ${name} where a literal or a name is meant; use :literal or :ident"},
+      {"placeholder-undeclared", kInfo, kOn,
+       "a ${name} that is no built-in and no --var: its value must come from the tenant"},
       {"placeholder-without-directive", kWarn, kOn,
        "${ in a file without the `-- pgfleet: placeholders` directive stays plain text"},
       {"search-path-or-schema-qualified", kWarn, kOn,
@@ -47,6 +51,8 @@ std::vector<LintRule> file_rules() {
       {"lint-ignore-unused", kWarn, kOn, "a lint-ignore that silenced nothing"},
       {"misplaced-directive", kError, kOn, "a directive after the first statement"},
       {"missing-down", kWarn, kOn, "no .down file"},
+      {"verify-writes", kWarn, kOn,
+       "a write (DML, DDL, row lock) in a .verify file, which runs read-only"},
   };
 }
 

@@ -178,6 +178,7 @@ void check_tenant_rules(FileLint& f) {
   check_schema_per_tenant(f);
   check_placeholders(f, f.migration.up);
   if (f.migration.down) check_placeholders(f, *f.migration.down);
+  if (f.migration.verify) check_placeholders(f, *f.migration.verify);
 }
 
 }  // namespace pgfleet::lint_detail

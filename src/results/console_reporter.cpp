@@ -46,6 +46,9 @@ std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t don
                           plural(static_cast<long>(o.migrations.size()), "migration"),
                           version_text(o.from_version), version_text(o.to_version));
       break;
+    case TenantStatus::verified:  // the reason says what was checked, or that nothing was
+      line += o.reason.empty() ? std::string("verified") : o.reason;
+      break;
     case TenantStatus::up_to_date:
       line += "up to date at " + version_text(o.to_version ? o.to_version : o.from_version);
       break;
@@ -147,6 +150,8 @@ void ConsoleReporter::draw_progress(Clock::time_point now) {
     line += fmt::format("  applied {}", count(TenantStatus::applied));
   if (count(TenantStatus::pending))
     line += fmt::format("  pending {}", count(TenantStatus::pending));
+  if (count(TenantStatus::verified))
+    line += fmt::format("  verified {}", count(TenantStatus::verified));
   if (count(TenantStatus::up_to_date))
     line += fmt::format("  up to date {}", count(TenantStatus::up_to_date));
   if (not_ok) line += fmt::format("  failed {}", not_ok);

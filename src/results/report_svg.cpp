@@ -27,6 +27,7 @@ const char* status_colour(TenantStatus status) {
     case TenantStatus::unreachable: return "#455a64";
     case TenantStatus::skipped: return "#bdbdbd";
     case TenantStatus::cancelled: return "#757575";
+    case TenantStatus::verified: return "#00897b";
   }
   return "#000000";
 }

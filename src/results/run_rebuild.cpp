@@ -14,7 +14,8 @@ namespace {
 using nlohmann::json;
 
 constexpr Command kCommandsWithResults[] = {Command::plan,     Command::apply,  Command::status,
-                                            Command::rollback, Command::repair, Command::baseline};
+                                            Command::rollback, Command::repair, Command::baseline,
+                                            Command::verify};
 
 std::optional<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -73,3 +73,25 @@ TEST_CASE("cli lint: BEGIN in a no-transaction file is exit 2 naming the file", 
   CHECK(run.code == 2);
   CHECK(run.all().find("0001_idx.up.sql") != std::string::npos);
 }
+
+TEST_CASE("cli lint: --var and pgfleet.json vars declare placeholder names", "[cli]") {
+  const Workspace ws = make_workspace("cli_lint_vars");
+  ws.migration("0001_settings.up.sql",
+               "-- pgfleet: placeholders\n"
+               "CREATE TABLE settings (region text DEFAULT ${region:literal});\n");
+  ws.migration("0001_settings.down.sql", "DROP TABLE settings;\n");
+  ws.migration("0001_settings.verify.sql", "INSERT INTO settings DEFAULT VALUES;\n");
+  const CliRun bare = run_cli(lint_args(ws, "-v"), ws.dir, kNoActions);  // -v: info too
+  INFO(bare.all());
+  CHECK(bare.out.find("[placeholder-undeclared]") != std::string::npos);
+  CHECK(bare.out.find("0001_settings.verify.sql:1:1: warning: ") != std::string::npos);
+  CHECK(bare.out.find("[verify-writes]") != std::string::npos);
+  const CliRun declared = run_cli(lint_args(ws, "-v --var region=eu"), ws.dir, kNoActions);
+  INFO(declared.all());
+  CHECK(declared.out.find("[placeholder-undeclared]") == std::string::npos);
+  write_file(ws.dir + "/pgfleet.json", R"({"vars": {"region": "eu"}})");
+  const CliRun configured = run_cli(lint_args(ws, "-v"), ws.dir, kNoActions);
+  INFO(configured.all());
+  CHECK(configured.code == 0);
+  CHECK(configured.out.find("[placeholder-undeclared]") == std::string::npos);
+}

@@ -22,6 +22,8 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
+const std::string kVerifyMarker = "-- verify file\n";
+
 // A corpus file is one migration, or several separated by `-- next migration` lines.
 MigrationSet corpus_set(const std::string& file) {
   std::vector<Migration> migrations;
@@ -33,7 +35,14 @@ MigrationSet corpus_set(const std::string& file) {
     m.version = static_cast<Version>(migrations.size() + 1);
     m.name = "m";
     const std::string sql = text.substr(0, at);
-    m.up = MigrationFile{file + "#" + std::to_string(m.version), sql, parse_directives(sql)};
+    // A `-- verify file` line starts the migration's .verify file.
+    const std::size_t verify_at = sql.find(kVerifyMarker);
+    const std::string up = sql.substr(0, verify_at);
+    m.up = MigrationFile{file + "#" + std::to_string(m.version), up, parse_directives(up)};
+    if (verify_at != std::string::npos) {
+      const std::string verify = sql.substr(verify_at + kVerifyMarker.size());
+      m.verify = MigrationFile{file + "#verify", verify, parse_directives(verify)};
+    }
     m.down = MigrationFile{"down.sql", "SELECT 1;", {}};
     migrations.push_back(m);
     if (at == std::string::npos) break;

@@ -247,11 +247,12 @@ TEST_CASE("summary.json has every status count, percentiles, migrations and neon
   REQUIRE(doc["migrations"].size() == 4);
   CHECK(doc["migrations"][3] ==
         json{{"version", 4}, {"name", "index_email"}, {"checksum", "sum4"}});
-  CHECK(doc["counts"].size() == 10);
+  CHECK(doc["counts"].size() == 11);  // every status, `verified` included
   CHECK(doc["counts"]["applied"] == 100);
   CHECK(doc["counts"]["failed"] == 1);
   CHECK(doc["counts"]["cancelled"] == 0);
   CHECK(doc["counts"]["up_to_date"] == 0);
+  CHECK(doc["counts"]["verified"] == 0);
   CHECK(doc["duration_ms"]["p50"] == 51);
   CHECK(doc["duration_ms"]["p90"] == 91);
   CHECK(doc["duration_ms"]["p99"] == 100);
@@ -434,6 +435,16 @@ TEST_CASE("plain console lines say what happened to each tenant") {
   plan.pending = {5, 6, 7, 8, 9, 10, 11, 12, 13};
   CHECK(ConsoleReporter::tenant_line(plan, 1, 1) ==
         "[1/1] p pending 9 migrations (4 → 13): 5, 6, 7, 8, 9, 10, 11, 12, … 0ms");
+}
+
+TEST_CASE("plain console lines of verify say what was checked") {
+  TenantOutcome v;
+  v.tenant_id = "v";
+  v.status = TenantStatus::verified;
+  v.reason = "verified version(s) 1, 3";
+  CHECK(ConsoleReporter::tenant_line(v, 1, 2) == "[1/2] v verified version(s) 1, 3 0ms");
+  v.reason.clear();
+  CHECK(ConsoleReporter::tenant_line(v, 2, 2) == "[2/2] v verified 0ms");
 }
 
 TEST_CASE("console: plain mode prints a line per tenant and a grouped summary") {

@@ -16,6 +16,7 @@ int cmd_new(const Options& o);
 int cmd_neon_cleanup(const Options& o);
 int cmd_resume(const Options& o);
 int cmd_report(const Options& o);
+int cmd_verify(const Options& o);
 
 // Checks the flags of `neon cleanup` (--older-than, --neon-api, NEON_API_KEY) before it runs.
 // Throws UsageError.

@@ -15,6 +15,7 @@ enum class Command {
   neon_cleanup,   // `pgfleet neon cleanup`
   resume,         // `pgfleet resume RUN_ID`
   report,         // `pgfleet report RUN_ID`
+  verify,         // `pgfleet verify`
 };
 
 // The command as the user types it and as results record it: "apply", "new", "neon cleanup".

@@ -21,11 +21,13 @@ enum class TenantStatus {
   unreachable,  // could not connect
   skipped,      // not started (failure policy, canary, preflight host not on the branch)
   cancelled,    // interrupted by SIGINT/SIGTERM
+  verified,     // verify: every verify script of an applied version passed (or none to run)
 };
 
 // Lower-case name as written in results, e.g. "up_to_date".
 const char* to_string(TenantStatus s);
-// True for statuses that count as success for the exit code (applied, up_to_date, pending).
+// True for statuses that count as success for the exit code (applied, up_to_date, pending,
+// verified).
 bool is_ok(TenantStatus s);
 
 // Where a failure happened (tenants.jsonl `error.phase`).

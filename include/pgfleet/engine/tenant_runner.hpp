@@ -42,6 +42,10 @@ class TenantRunner {
   // Resolves a dirty row: marks `version` applied, or removes its row.
   TenantOutcome repair(const Tenant& tenant, const Connector& connect, Version version,
                        RepairMark mark);
+  // Runs the verify script of every applied version that has one, in version order, in one
+  // read-only transaction that is rolled back: `verified`, or `failed` with phase verify
+  // (docs/PREFLIGHT.md "Verify scripts"). Writes nothing.
+  TenantOutcome verify(const Tenant& tenant, const Connector& connect);
 
  private:
   const MigrationSet& migrations_;

@@ -63,6 +63,8 @@ struct LintConfig {
   std::optional<std::set<Version>> only_versions{};
   // `lint --fleet`: versions and table sizes read from the tenants.
   std::optional<LintFleet> fleet{};
+  // Placeholder names --var / --secret-var / pgfleet.json `vars` give a value for every tenant.
+  std::set<std::string> declared_vars{};
 };
 
 // "info", "warning" or "error".

@@ -9,11 +9,11 @@
 namespace pgfleet {
 
 // Every tenant status, in the order summaries list them.
-inline constexpr std::array<TenantStatus, 10> kAllTenantStatuses = {
-    TenantStatus::applied,  TenantStatus::up_to_date,  TenantStatus::pending,
-    TenantStatus::failed,   TenantStatus::drift,       TenantStatus::dirty,
-    TenantStatus::invalid,  TenantStatus::unreachable, TenantStatus::skipped,
-    TenantStatus::cancelled};
+inline constexpr std::array<TenantStatus, 11> kAllTenantStatuses = {
+    TenantStatus::applied,  TenantStatus::up_to_date, TenantStatus::pending,
+    TenantStatus::verified, TenantStatus::failed,     TenantStatus::drift,
+    TenantStatus::dirty,    TenantStatus::invalid,    TenantStatus::unreachable,
+    TenantStatus::skipped,  TenantStatus::cancelled};
 
 // The tenants.jsonl record (README.md, "Results"): tenant_id, status, from_version, to_version,
 // migrations, error, host, started_at, duration_ms; plus `pending` (plan) and `reason` when set.

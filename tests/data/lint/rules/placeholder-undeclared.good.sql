@@ -1,0 +1,3 @@
+-- pgfleet: placeholders
+-- Built-ins always have a value.
+COMMENT ON TABLE accounts IS ${tenant_id:literal};
