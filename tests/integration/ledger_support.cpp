@@ -48,12 +48,14 @@ long BackgroundRun::pid() const {
   return 0;
 }
 
-BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std::string& name) {
+BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std::string& name,
+                        const std::string& env) {
   BackgroundRun run;
   run.pid_file = ws.dir + "/" + name + ".pid";
   write_file(run.pid_file, "");
-  const std::string prefix =
-      "sh -c " + sh_quote("echo $$ > " + sh_quote(run.pid_file) + "; exec \"$@\"") + " sh";
+  const std::string prefix = (env.empty() ? "" : env + " ") + "sh -c " +
+                             sh_quote("echo $$ > " + sh_quote(run.pid_file) + "; exec \"$@\"") +
+                             " sh";
   const std::string cwd = ws.dir;
   run.done = std::async(std::launch::async, [=] { return run_cli(args, cwd, prefix); });
   return run;

@@ -32,7 +32,9 @@ struct BackgroundRun {
   // The process id (waits up to 10 s for it to be written); 0 if it never was.
   long pid() const;
 };
-BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std::string& name);
+// `env`: extra NAME=value assignments (already shell-quoted) for the process.
+BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std::string& name,
+                        const std::string& env = "");
 
 // First value of `sql` on the ledger database.
 std::string ledger_scalar(const LedgerFleet& fleet, const std::string& sql);
