@@ -18,6 +18,7 @@
 #include "pgfleet/db/session.hpp"
 #include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/engine/migration_script.hpp"
+#include "pgfleet/engine/outcome.hpp"
 #include "pgfleet/engine/run_settings.hpp"
 
 namespace pgfleet {
@@ -52,8 +53,10 @@ struct BatchProgress {
   bool finished = false;            // the finish committed (and found its pending row)
   bool finish_row_missing = false;  // the finish found no pending row of this run to mark
   std::vector<std::pair<const Migration*, long>> committed;  // with duration_ms from the server
-  bool claimed = false;                                      // the claim committed
-  std::optional<DbError> error;                              // what stopped the batch
+  // The tables each committed transaction held locks on, by its last migration.
+  std::vector<std::pair<const Migration*, std::vector<RelationLock>>> locks;
+  bool claimed = false;          // the claim committed
+  std::optional<DbError> error;  // what stopped the batch
   // The migration whose part the error stopped (the finish's, a transactional one, the
   // claim's); nullptr without an error.
   const Migration* stopped_at = nullptr;
