@@ -4,7 +4,8 @@
 //   - the finish of the no-transaction migration whose statements ran just before: the probe
 //     check (PF004), the RESET of its session settings, its row marked `applied`;
 //   - the transactional migrations: a transaction each (--tx-mode file) or one for all
-//     (--tx-mode tenant), each with its guard, file text and history row;
+//     (--tx-mode tenant), each with its guard, file text, history row and, before its COMMIT,
+//     the read of the locks it holds on older tables (docs/PREFLIGHT.md, "Forecast");
 //   - the claim of the no-transaction migration that comes next: the probe check (PF003: the
 //     backend of the state read), the guard, its `pending` row, the session SETs its statements
 //     run with.
