@@ -13,6 +13,19 @@ constexpr const char* kFinishedColumn = "pgfleet_finished";
 constexpr const char* kAppliedColumn = "pgfleet_applied";
 constexpr const char* kDurationColumn = "pgfleet_duration_ms";
 constexpr const char* kClaimedColumn = "pgfleet_claimed";
+constexpr const char* kLockRelationColumn = "pgfleet_lock_relation";
+constexpr const char* kLockModeColumn = "pgfleet_lock_mode";
+
+// The newest relation oid when the transaction starts: relations above it are the migration's
+// own (docs/PREFLIGHT.md, "Forecast"). pg_class.xmin cannot tell them: ALTER TABLE rewrites the
+// row of an existing table too.
+const char* const kOidMark =
+    "SELECT set_config('pgfleet.oid_before', (SELECT max(oid)::text FROM pg_class), true);\n";
+const char* const kModeRank =
+    "CASE l.mode WHEN 'AccessShareLock' THEN 1 WHEN 'RowShareLock' THEN 2 "
+    "WHEN 'RowExclusiveLock' THEN 3 WHEN 'ShareUpdateExclusiveLock' THEN 4 "
+    "WHEN 'ShareLock' THEN 5 WHEN 'ShareRowExclusiveLock' THEN 6 WHEN 'ExclusiveLock' THEN 7 "
+    "ELSE 8 END";
 
 const char* const kStartClock =
     "SELECT set_config('pgfleet.started_at', clock_timestamp()::text, true);\n";
@@ -36,7 +49,7 @@ using MigrationSlot = void (*)(MigrationScript&, const Segment&, const Migration
 
 // BEGIN, and the clock the first migration's duration is measured from.
 void begin_transaction(MigrationScript& script, const Segment&) {
-  script.add_sql(std::string("BEGIN;\n") + kStartClock);
+  script.add_sql(std::string("BEGIN;\n") + kStartClock + kOidMark);
 }
 
 // The first file's timeouts come before the guard, so that reading the history cannot wait on
@@ -68,11 +81,28 @@ void history_record(MigrationScript& script, const Segment& segment, const Migra
                                      ", duration_ms AS " + kDurationColumn));
 }
 
+// The tables that existed before the transaction and that it holds a lock on, the strongest
+// mode each, named as the tenant's search path would (docs/PREFLIGHT.md, "Forecast").
+void lock_read(MigrationScript& script, const Segment& segment) {
+  script.add_sql(
+      std::string("SELECT DISTINCT ON (c.oid) CASE WHEN n.nspname = current_schema() THEN "
+                  "c.relname::text ELSE n.nspname || '.' || c.relname END AS ") +
+      kLockRelationColumn + ", l.mode AS " + kLockModeColumn +
+      " FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted"
+      " AND c.relkind IN ('r', 'p', 'm', 'f')"
+      " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+      " AND c.oid <= current_setting('pgfleet.oid_before')::oid AND c.oid <> " +
+      sql_literal(segment.ctx.history.qualified_name()) + "::regclass ORDER BY c.oid, " +
+      kModeRank + " DESC;\n");
+}
+
 void commit(MigrationScript& script, const Segment&) { script.add_sql("COMMIT;\n"); }
 
 constexpr TransactionSlot kOpen[] = {begin_transaction, first_file_settings, guard};
 constexpr MigrationSlot kPerMigration[] = {later_file_settings, file_text, history_record};
-constexpr TransactionSlot kClose[] = {commit};
+constexpr TransactionSlot kClose[] = {lock_read, commit};
 
 void add_segment(MigrationScript& script, const Segment& segment) {
   for (TransactionSlot slot : kOpen) slot(script, segment);
@@ -167,12 +197,22 @@ const Migration* stopped_part(const ApplyBatch& batch, TxMode mode, const BatchP
   return batch.claim;
 }
 
+std::vector<RelationLock> read_locks(const QueryResult& r) {
+  const auto relation = static_cast<std::size_t>(r.column(kLockRelationColumn));
+  const auto mode = static_cast<std::size_t>(r.column(kLockModeColumn));
+  std::vector<RelationLock> out;
+  for (const auto& row : r.rows)
+    out.push_back(RelationLock{row[relation].value_or(""), row[mode].value_or("")});
+  return out;
+}
+
 }  // namespace
 
 BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult& result) {
   BatchProgress progress;
   bool finish_open = false, claim_open = false;
   std::vector<std::pair<const Migration*, long>> open;
+  std::vector<RelationLock> locks;
   for (const QueryResult& r : result.statements) {
     if (r.column(kFinishedColumn) >= 0) {
       finish_open = !r.rows.empty();
@@ -186,12 +226,17 @@ BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult
       if (m != batch.migrations.end()) {
         open.emplace_back(*m, duration && *duration ? std::stol(**duration) : 0L);
       }
+    } else if (r.column(kLockRelationColumn) >= 0) {
+      locks = read_locks(r);
     } else if (const auto* claimed = first_cell(r, kClaimedColumn)) {
       claim_open = claimed->has_value();
     } else if (r.command == "COMMIT") {
       progress.finished = progress.finished || finish_open;
       progress.claimed = progress.claimed || claim_open;
+      // --tx-mode tenant: the one transaction's locks go to its last migration.
+      if (!open.empty() && !locks.empty()) progress.locks.emplace_back(open.back().first, locks);
       progress.committed.insert(progress.committed.end(), open.begin(), open.end());
+      locks.clear();
       finish_open = claim_open = false;
       open.clear();
     }

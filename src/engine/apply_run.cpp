@@ -74,6 +74,17 @@ TenantCommand::Loop ApplyRun::send(const ApplyBatch& batch) {
   return Loop::go_on;
 }
 
+namespace {
+
+std::vector<RelationLock> locks_of(const BatchProgress& progress, const Migration* m) {
+  for (const auto& [held_by, locks] : progress.locks) {
+    if (held_by == m) return locks;
+  }
+  return {};
+}
+
+}  // namespace
+
 void ApplyRun::record(const ApplyBatch& batch, const BatchProgress& progress) {
   if (progress.finished) {
     cmd_.record(*batch.finish->migration, Direction::up, batch.finish->duration.count(), 1);
@@ -83,7 +94,7 @@ void ApplyRun::record(const ApplyBatch& batch, const BatchProgress& progress) {
     const auto& [m, duration_ms] = progress.committed[i];
     // The retries were for the transaction the batch started with.
     const bool retried = i == 0 || settings_.tx_mode == TxMode::tenant;
-    cmd_.record(*m, Direction::up, duration_ms, retried ? 1 + retries_ : 1);
+    cmd_.record(*m, Direction::up, duration_ms, retried ? 1 + retries_ : 1, locks_of(progress, m));
     ++next_;
   }
   if (progress.claimed) {

@@ -288,8 +288,8 @@ bool TenantCommand::look_again_before_dirty() {
   return true;
 }
 
-void TenantCommand::record(const Migration& m, Direction direction, long duration_ms,
-                           int attempts) {
+void TenantCommand::record(const Migration& m, Direction direction, long duration_ms, int attempts,
+                           std::vector<RelationLock> locks) {
   // A no-transaction migration's own pending row (its claim) gives way to the applied one.
   state_.rows.erase(std::remove_if(state_.rows.begin(), state_.rows.end(),
                                    [&](const HistoryRow& r) { return r.version == m.version; }),
@@ -299,7 +299,9 @@ void TenantCommand::record(const Migration& m, Direction direction, long duratio
                                      settings_.run_id, settings_.applied_by});
     sort_by_version(state_.rows);
   }
-  report(MigrationResult{m.version, m.name, duration_ms, attempts});
+  MigrationResult result{m.version, m.name, duration_ms, attempts};
+  result.locks = std::move(locks);
+  report(result);
 }
 
 void TenantCommand::report(const MigrationResult& result) {

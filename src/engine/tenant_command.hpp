@@ -86,7 +86,8 @@ class TenantCommand {
   bool look_again_before_dirty();
 
   // The step applied (up) or reverted (down) `m`: updates the state and reports it.
-  void record(const Migration& m, Direction direction, long duration_ms, int attempts);
+  void record(const Migration& m, Direction direction, long duration_ms, int attempts,
+              std::vector<RelationLock> locks = {});
   // Adds `result` to the outcome and reports it, the state being up to date already.
   void report(const MigrationResult& result);
   // Nothing (more) to do: up_to_date, or applied when this command changed something.

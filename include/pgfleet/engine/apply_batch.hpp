@@ -4,7 +4,8 @@
 //   - the finish of the no-transaction migration whose statements ran just before: the probe
 //     check (PF004), the RESET of its session settings, its row marked `applied`;
 //   - the transactional migrations: a transaction each (--tx-mode file) or one for all
-//     (--tx-mode tenant), each with its guard, file text and history row;
+//     (--tx-mode tenant), each with its guard, file text, history row and, before its COMMIT,
+//     the read of the locks it holds on older tables (docs/PREFLIGHT.md, "Forecast");
 //   - the claim of the no-transaction migration that comes next: the probe check (PF003: the
 //     backend of the state read), the guard, its `pending` row, the session SETs its statements
 //     run with.
@@ -18,6 +19,7 @@
 #include "pgfleet/db/session.hpp"
 #include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/engine/migration_script.hpp"
+#include "pgfleet/engine/outcome.hpp"
 #include "pgfleet/engine/run_settings.hpp"
 
 namespace pgfleet {
@@ -52,8 +54,10 @@ struct BatchProgress {
   bool finished = false;            // the finish committed (and found its pending row)
   bool finish_row_missing = false;  // the finish found no pending row of this run to mark
   std::vector<std::pair<const Migration*, long>> committed;  // with duration_ms from the server
-  bool claimed = false;                                      // the claim committed
-  std::optional<DbError> error;                              // what stopped the batch
+  // The tables each committed transaction held locks on, by its last migration.
+  std::vector<std::pair<const Migration*, std::vector<RelationLock>>> locks;
+  bool claimed = false;          // the claim committed
+  std::optional<DbError> error;  // what stopped the batch
   // The migration whose part the error stopped (the finish's, a transactional one, the
   // claim's); nullptr without an error.
   const Migration* stopped_at = nullptr;
