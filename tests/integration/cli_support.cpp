@@ -121,4 +121,16 @@ bool valid_index_exists(const std::string& db, const std::string& name) {
                     name + "' AND i.indisvalid") == "1";
 }
 
+std::string tenants_file(const Workspace& ws, const nlohmann::json& rows) {
+  const std::string path = ws.dir + "/tenants.json";
+  write_file(path, rows.dump());
+  return path;
+}
+
+std::string apply_over_tenants_file(const Workspace& ws, const std::string& tenants,
+                                    const std::string& results) {
+  return "apply --yes --migrations " + sh_quote(ws.migrations) + " --tenants " + sh_quote(tenants) +
+         " --results-dir " + sh_quote(results);
+}
+
 }  // namespace pgfleet::test

@@ -26,6 +26,12 @@ void write_file(const std::string& path, const std::string& text);
 // `text` in single quotes for /bin/sh.
 std::string sh_quote(const std::string& text);
 
+// Writes `rows` as <ws.dir>/tenants.json and returns its path.
+std::string tenants_file(const Workspace& ws, const nlohmann::json& rows);
+// `apply --yes` of the workspace's migrations over a --tenants file into `results`.
+std::string apply_over_tenants_file(const Workspace& ws, const std::string& tenants,
+                                    const std::string& results);
+
 // One pgfleet invocation: exit code and what it printed on each stream.
 struct CliRun {
   int code = -1;

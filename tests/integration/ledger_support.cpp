@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
@@ -63,6 +64,15 @@ BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std:
 
 std::string ledger_scalar(const LedgerFleet& fleet, const std::string& sql) {
   return scalar(fleet.ledger_db, sql);
+}
+
+nlohmann::json ledger_status(const LedgerFleet& fleet, const std::string& run_id) {
+  const CliRun status = run_cli(
+      "status --run " + run_id + " --ledger " + sh_quote(fleet.ledger_url) + " --log-format json",
+      fleet.ws.dir);
+  INFO(status.all());
+  REQUIRE(status.code == 0);
+  return nlohmann::json::parse(status.out);
 }
 
 }  // namespace pgfleet::test

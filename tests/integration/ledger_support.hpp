@@ -38,5 +38,8 @@ BackgroundRun start_cli(const Workspace& ws, const std::string& args, const std:
 
 // First value of `sql` on the ledger database.
 std::string ledger_scalar(const LedgerFleet& fleet, const std::string& sql);
+// `pgfleet status --run RUN_ID --ledger ... --log-format json`, parsed (fails the test unless it
+// exits 0).
+nlohmann::json ledger_status(const LedgerFleet& fleet, const std::string& run_id);
 
 }  // namespace pgfleet::test

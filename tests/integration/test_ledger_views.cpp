@@ -81,12 +81,7 @@ TEST_CASE("ledger: status --run report --ledger and rollback --run --ledger read
   CHECK(a.done.get().code == 0);
   CHECK(b.done.get().code == 0);
 
-  const CliRun status = run_cli(
-      "status --run " + run + " --ledger " + sh_quote(fleet.ledger_url) + " --log-format json",
-      fleet.ws.dir);
-  INFO(status.all());
-  REQUIRE(status.code == 0);
-  const json progress = json::parse(status.out);
+  const json progress = ledger_status(fleet, run);
   CHECK(progress["tenant_count"] == 20);
   CHECK(progress["done"] == 20);
   CHECK(progress["per_status"]["applied"] == 20);

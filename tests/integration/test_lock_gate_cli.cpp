@@ -13,18 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string tenants_file(const Workspace& ws, const json& rows) {
-  const std::string path = ws.dir + "/tenants.json";
-  write_file(path, rows.dump());
-  return path;
-}
-
-std::string apply_args(const Workspace& ws, const std::string& tenants,
-                       const std::string& results) {
-  return "apply --yes --migrations " + sh_quote(ws.migrations) + " --tenants " + sh_quote(tenants) +
-         " --results-dir " + sh_quote(results);
-}
-
 json summary_of(const std::string& results) {
   std::ifstream in(only_run_dir(results) + "/summary.json");
   std::stringstream ss;
@@ -46,7 +34,7 @@ TEST_CASE("lock gate: an ALTER held past --max-lock-hold trips and names the tab
   const std::string tight =
       tenants_file(ws, json::array({{{"id", "tight"}, {"connection_string", dsn_for(short_db)}}}));
   const CliRun trip =
-      run_cli(apply_args(ws, tight, ws.results("tight")) + " --max-lock-hold 100ms");
+      run_cli(apply_over_tenants_file(ws, tight, ws.results("tight")) + " --max-lock-hold 100ms");
   INFO(trip.all());
   CHECK(trip.code == 1);
   const json gates = summary_of(ws.results("tight"))["gates"];
@@ -57,7 +45,8 @@ TEST_CASE("lock gate: an ALTER held past --max-lock-hold trips and names the tab
 
   const std::string loose =
       tenants_file(ws, json::array({{{"id", "loose"}, {"connection_string", dsn_for(long_db)}}}));
-  const CliRun pass = run_cli(apply_args(ws, loose, ws.results("loose")) + " --max-lock-hold 10s");
+  const CliRun pass =
+      run_cli(apply_over_tenants_file(ws, loose, ws.results("loose")) + " --max-lock-hold 10s");
   INFO(pass.all());
   CHECK(pass.code == 0);
   CHECK(summary_of(ws.results("loose"))["gates"].empty());

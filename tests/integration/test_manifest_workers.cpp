@@ -219,12 +219,7 @@ TEST_CASE(
   CHECK(history_rows(fleet, "state <> 'applied'") == 0);
   CHECK(scalar(fleet.db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0");
 
-  const CliRun status = run_cli(
-      "status --run " + run + " --ledger " + sh_quote(fleet.ledger_url) + " --log-format json",
-      fleet.ws.dir);
-  INFO(status.all());
-  REQUIRE(status.code == 0);
-  const json progress = json::parse(status.out);
+  const json progress = ledger_status(fleet, run);
   CHECK(progress["tenant_count"] == 60);
   CHECK(progress["done"] == 60);
   // A tenant the killed pod finished before its line reached the ledger is up to date when the

@@ -66,18 +66,6 @@ void write_set(const Workspace& ws) {
   ws.migration("0002_alter_legacy.down.sql", "ALTER TABLE legacy DROP COLUMN note;\n");
 }
 
-std::string tenants_file(const Workspace& ws, const json& rows) {
-  const std::string path = ws.dir + "/tenants.json";
-  write_file(path, rows.dump());
-  return path;
-}
-
-std::string apply_args(const Workspace& ws, const std::string& tenants,
-                       const std::string& results) {
-  return "apply --yes --migrations " + sh_quote(ws.migrations) + " --tenants " + sh_quote(tenants) +
-         " --results-dir " + sh_quote(results);
-}
-
 }  // namespace
 
 TEST_CASE("report: a real run's report.html in headless Chromium shows the run and escapes ids",
@@ -94,7 +82,7 @@ TEST_CASE("report: a real run's report.html in headless Chromium shows the run a
                                     {{"id", kHostileId}, {"connection_string", dsn_for(hostile)}},
                                     {{"id", "broken"}, {"connection_string", dsn_for(broken)}}}));
   const std::string step_summary = ws.dir + "/step_summary.md";
-  const CliRun run = run_cli(apply_args(ws, tenants, ws.results("apply")), ws.dir,
+  const CliRun run = run_cli(apply_over_tenants_file(ws, tenants, ws.results("apply")), ws.dir,
                              "GITHUB_STEP_SUMMARY=" + sh_quote(step_summary));
   INFO(run.all());
   REQUIRE(run.code == 1);  // broken failed
@@ -142,14 +130,15 @@ TEST_CASE("report: --max-duration trips on a slow migration exits 1 and keeps st
   const std::string tenants =
       tenants_file(ws, json::array({{{"id", "slowpoke"}, {"connection_string", dsn_for(db)}}}));
 
-  const CliRun bad = run_cli(apply_args(ws, tenants, ws.results("bad")) + " --max-lock-hold 5 ");
+  const CliRun bad =
+      run_cli(apply_over_tenants_file(ws, tenants, ws.results("bad")) + " --max-lock-hold 5 ");
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("--max-lock-hold"));
   CHECK_FALSE(fs::exists(ws.results("bad")));
 
   // From pgfleet.json, like every flag.
   write_file(ws.dir + "/pgfleet.json", R"({"max-duration": "150ms", "max-lock-hold": "1h"})");
-  const CliRun run = run_cli(apply_args(ws, tenants, ws.results("gate")), ws.dir);
+  const CliRun run = run_cli(apply_over_tenants_file(ws, tenants, ws.results("gate")), ws.dir);
   INFO(run.all());
   CHECK(run.code == 1);
   CHECK_THAT(run.err, Catch::Contains("gates: 1 trip(s)"));
@@ -177,7 +166,7 @@ TEST_CASE("report: pgfleet report RUN_ID rebuilds the files and skips damaged li
   query(db, "CREATE TABLE legacy (id int)");
   const std::string tenants =
       tenants_file(ws, json::array({{{"id", "acme"}, {"connection_string", dsn_for(db)}}}));
-  REQUIRE(run_cli(apply_args(ws, tenants, ws.results("r"))).code == 0);
+  REQUIRE(run_cli(apply_over_tenants_file(ws, tenants, ws.results("r"))).code == 0);
   const std::string dir = only_run_dir(ws.results("r"));
   const json before = json::parse(slurp(dir + "/summary.json"));
   for (const char* name : {"summary.json", "junit.xml", "summary.md", "report.html"}) {
