@@ -1,6 +1,7 @@
 #include "pgfleet/engine/apply_batch.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "pgfleet/sql/quoting.hpp"
 #include "script_parts.hpp"
@@ -15,6 +16,8 @@ constexpr const char* kDurationColumn = "pgfleet_duration_ms";
 constexpr const char* kClaimedColumn = "pgfleet_claimed";
 constexpr const char* kLockRelationColumn = "pgfleet_lock_relation";
 constexpr const char* kLockModeColumn = "pgfleet_lock_mode";
+constexpr const char* kVerifyStartColumn = "pgfleet_verify_start";  // the version verified
+constexpr const char* kVerifyMsColumn = "pgfleet_verify_ms";        // its verify passed, in ms
 
 // The newest relation oid when the transaction starts: relations above it are the migration's
 // own (docs/PREFLIGHT.md, "Forecast"). pg_class.xmin cannot tell them: ALTER TABLE rewrites the
@@ -33,6 +36,25 @@ const char* const kDurationSinceClock =
     "(extract(epoch FROM clock_timestamp() - "
     "current_setting('pgfleet.started_at')::timestamptz) * 1000)::integer";
 
+// A migration's verify script (docs/PREFLIGHT.md "Verify scripts"): after its text, read-only in
+// a savepoint that is rolled back (so nothing it does stays), with the verify file's own
+// timeouts; a marker row before and the time it took after tell read_batch() where an error
+// came from.
+void add_verify(MigrationScript& script, const StepContext& ctx, const Migration& m) {
+  if (!m.verify) return;
+  script.add_sql("SELECT set_config('pgfleet.verify_started', clock_timestamp()::text, true), " +
+                 std::to_string(m.version) + " AS " + kVerifyStartColumn +
+                 ";\nSAVEPOINT pgfleet_verify;\n" +
+                 settings_sql(ctx, m.verify->directives, SetScope::transaction) +
+                 "SET LOCAL transaction_read_only = on;\n");
+  script.add_file(m.version, m.verify->sql, FileRole::verify);
+  script.add_sql(
+      std::string("ROLLBACK TO SAVEPOINT pgfleet_verify;\nRELEASE SAVEPOINT pgfleet_verify;\n"
+                  "SELECT (extract(epoch FROM clock_timestamp() - "
+                  "current_setting('pgfleet.verify_started')::timestamptz) * 1000)::integer AS ") +
+      kVerifyMsColumn + ";\n");
+}
+
 // One transaction of transactional migrations, as the slots below build it.
 struct Segment {
   const StepContext& ctx;  // expected_fingerprint: the history before this transaction
@@ -41,8 +63,8 @@ struct Segment {
 
 // The slots of a transaction, in the order the server runs them. A check to add to every
 // migration (a verify block, between the file and its history row) is one more MigrationSlot in
-// kPerMigration; one to add to every transaction (a pg_locks read before COMMIT) is one more
-// TransactionSlot in kClose. Each slot appends its SQL; a file's text goes through add_file so
+// kPerMigration (as `verify` is); one to add to every transaction is one more TransactionSlot
+// in kClose (as `lock_read` is). Each slot appends its SQL; a file's text goes through add_file so
 // that error positions map back to it.
 using TransactionSlot = void (*)(MigrationScript&, const Segment&);
 using MigrationSlot = void (*)(MigrationScript&, const Segment&, const Migration&);
@@ -74,6 +96,11 @@ void file_text(MigrationScript& script, const Segment&, const Migration& m) {
   script.add_file(m.version, m.up.sql);
 }
 
+// Its verify script, before the history row: a verify that raises rolls the migration back.
+void verify(MigrationScript& script, const Segment& segment, const Migration& m) {
+  add_verify(script, segment.ctx, m);
+}
+
 // The `applied` row, returning its version and the duration measured on the server.
 void history_record(MigrationScript& script, const Segment& segment, const Migration& m) {
   script.add_sql(history_row_sql(segment.ctx, m, RowState::applied, kDurationSinceClock,
@@ -101,7 +128,7 @@ void lock_read(MigrationScript& script, const Segment& segment) {
 void commit(MigrationScript& script, const Segment&) { script.add_sql("COMMIT;\n"); }
 
 constexpr TransactionSlot kOpen[] = {begin_transaction, first_file_settings, guard};
-constexpr MigrationSlot kPerMigration[] = {later_file_settings, file_text, history_record};
+constexpr MigrationSlot kPerMigration[] = {later_file_settings, file_text, verify, history_record};
 constexpr TransactionSlot kClose[] = {lock_read, commit};
 
 void add_segment(MigrationScript& script, const Segment& segment) {
@@ -113,14 +140,18 @@ void add_segment(MigrationScript& script, const Segment& segment) {
 }
 
 // The finish of a no-transaction migration: same session as its claim (PF004), its session
-// settings RESET, its row marked applied.
-std::string finish_sql(const StepContext& ctx, const NoTxFinish& finish) {
-  return "BEGIN;\n" + probe_check_sql(finish.probe, kSessionLostSqlstate, kSessionLostMessage) +
-         reset_session_settings_sql(ctx) + "UPDATE " + ctx.history.qualified_name() +
-         " SET state = 'applied', applied_at = now(), duration_ms = " +
-         std::to_string(finish.duration.count()) +
-         own_pending_row_sql(ctx, finish.migration->version) + " RETURNING version::text AS " +
-         kFinishedColumn + ";\nCOMMIT;\n";
+// settings RESET, its verify script (a verify that raises leaves the row pending: dirty), its
+// row marked applied.
+void add_finish(MigrationScript& script, const StepContext& ctx, const NoTxFinish& finish) {
+  script.add_sql("BEGIN;\n" +
+                 probe_check_sql(finish.probe, kSessionLostSqlstate, kSessionLostMessage) +
+                 reset_session_settings_sql(ctx));
+  add_verify(script, ctx, *finish.migration);
+  script.add_sql("UPDATE " + ctx.history.qualified_name() +
+                 " SET state = 'applied', applied_at = now(), duration_ms = " +
+                 std::to_string(finish.duration.count()) +
+                 own_pending_row_sql(ctx, finish.migration->version) +
+                 " RETURNING version::text AS " + kFinishedColumn + ";\nCOMMIT;\n");
 }
 
 // The claim of a no-transaction migration: still the backend of the state read (PF003), the
@@ -165,7 +196,7 @@ MigrationScript apply_batch_script(const BatchContext& ctx, const ApplyBatch& ba
     return StepContext{ctx.history, ctx.settings, HistoryTable::fingerprint(rows)};
   };
   if (batch.finish) {
-    script.add_sql(finish_sql(step(), *batch.finish));
+    add_finish(script, step(), *batch.finish);
     mark_applied(rows, *batch.finish->migration);
   }
   for (const auto& transaction : transactions_of(ctx.settings, batch.migrations)) {
@@ -197,6 +228,11 @@ const Migration* stopped_part(const ApplyBatch& batch, TxMode mode, const BatchP
   return batch.claim;
 }
 
+std::optional<long> number_in(const std::optional<std::string>& cell) {
+  if (!cell) return std::nullopt;
+  return std::stol(*cell);
+}
+
 std::vector<RelationLock> read_locks(const QueryResult& r) {
   const auto relation = static_cast<std::size_t>(r.column(kLockRelationColumn));
   const auto mode = static_cast<std::size_t>(r.column(kLockModeColumn));
@@ -210,21 +246,29 @@ std::vector<RelationLock> read_locks(const QueryResult& r) {
 
 BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult& result) {
   BatchProgress progress;
-  bool finish_open = false, claim_open = false;
-  std::vector<std::pair<const Migration*, long>> open;
+  bool finish_open = false, claim_open = false, verifying = false;
+  std::optional<long> verify_ms;  // of the migration whose history row comes next
+  std::vector<CommittedMigration> open;
   std::vector<RelationLock> locks;
   for (const QueryResult& r : result.statements) {
-    if (r.column(kFinishedColumn) >= 0) {
+    if (r.column(kVerifyStartColumn) >= 0) {
+      verifying = true;
+    } else if (const auto* ms = first_cell(r, kVerifyMsColumn)) {
+      verifying = false;
+      verify_ms = number_in(*ms);
+    } else if (r.column(kFinishedColumn) >= 0) {
       finish_open = !r.rows.empty();
       progress.finish_row_missing = r.rows.empty();
+      progress.finish_verify_ms = std::exchange(verify_ms, std::nullopt);
     } else if (const auto* applied = first_cell(r, kAppliedColumn)) {
-      const auto* duration = first_cell(r, kDurationColumn);
       const auto m = std::find_if(
           batch.migrations.begin(), batch.migrations.end(), [&](const Migration* candidate) {
             return applied->has_value() && std::to_string(candidate->version) == **applied;
           });
+      const auto* duration = first_cell(r, kDurationColumn);
       if (m != batch.migrations.end()) {
-        open.emplace_back(*m, duration && *duration ? std::stol(**duration) : 0L);
+        open.push_back(CommittedMigration{*m, duration ? number_in(*duration).value_or(0) : 0,
+                                          std::exchange(verify_ms, std::nullopt)});
       }
     } else if (r.column(kLockRelationColumn) >= 0) {
       locks = read_locks(r);
@@ -234,7 +278,9 @@ BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult
       progress.finished = progress.finished || finish_open;
       progress.claimed = progress.claimed || claim_open;
       // --tx-mode tenant: the one transaction's locks go to its last migration.
-      if (!open.empty() && !locks.empty()) progress.locks.emplace_back(open.back().first, locks);
+      if (!open.empty() && !locks.empty()) {
+        progress.locks.emplace_back(open.back().migration, locks);
+      }
       progress.committed.insert(progress.committed.end(), open.begin(), open.end());
       locks.clear();
       finish_open = claim_open = false;
@@ -243,6 +289,7 @@ BatchProgress read_batch(const ApplyBatch& batch, TxMode mode, const BatchResult
   }
   if (result.error) {
     progress.error = result.error;
+    progress.stopped_in_verify = verifying;
     progress.stopped_at = stopped_part(batch, mode, progress, open.size());
   }
   return progress;

@@ -59,6 +59,9 @@ TenantCommand::Loop ApplyRun::send(const ApplyBatch& batch) {
   } catch (const ConnectionLost& e) {
     return after_lost_connection(batch, e.what());
   }
+  if (result.error) {
+    result.error = with_statement_position(*result.error, script, result.statements.size());
+  }
   const BatchProgress progress = read_batch(batch, settings_.tx_mode, result);
   record(batch, progress);
   if (progress.finish_row_missing) {
@@ -87,14 +90,16 @@ std::vector<RelationLock> locks_of(const BatchProgress& progress, const Migratio
 
 void ApplyRun::record(const ApplyBatch& batch, const BatchProgress& progress) {
   if (progress.finished) {
-    cmd_.record(*batch.finish->migration, Direction::up, batch.finish->duration.count(), 1);
+    cmd_.record(*batch.finish->migration, Direction::up, batch.finish->duration.count(), 1, {},
+                progress.finish_verify_ms);
     finish_.reset();
   }
   for (std::size_t i = 0; i < progress.committed.size(); ++i) {
-    const auto& [m, duration_ms] = progress.committed[i];
+    const CommittedMigration& c = progress.committed[i];
     // The retries were for the transaction the batch started with.
     const bool retried = i == 0 || settings_.tx_mode == TxMode::tenant;
-    cmd_.record(*m, Direction::up, duration_ms, retried ? 1 + retries_ : 1, locks_of(progress, m));
+    cmd_.record(*c.migration, Direction::up, c.duration_ms, retried ? 1 + retries_ : 1,
+                locks_of(progress, c.migration), c.verify_ms);
     ++next_;
   }
   if (progress.claimed) {
@@ -119,16 +124,24 @@ TenantCommand::Loop ApplyRun::after_error(const ApplyBatch& batch, const BatchPr
   const StepExecutor& executor = cmd_.executor();
   // A syntax error is found before the server runs any statement of the string: when it is in a
   // later file than the part that "stopped", send the parts before that file on their own first.
-  const std::optional<Version> located = script.locate(e.position()).version;
-  if (located && version && *located != *version && !send_before_) {
-    send_before_ = located;
+  const MigrationScript::Location where = script.locate(e.position());
+  if (where.version && version && *where.version != *version && !send_before_) {
+    send_before_ = where.version;
     return Loop::go_on;
   }
+  const bool in_verify = progress.stopped_in_verify || where.role == FileRole::verify;
+  const auto failed = [&](int attempts) {
+    StepResult r = executor.fail_from(e, &script, version, attempts);
+    if (in_verify && r.error) r.error = r.error->with_phase(ErrorPhase::verify);
+    return r;
+  };
   if (batch.finish && !progress.finished) {
     // Its RESET rolled back with it: RESET again.
-    const StepResult failed = executor.fail_from(e, &script, version, 1);
-    StepExecutor::reset_session_settings(cmd_.session(), cmd_.context(), failed);
-    return cmd_.fail_step(failed, Direction::up);
+    const StepResult r = failed(1);
+    StepExecutor::reset_session_settings(cmd_.session(), cmd_.context(), r);
+    const Loop loop = cmd_.fail_step(r, Direction::up);
+    if (in_verify) cmd_.verify_failed_after_no_transaction(*batch.finish->migration);
+    return loop;
   }
   if (e.sqlstate() == kLockBusySqlstate) {
     if (!lock_deadline_) lock_deadline_ = Clock::now() + settings_.lock_wait;
@@ -150,7 +163,7 @@ TenantCommand::Loop ApplyRun::after_error(const ApplyBatch& batch, const BatchPr
     executor.sleep_before_retry(++retries_);
     return Loop::go_on;  // from the migration it stopped
   }
-  return cmd_.fail_step(executor.fail_from(e, &script, version, 1 + retries_), Direction::up);
+  return cmd_.fail_step(failed(1 + retries_), Direction::up);
 }
 
 TenantCommand::Loop ApplyRun::run_claimed(const Migration& m, const SessionProbe& probe) {

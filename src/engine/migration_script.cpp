@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pgfleet/sql/quoting.hpp"
+#include "pgfleet/sql/splitter.hpp"
 #include "pgfleet/util/utf8.hpp"
 #include "script_parts.hpp"
 
@@ -75,9 +76,10 @@ void MigrationScript::add_sql(std::string_view sql) {
   chars_ += util::count_code_points(sql);
 }
 
-void MigrationScript::add_file(std::optional<Version> version, std::string_view text) {
+void MigrationScript::add_file(std::optional<Version> version, std::string_view text,
+                               FileRole role) {
   const std::size_t chars = util::count_code_points(text);
-  files_.push_back(FilePart{version, chars_, chars, sql_.size(), text.size()});
+  files_.push_back(FilePart{version, role, chars_, chars, sql_.size(), text.size()});
   sql_.append(text);
   chars_ += chars;
   add_sql(kFileTerminator);
@@ -105,16 +107,32 @@ MigrationScript::Location MigrationScript::locate(int position) const {
     }
     where.in_file = true;
     where.version = part.version;
+    where.role = part.role;
     where.line = util::line_at_byte(text, byte);
     return where;
   }
   return where;
 }
 
+int MigrationScript::statement_position(std::size_t index) const {
+  const SqlScan scan = scan_sql(sql_, SendMode::whole_file);
+  if (index >= scan.statements.size()) return 0;
+  const std::string_view before(sql_.data(), scan.statements[index].offset);
+  return static_cast<int>(util::count_code_points(before)) + 1;
+}
+
+DbError with_statement_position(const DbError& e, const MigrationScript& script,
+                                std::size_t completed) {
+  if (e.position() != 0) return e;
+  return DbError(e.sqlstate(), e.message(), e.detail(), e.hint(),
+                 script.statement_position(completed));
+}
+
 std::vector<Version> MigrationScript::versions() const {
   std::vector<Version> out;
   for (const FilePart& part : files_) {
-    if (part.version) out.push_back(*part.version);
+    // A verify file shares its migration's version.
+    if (part.version && (out.empty() || out.back() != *part.version)) out.push_back(*part.version);
   }
   return out;
 }

@@ -153,9 +153,22 @@ TenantCommand::Loop TenantCommand::after_history_changed(const StepContext& used
   return Loop::go_on;
 }
 
+namespace {
+
+// The phase of a step's error that did not name one: waiting for a lock, or running a migration.
+std::optional<ErrorPhase> step_phase(const ErrorInfo& e) {
+  if (e.phase) return e.phase;
+  if (e.sqlstate == kLockBusySqlstate || e.sqlstate == "55P03") return ErrorPhase::lock;
+  if (e.version) return ErrorPhase::migrate;
+  return std::nullopt;
+}
+
+}  // namespace
+
 TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction direction) {
   outcome_.status = step.end == StepEnd::cancelled ? TenantStatus::cancelled : TenantStatus::failed;
   outcome_.error = step.error;
+  if (outcome_.error) outcome_.error->phase = step_phase(*outcome_.error);
   // The statements may have run in another server session: only a human can tell.
   if (step.error && step.error->sqlstate == kSessionLostSqlstate) {
     outcome_.status = TenantStatus::dirty;
@@ -289,7 +302,7 @@ bool TenantCommand::look_again_before_dirty() {
 }
 
 void TenantCommand::record(const Migration& m, Direction direction, long duration_ms, int attempts,
-                           std::vector<RelationLock> locks) {
+                           std::vector<RelationLock> locks, std::optional<long> verify_ms) {
   // A no-transaction migration's own pending row (its claim) gives way to the applied one.
   state_.rows.erase(std::remove_if(state_.rows.begin(), state_.rows.end(),
                                    [&](const HistoryRow& r) { return r.version == m.version; }),
@@ -301,7 +314,17 @@ void TenantCommand::record(const Migration& m, Direction direction, long duratio
   }
   MigrationResult result{m.version, m.name, duration_ms, attempts};
   result.locks = std::move(locks);
+  result.verify_ms = verify_ms;
   report(result);
+}
+
+void TenantCommand::verify_failed_after_no_transaction(const Migration& m) {
+  const HistoryRow* row = state_.find(m.version);
+  if (row == nullptr || row->state != RowState::pending) return;
+  outcome_.status = TenantStatus::dirty;
+  outcome_.reason = "version " + version_text(m.version) +
+                    " (no-transaction) ran, but its verify script failed: its row is left pending "
+                    "and the tenant is dirty until `pgfleet repair`";
 }
 
 void TenantCommand::report(const MigrationResult& result) {

@@ -79,6 +79,10 @@ class TenantCommand {
   Loop recover_lost_connection(const std::vector<const Migration*>& step, const StepResult& r,
                                Direction direction);
 
+  // After fail_step: a no-transaction migration whose statements ran but whose verify script
+  // failed leaves its row pending, and the tenant dirty.
+  void verify_failed_after_no_transaction(const Migration& m);
+
   // Polls for the lock of a run that holds a pending row, until lock_wait (then fails) or a stop.
   Loop wait_while_busy(const std::string& reason);
   // True (after a short sleep and a fresh read) while a `pending` row may still belong to a live
@@ -87,7 +91,7 @@ class TenantCommand {
 
   // The step applied (up) or reverted (down) `m`: updates the state and reports it.
   void record(const Migration& m, Direction direction, long duration_ms, int attempts,
-              std::vector<RelationLock> locks = {});
+              std::vector<RelationLock> locks = {}, std::optional<long> verify_ms = {});
   // Adds `result` to the outcome and reports it, the state being up to date already.
   void report(const MigrationResult& result);
   // Nothing (more) to do: up_to_date, or applied when this command changed something.

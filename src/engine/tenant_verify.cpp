@@ -58,7 +58,7 @@ MigrationScript verify_script(const std::vector<const Migration*>& versions,
   for (const Migration* m : versions) {
     script.add_sql(verify_settings_sql(settings, history, m->verify->directives));
     script.add_sql("SELECT " + std::to_string(m->version) + " AS " + kStepColumn + ";\n");
-    script.add_file(m->version, m->verify->sql);
+    script.add_file(m->version, m->verify->sql, FileRole::verify);
   }
   script.add_sql("ROLLBACK;\n");
   return script;
@@ -126,7 +126,7 @@ TenantOutcome TenantRunner::verify(const Tenant& tenant, const Connector& connec
     const MigrationScript script = verify_script(versions, settings_, cmd.history());
     const BatchResult result = cmd.session().exec_batch(script.sql());
     if (result.error) {
-      const DbError& e = *result.error;
+      const DbError e = with_statement_position(*result.error, script, result.statements.size());
       rollback_quietly(cmd.session());
       outcome.status = e.sqlstate() == "57014" && cmd.stop_requested() ? TenantStatus::cancelled
                                                                        : TenantStatus::failed;

@@ -135,6 +135,11 @@ class SetLoader {
     } catch (const DirectiveError& e) {
       problem(found.filename, e.what());
     }
+    if (found.name.direction == MigrationDirection::verify && tx == TxKind::no_transaction) {
+      problem(found.filename,
+              "a verify script runs read-only inside a transaction (docs/PREFLIGHT.md \"Verify "
+              "scripts\"): remove `-- pgfleet: no-transaction`");
+    }
     const SqlScan scan = scan_sql(found.file.sql, send_mode_of(tx.value_or(TxKind::transactional)));
     if (found.name.direction == MigrationDirection::up && scan.statements.empty()) {
       problem(found.filename,

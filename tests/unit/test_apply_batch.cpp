@@ -131,8 +131,8 @@ TEST_CASE("batch: an error in the 7th of 11 migrations maps to its file and line
   BatchResult result{committed({1, 2, 3, 4, 5, 6}), error};
   const BatchProgress progress = read_batch(b.batch, TxMode::file, result);
   REQUIRE(progress.committed.size() == 6);
-  CHECK(progress.committed[5].first->version == 6);
-  CHECK(progress.committed[5].second == 7);
+  CHECK(progress.committed[5].migration->version == 6);
+  CHECK(progress.committed[5].duration_ms == 7);
   REQUIRE(progress.stopped_at != nullptr);
   CHECK(progress.stopped_at->version == 7);
   const ErrorInfo info = StepExecutor::error_info(error, &script, progress.stopped_at->version);

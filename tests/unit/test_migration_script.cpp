@@ -232,3 +232,24 @@ TEST_CASE("SQL literals and identifiers are quoted") {
   CHECK(sql_literal("a\\b") == "E'a\\\\b'");
   CHECK(sql_identifier("we\"ird") == "\"we\"\"ird\"");
 }
+
+TEST_CASE("script: an error without a position is placed at the statement that raised it") {
+  MigrationScript script;
+  script.add_sql("BEGIN;\nDO $x$ BEGIN PERFORM 1; END $x$;\n");
+  script.add_file(Version(4),
+                  "-- header\nCREATE TABLE a (id int);\n\nINSERT INTO a\n  SELECT 1/0;\n");
+  script.add_sql("COMMIT;\n");
+  // BEGIN and the DO block came back, then CREATE TABLE: the INSERT raised 22012.
+  const DbError raised = with_statement_position(DbError("22012", "division by zero"), script, 3);
+  const MigrationScript::Location where = script.locate(raised.position());
+  CHECK(where.in_file);
+  CHECK(where.version == Version(4));
+  CHECK(where.line == 4);
+  CHECK(raised.sqlstate() == "22012");
+  // A position the server gave is kept; a statement past the end gives none.
+  CHECK(with_statement_position(DbError("42601", "syntax", "", "", 5), script, 3).position() == 5);
+  CHECK(with_statement_position(DbError("XX000", "late"), script, 99).position() == 0);
+  // pgfleet's own statement (the DO block) is not in a file.
+  CHECK_FALSE(script.locate(with_statement_position(DbError("PF001", "busy"), script, 1).position())
+                  .in_file);
+}

@@ -4,8 +4,9 @@
 //   - the finish of the no-transaction migration whose statements ran just before: the probe
 //     check (PF004), the RESET of its session settings, its row marked `applied`;
 //   - the transactional migrations: a transaction each (--tx-mode file) or one for all
-//     (--tx-mode tenant), each with its guard, file text, history row and, before its COMMIT,
-//     the read of the locks it holds on older tables (docs/PREFLIGHT.md, "Forecast");
+//     (--tx-mode tenant), each with its guard, file text, verify script (read-only, in a
+//     savepoint rolled back: docs/PREFLIGHT.md "Verify scripts"), history row and, before its
+//     COMMIT, the read of the locks it holds on older tables (docs/PREFLIGHT.md, "Forecast");
 //   - the claim of the no-transaction migration that comes next: the probe check (PF003: the
 //     backend of the state read), the guard, its `pending` row, the session SETs its statements
 //     run with.
@@ -49,15 +50,24 @@ struct BatchContext {
 // The query string of `batch`. Each guard expects the history as the parts before it leave it.
 MigrationScript apply_batch_script(const BatchContext& ctx, const ApplyBatch& batch);
 
+// A transactional migration a batch committed, with what the server measured.
+struct CommittedMigration {
+  const Migration* migration = nullptr;
+  long duration_ms = 0;           // from BEGIN (or its own settings) to its history row
+  std::optional<long> verify_ms;  // its verify script's part of that; nullopt without one
+};
+
 // What a batch did, read from its statements' results.
 struct BatchProgress {
-  bool finished = false;            // the finish committed (and found its pending row)
-  bool finish_row_missing = false;  // the finish found no pending row of this run to mark
-  std::vector<std::pair<const Migration*, long>> committed;  // with duration_ms from the server
+  bool finished = false;                 // the finish committed (and found its pending row)
+  bool finish_row_missing = false;       // the finish found no pending row of this run to mark
+  std::optional<long> finish_verify_ms;  // the finished migration's verify time, if it has one
+  std::vector<CommittedMigration> committed;
   // The tables each committed transaction held locks on, by its last migration.
   std::vector<std::pair<const Migration*, std::vector<RelationLock>>> locks;
-  bool claimed = false;          // the claim committed
-  std::optional<DbError> error;  // what stopped the batch
+  bool claimed = false;            // the claim committed
+  std::optional<DbError> error;    // what stopped the batch
+  bool stopped_in_verify = false;  // the error came from a verify script (phase `verify`)
   // The migration whose part the error stopped (the finish's, a transactional one, the
   // claim's); nullptr without an error.
   const Migration* stopped_at = nullptr;

@@ -13,6 +13,10 @@
 
 namespace pgfleet {
 
+// What a file added to a script is: a migration's own text (.up, .down, a rollback script) or
+// its verify script (docs/PREFLIGHT.md "Verify scripts"), whose errors are phase `verify`.
+enum class FileRole { migration, verify };
+
 // A query string under construction that remembers where each file's text sits in it.
 class MigrationScript {
  public:
@@ -20,7 +24,8 @@ class MigrationScript {
   void add_sql(std::string_view sql);
   // Appends a file's text followed by "\n;\n" (so that a last statement without ';' or a
   // trailing -- comment cannot swallow what follows). `version` is nullopt for a rollback script.
-  void add_file(std::optional<Version> version, std::string_view text);
+  void add_file(std::optional<Version> version, std::string_view text,
+                FileRole role = FileRole::migration);
 
   const std::string& sql() const { return sql_; }
 
@@ -28,15 +33,20 @@ class MigrationScript {
     bool in_file = false;            // the position falls in a file's text
     std::optional<Version> version;  // that file's migration version
     std::optional<int> line;         // 1-based line in that file
+    FileRole role = FileRole::migration;
   };
   // Maps a server error position (1-based character offset into sql(), 0 = none) to a file.
   Location locate(int position) const;
-  // The versions of the files added, in order.
+  // The 1-based character position where statement `index` (0-based, as the server splits
+  // sql()) starts; 0 past the last one.
+  int statement_position(std::size_t index) const;
+  // The versions of the files added, in order, each once.
   std::vector<Version> versions() const;
 
  private:
   struct FilePart {
     std::optional<Version> version;
+    FileRole role;
     std::size_t begin_char;  // 0-based character index of the file's first character
     std::size_t chars;       // characters of the file text, without the appended "\n;\n"
     std::size_t begin_byte;
@@ -46,6 +56,12 @@ class MigrationScript {
   std::size_t chars_ = 0;
   std::vector<FilePart> files_;
 };
+
+// `e` as sent in `script`: an error the server gave no position (a runtime error such as 22012
+// or 23505) gets the position of the statement that raised it, the one after the `completed`
+// statements whose results came back before it.
+DbError with_statement_position(const DbError& e, const MigrationScript& script,
+                                std::size_t completed);
 
 enum class Direction { up, down };
 
