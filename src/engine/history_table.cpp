@@ -75,7 +75,8 @@ std::string HistoryTable::create_sql() const {
          "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
          "  duration_ms integer,\n"
          "  run_id text,\n"
-         "  applied_by text\n"
+         "  applied_by text,\n"
+         "  rendered_checksum text\n"
          ")";
 }
 
@@ -84,28 +85,36 @@ std::string HistoryTable::read_state_sql() const {
       tenant_schema_ ? "n.nspname = " + sql_literal(*tenant_schema_)
                      : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
                        "'^pg_(toast|temp_)'";
+  // rendered_checksum through to_jsonb: a table made by an older pgfleet has no such column, and
+  // plan and status read it without changing it.
   return "SELECT 'row' AS kind, h.version::text AS version, h.name, h.checksum, h.state, "
-         "h.run_id, h.applied_by FROM " +
+         "h.run_id, h.applied_by, to_jsonb(h) ->> 'rendered_checksum' AS rendered_checksum FROM " +
          qualified_name_ +
          " h\nUNION ALL\n"
          "SELECT 'invalid_index', NULL, format('%I.%I', n.nspname, c.relname), NULL, NULL, NULL, "
-         "NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON "
+         "NULL, NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n "
+         "ON "
          "n.oid = c.relnamespace WHERE NOT i.indisvalid AND " +
          index_schemas +
          "\nUNION ALL\n"
-         "SELECT DISTINCT 'busy', NULL, NULL, NULL, NULL, h.run_id, NULL FROM " +
+         "SELECT DISTINCT 'busy', NULL, NULL, NULL, NULL, h.run_id, NULL, NULL FROM " +
          qualified_name_ +
          " h JOIN pg_stat_activity a ON a.application_name = 'pgfleet/' || h.run_id "
          "WHERE h.state = 'pending' AND a.datname = current_database() AND a.pid <> "
          "pg_backend_pid()\nUNION ALL\n"
-         "SELECT 'backend', NULL, pg_backend_pid()::text, NULL, NULL, NULL, NULL";
+         "SELECT 'backend', NULL, pg_backend_pid()::text, NULL, NULL, NULL, NULL, NULL";
 }
 
 std::string HistoryTable::create_and_read_state_sql() const {
   // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the
-  // schema exists, and a role that only owns the table must still be able to apply.
-  return "DO $pgfleet$ BEGIN\n  IF to_regclass(" + sql_literal(qualified_name_) +
-         ") IS NULL THEN\n    " + create_sql() + ";\n  END IF;\nEND $pgfleet$;\n" +
+  // schema exists, and a role that only owns the table must still be able to apply. A table
+  // made by an older pgfleet gets the rendered_checksum column (docs/PREFLIGHT.md
+  // "Placeholders"), once: ALTER TABLE takes a lock even when the column exists.
+  const std::string table = sql_literal(qualified_name_);
+  return "DO $pgfleet$ BEGIN\n  IF to_regclass(" + table + ") IS NULL THEN\n    " + create_sql() +
+         ";\n  ELSIF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(" + table +
+         ") AND attname = 'rendered_checksum' AND NOT attisdropped) THEN\n    ALTER TABLE " +
+         qualified_name_ + " ADD COLUMN rendered_checksum text;\n  END IF;\nEND $pgfleet$;\n" +
          read_state_sql();
 }
 
@@ -115,7 +124,8 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
   const int kind = result.column("kind"), version = result.column("version"),
             name = result.column("name"), checksum = result.column("checksum"),
             row_state = result.column("state"), run_id = result.column("run_id"),
-            applied_by = result.column("applied_by");
+            applied_by = result.column("applied_by"),
+            rendered_checksum = result.column("rendered_checksum");
   if (kind < 0 || version < 0 || name < 0 || row_state < 0 || run_id < 0) {
     throw std::runtime_error("history state query returned unexpected columns");
   }
@@ -141,6 +151,7 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
       }
       row.run_id = cell(result, i, run_id);
       row.applied_by = cell(result, i, applied_by);
+      row.rendered_checksum = cell(result, i, rendered_checksum);
       state.rows.push_back(std::move(row));
     } else if (k == "invalid_index") {
       state.invalid_indexes.push_back(cell(result, i, name));

@@ -47,12 +47,19 @@ std::string guard_with_lock_timeout(const StepContext& ctx, const std::string& f
 
 std::string history_row_sql(const StepContext& ctx, const Migration& m, RowState state,
                             const std::string& duration_expression, const std::string& returning) {
+  // Only apply renders placeholders, and apply's state read adds the column to older tables:
+  // baseline (unrendered) never names it.
+  const bool rendered =
+      m.up.directives.placeholders == PlaceholderMode::on && !m.rendered_checksum.empty();
   return "INSERT INTO " + ctx.history.qualified_name() +
-         " (version, name, checksum, state, applied_at, duration_ms, run_id, applied_by) VALUES (" +
-         std::to_string(m.version) + ", " + sql_literal(m.name) + ", " + sql_literal(m.checksum) +
-         ", " + (state == RowState::applied ? "'applied'" : "'pending'") + ", now(), " +
+         " (version, name, checksum, state, applied_at, duration_ms, run_id, applied_by" +
+         (rendered ? ", rendered_checksum" : "") + ") VALUES (" + std::to_string(m.version) + ", " +
+         sql_literal(m.name) + ", " + sql_literal(m.checksum) + ", " +
+         (state == RowState::applied ? "'applied'" : "'pending'") + ", now(), " +
          duration_expression + ", " + sql_literal(ctx.settings.run_id) + ", " +
-         sql_literal(ctx.settings.applied_by) + ")" + returning + ";\n";
+         sql_literal(ctx.settings.applied_by) +
+         (rendered ? ", " + sql_literal(m.rendered_checksum) : std::string()) + ")" + returning +
+         ";\n";
 }
 
 std::string probe_check_sql(const SessionProbe& probe, const char* sqlstate,

@@ -103,6 +103,11 @@ Plan plan_apply(const MigrationSet& set, const TenantState& state, std::optional
                     "): the file changed after it was applied";
       return plan;
     }
+    // The file is the same; a placeholder's value for this tenant is not (not drift).
+    if (file->up.directives.placeholders == PlaceholderMode::on && !row.rendered_checksum.empty() &&
+        !file->rendered_checksum.empty() && file->rendered_checksum != row.rendered_checksum) {
+      plan.rendered_changed.push_back(row.version);
+    }
   }
 
   for (const auto& m : set.all()) {

@@ -3,6 +3,7 @@
 #include "pgfleet/engine/planner.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
 #include "tenant_command.hpp"
+#include "version_text.hpp"
 
 namespace pgfleet {
 namespace {
@@ -15,6 +16,13 @@ std::vector<const Migration*> migrations_of(const MigrationSet& migrations, cons
   return out;
 }
 
+std::string placeholder_change_note(const std::vector<Version>& versions) {
+  std::string list;
+  for (Version v : versions) list += (list.empty() ? "" : ", ") + version_text(v);
+  return "a placeholder value changed since version(s) " + list +
+         " were applied: their text for this tenant differs now (not re-applied)";
+}
+
 }  // namespace
 
 TenantOutcome TenantRunner::plan(const Tenant& tenant, const Connector& connect) {
@@ -22,6 +30,9 @@ TenantOutcome TenantRunner::plan(const Tenant& tenant, const Connector& connect)
   return cmd.run([&] {
     cmd.read_starting_state();
     const Plan plan = plan_apply(migrations_, cmd.state(), settings_.target);
+    if (!plan.rendered_changed.empty()) {
+      cmd.outcome().reason = placeholder_change_note(plan.rendered_changed);
+    }
     switch (plan.kind) {
       case PlanKind::up_to_date: cmd.outcome().status = TenantStatus::up_to_date; break;
       case PlanKind::pending:

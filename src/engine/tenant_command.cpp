@@ -309,7 +309,7 @@ void TenantCommand::record(const Migration& m, Direction direction, long duratio
                     state_.rows.end());
   if (direction == Direction::up) {
     state_.rows.push_back(HistoryRow{m.version, m.name, m.checksum, RowState::applied,
-                                     settings_.run_id, settings_.applied_by});
+                                     settings_.run_id, settings_.applied_by, m.rendered_checksum});
     sort_by_version(state_.rows);
   }
   MigrationResult result{m.version, m.name, duration_ms, attempts};

@@ -51,6 +51,7 @@ std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t don
       break;
     case TenantStatus::up_to_date:
       line += "up to date at " + version_text(o.to_version ? o.to_version : o.from_version);
+      if (!o.reason.empty()) line += "; " + o.reason;
       break;
     case TenantStatus::pending: {
       line += fmt::format(
@@ -63,6 +64,8 @@ std::string ConsoleReporter::tenant_line(const TenantOutcome& o, std::size_t don
         line += (i == 0 ? ": " : ", ") + std::to_string(o.pending[i]);
       }
       if (o.pending.size() > kShown) line += ", …";
+      // plan: a placeholder value changed since an applied version (docs/PREFLIGHT.md).
+      if (!o.reason.empty()) line += "; " + o.reason;
       break;
     }
     default: {

@@ -213,3 +213,24 @@ TEST_CASE("sort_by_version orders history rows ascending") {
   CHECK(rows[1].version == Version(3));
   CHECK(rows[2].version == Version(4));
 }
+
+TEST_CASE("plan: a placeholder value changed since applied is named and is not drift") {
+  std::vector<Migration> ms;
+  ms.push_back(
+      make_migration(1, "settings", "-- pgfleet: placeholders\nSELECT ${region:literal};\n"));
+  ms.push_back(make_migration(2, "plain", "SELECT 2;\n"));
+  ms[0].rendered_checksum = "now-ap";
+  ms[1].rendered_checksum = ms[1].checksum;
+  const MigrationSet set(ms);
+  std::vector<HistoryRow> rows{applied(set, 1), applied(set, 2)};
+  rows[0].rendered_checksum = "then-us";
+  rows[1].rendered_checksum = "";  // no placeholders: NULL
+  Plan plan = plan_apply(set, rows, std::nullopt);
+  CHECK(plan.kind == PlanKind::up_to_date);
+  CHECK(plan.rendered_changed == std::vector<Version>{1});
+  // Unknown (a row from before the column, or baseline): nothing to say.
+  rows[0].rendered_checksum = "";
+  CHECK(plan_apply(set, rows, std::nullopt).rendered_changed.empty());
+  rows[0].rendered_checksum = "now-ap";
+  CHECK(plan_apply(set, rows, std::nullopt).rendered_changed.empty());
+}

@@ -24,6 +24,9 @@ struct HistoryRow {
   RowState state = RowState::applied;
   std::string run_id;
   std::string applied_by;
+  // SHA-256 of the .up text as sent, placeholders replaced; "" when unknown (NULL: a file
+  // without placeholders, a row written before the column existed, baseline).
+  std::string rendered_checksum{};
 };
 
 // Everything the planner needs to know about a tenant, read in one round trip.

@@ -29,6 +29,9 @@ struct Plan {
   std::vector<Version> pending;    // kind == pending: versions to apply, ascending
   std::optional<Version> version;  // the version a refusal is about
   std::string reason;              // human text for every kind but pending/up_to_date
+  // Applied versions (placeholders directive) whose text, rendered with this tenant's values
+  // today, differs from what was applied (the history's rendered_checksum): a value changed.
+  std::vector<Version> rendered_changed{};
 };
 
 // The apply plan for a tenant in `state`, up to `target` (nullopt: the latest file).
