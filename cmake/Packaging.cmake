@@ -3,6 +3,10 @@
 #   cpack --config build/CPackConfig.cmake -B out     out/pgfleet_<version>_<arch>.deb
 # Only the pgfleet executable is installed: the library, tests and benchmarks stay in the build.
 include(GNUInstallDirs)
+# cpack and `cmake --build --target install` would otherwise build `all` first: the package
+# check runs under ctest while the unit tests run, and a relink there pulls their binary away.
+# Build first (scripts/build.sh), then install or package.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 install(TARGETS pgfleet RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}

@@ -43,6 +43,18 @@ TenantCommand::TenantCommand(const MigrationSet& migrations, const RunSettings& 
   if (tenant.conninfo) outcome_.host = tenant.conninfo->host_port();
 }
 
+namespace {
+
+// The phase of an error that did not name one: waiting for a lock, or running a migration.
+std::optional<ErrorPhase> phase_of(const ErrorInfo& e) {
+  if (e.phase) return e.phase;
+  if (e.sqlstate == kLockBusySqlstate || e.sqlstate == "55P03") return ErrorPhase::lock;
+  if (e.version) return ErrorPhase::migrate;
+  return std::nullopt;
+}
+
+}  // namespace
+
 TenantOutcome TenantCommand::run(const std::function<void()>& body) {
   try {
     session_ = connect_();
@@ -61,6 +73,7 @@ TenantOutcome TenantCommand::run(const std::function<void()>& body) {
   } catch (const std::exception& e) {
     fail(e.what());
   }
+  if (outcome_.error) outcome_.error->phase = phase_of(*outcome_.error);
   if (known_to_version_) {
     outcome_.to_version = *known_to_version_;
   } else if (state_.table == TenantState::Table::exists || !outcome_.migrations.empty()) {
@@ -153,22 +166,9 @@ TenantCommand::Loop TenantCommand::after_history_changed(const StepContext& used
   return Loop::go_on;
 }
 
-namespace {
-
-// The phase of a step's error that did not name one: waiting for a lock, or running a migration.
-std::optional<ErrorPhase> step_phase(const ErrorInfo& e) {
-  if (e.phase) return e.phase;
-  if (e.sqlstate == kLockBusySqlstate || e.sqlstate == "55P03") return ErrorPhase::lock;
-  if (e.version) return ErrorPhase::migrate;
-  return std::nullopt;
-}
-
-}  // namespace
-
 TenantCommand::Loop TenantCommand::fail_step(const StepResult& step, Direction direction) {
   outcome_.status = step.end == StepEnd::cancelled ? TenantStatus::cancelled : TenantStatus::failed;
   outcome_.error = step.error;
-  if (outcome_.error) outcome_.error->phase = step_phase(*outcome_.error);
   // The statements may have run in another server session: only a human can tell.
   if (step.error && step.error->sqlstate == kSessionLostSqlstate) {
     outcome_.status = TenantStatus::dirty;

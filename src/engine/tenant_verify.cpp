@@ -4,35 +4,20 @@
 // every verify script and rolls back.
 #include "pgfleet/engine/step_executor.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
-#include "pgfleet/sql/quoting.hpp"
+#include "script_parts.hpp"
 #include "tenant_command.hpp"
 
 namespace pgfleet {
 namespace {
 
-std::string ms(Millis m) { return sql_literal(std::to_string(m.count()) + "ms"); }
-
-// The timeouts (directive > flag > default) and, schema-per-tenant, the search_path one verify
-// file runs with, as apply runs its migration (README "Safety").
-std::string verify_settings_sql(const RunSettings& settings, const HistoryTable& history,
-                                const Directives& directives) {
-  std::string sql =
-      "SET LOCAL lock_timeout = " + ms(effective_lock_timeout(settings, directives)) +
-      ";\nSET LOCAL statement_timeout = " + ms(effective_statement_timeout(settings, directives)) +
-      ";\n";
-  if (history.tenant_schema()) {
-    sql += "SET LOCAL search_path = " + sql_identifier(*history.tenant_schema()) + ";\n";
-  }
-  return sql;
-}
-
 // Opens the read-only transaction with the run's timeouts and reads the history in it. The
 // snapshot the read takes pins the transaction read-only: a `SET TRANSACTION READ WRITE` in a
 // verify script fails from then on.
 std::string open_sql(const RunSettings& settings, const HistoryTable& history) {
-  return "BEGIN READ ONLY;\nSET LOCAL lock_timeout = " + ms(settings.lock_timeout) +
-         ";\nSET LOCAL statement_timeout = " + ms(settings.statement_timeout.value_or(Millis(0))) +
-         ";\n" + history.read_state_sql();
+  return "BEGIN READ ONLY;\nSET LOCAL lock_timeout = " + ms_literal(settings.lock_timeout) +
+         ";\nSET LOCAL statement_timeout = " +
+         ms_literal(settings.statement_timeout.value_or(Millis(0))) + ";\n" +
+         history.read_state_sql();
 }
 
 // The applied versions that have a verify script, ascending (the history's order).
@@ -56,7 +41,9 @@ MigrationScript verify_script(const std::vector<const Migration*>& versions,
                               const RunSettings& settings, const HistoryTable& history) {
   MigrationScript script;
   for (const Migration* m : versions) {
-    script.add_sql(verify_settings_sql(settings, history, m->verify->directives));
+    // The timeouts and search_path one verify file runs with, as in apply (README "Safety").
+    script.add_sql(settings_sql(StepContext{history, settings, ""}, m->verify->directives,
+                                SetScope::transaction));
     script.add_sql("SELECT " + std::to_string(m->version) + " AS " + kStepColumn + ";\n");
     script.add_file(m->version, m->verify->sql, FileRole::verify);
   }

@@ -171,6 +171,7 @@ TEST_CASE("runner: retries are bounded by settings.retries") {
   CHECK(out.status == TenantStatus::failed);
   REQUIRE(out.error);
   CHECK(out.error->sqlstate == "55P03");
+  CHECK(out.error->phase == ErrorPhase::lock);
   CHECK(f.sends_containing("CREATE TABLE t1") == 2);
 }
 
@@ -190,6 +191,7 @@ TEST_CASE("runner: other errors fail at once with version and line") {
   CHECK(out.error->version == Version(2));
   CHECK(out.error->statement_line == 1);
   CHECK(out.error->hint == "a hint");
+  CHECK(out.error->phase == ErrorPhase::migrate);
   CHECK(out.to_version == Version(1));
   CHECK(f.sends_containing("CREATE TABLE t2") == 1);
 }
