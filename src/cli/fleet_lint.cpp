@@ -16,15 +16,6 @@
 namespace pgfleet::cli {
 namespace {
 
-// The tables and indexes the findings are about: what the fleet is asked the size of.
-std::vector<std::string> touched_relations(const std::vector<LintFinding>& findings) {
-  std::set<std::string> names;
-  for (const LintFinding& f : findings) {
-    if (!f.table.empty()) names.insert(f.table);
-  }
-  return {names.begin(), names.end()};
-}
-
 long long big_table_rows(const Options& o) {
   return o.big_table > 0 ? o.big_table : kDefaultBigTableRows;
 }
@@ -84,7 +75,7 @@ void add_fleet(const Options& o, const MigrationSet& migrations, LintConfig& con
   LintReadSettings read;
   read.connect = connect_settings(o, make_run_id(std::chrono::system_clock::now()));
   read.pool = pool_limits(o);
-  read.relations = touched_relations(lint(migrations, config));
+  read.ask = lint_questions(lint(migrations, config));
   read.history = o.lint_pending ? HistoryRead::read : HistoryRead::skip;
   LintFactsCollector facts;
   read_fleet_lint_facts(tenants, read, StopControl::process(), facts);
@@ -100,7 +91,7 @@ void add_fleet(const Options& o, const MigrationSet& migrations, LintConfig& con
 PlanLint::PlanLint(const Options& o, const MigrationSet& migrations,
                    const std::vector<Tenant>& tenants)
     : o_(o), migrations_(migrations), config_(lint_config(o, tenants)) {
-  read_.relations = touched_relations(lint(migrations, config_));
+  read_.ask = lint_questions(lint(migrations, config_));
 }
 
 FleetJob PlanLint::wrap(FleetJob job) {

@@ -9,15 +9,36 @@
 namespace pgfleet {
 namespace {
 
-// Rows (an estimate: reltuples; a partitioned table sums its partitions) and bytes of each asked
-// relation, an index counting as its table. A table never analyzed has reltuples -1 (0 before
-// PostgreSQL 14): rows are then unknown (-1) unless the table has no page at all.
-std::string sizes_sql(Session& session, const Tenant& tenant,
-                      const std::vector<std::string>& relations) {
-  std::string names;
-  for (const std::string& name : relations) {
-    names += (names.empty() ? "" : ", ") + session.quote(name);
+std::string quoted_list(Session& session, const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + session.quote(name);
+  return "ARRAY[" + list + "]::text[]";
+}
+
+// The asked columns that exist on the tenant, with their type as format_type spells it
+// ("character varying(20)"); rows whose `name` is NULL.
+std::string column_types_sql(Session& session, const LintQuestions& ask,
+                             const std::string& visible) {
+  std::vector<std::string> tables, columns;
+  for (const auto& [table, column] : ask.columns) {
+    tables.push_back(table);
+    columns.push_back(column);
   }
+  return "UNION ALL\nSELECT NULL, c.relname, NULL, NULL, a.attname::text, "
+         "format_type(a.atttypid, a.atttypmod)\nFROM unnest(" +
+         quoted_list(session, tables) + ", " + quoted_list(session, columns) +
+         ") AS q(table_name, column_name)\n"
+         "JOIN pg_class c ON c.relname = q.table_name AND c.relkind IN ('r', 'p')\n"
+         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = q.column_name AND a.attnum > 0 "
+         "AND NOT a.attisdropped\nWHERE " +
+         visible + "\n";
+}
+
+// In one statement: the server version, then rows (an estimate: reltuples; a partitioned table
+// sums its partitions) and bytes of each asked relation, an index counting as its table, then
+// the asked columns' types. A table never analyzed has reltuples -1 (0 before PostgreSQL 14):
+// rows are then unknown (-1) unless the table has no page at all.
+std::string facts_sql(Session& session, const Tenant& tenant, const LintQuestions& ask) {
   const std::string visible =
       tenant.schema ? "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = " +
                           session.quote(*tenant.schema) + ")"
@@ -30,15 +51,16 @@ std::string sizes_sql(Session& session, const Tenant& tenant,
          "ELSE -1 END AS rows,\n"
          "  CASE WHEN t.relkind = 'p' THEN (SELECT coalesce(sum(pg_total_relation_size("
          "h.inhrelid)), 0) FROM pg_inherits h WHERE h.inhparent = t.oid)\n"
-         "       ELSE pg_total_relation_size(t.oid) END AS bytes\n"
-         "FROM unnest(ARRAY[" +
-         names +
-         "]::text[]) AS n(name)\n"
+         "       ELSE pg_total_relation_size(t.oid) END AS bytes,\n"
+         "  NULL::text AS column_name, NULL::text AS column_type\n"
+         "FROM unnest(" +
+         quoted_list(session, ask.relations) +
+         ") AS n(name)\n"
          "JOIN pg_class c ON c.relname = n.name AND c.relkind IN ('r', 'p', 'm', 'i', 'I')\n"
          "LEFT JOIN pg_index i ON i.indexrelid = c.oid\n"
          "JOIN pg_class t ON t.oid = coalesce(i.indrelid, c.oid)\n"
          "WHERE " +
-         visible + ") r ON true";
+         visible + "\n" + column_types_sql(session, ask, visible) + ") r ON true";
 }
 
 const std::string& cell(const QueryResult& result, std::size_t row, const char* column) {
@@ -64,14 +86,29 @@ std::set<Version> applied_versions(Session& session, const Tenant& tenant) {
 
 }  // namespace
 
+LintQuestions lint_questions(const std::vector<LintFinding>& findings) {
+  std::set<std::string> relations;
+  std::set<TableColumn> columns;
+  for (const LintFinding& f : findings) {
+    if (!f.table.empty()) relations.insert(f.table);
+    if (!f.table.empty() && !f.retyped_column.empty()) columns.insert({f.table, f.retyped_column});
+  }
+  return {{relations.begin(), relations.end()}, {columns.begin(), columns.end()}};
+}
+
 TenantLintFacts read_tenant_lint_facts(Session& session, const Tenant& tenant,
-                                       const std::vector<std::string>& relations,
-                                       HistoryRead history) {
+                                       const LintQuestions& ask, HistoryRead history) {
   TenantLintFacts facts;
   facts.tenant_id = tenant.id;
-  const QueryResult sizes = session.exec(sizes_sql(session, tenant, relations));
+  const QueryResult sizes = session.exec(facts_sql(session, tenant, ask));
   for (std::size_t row = 0; row < sizes.rows.size(); ++row) {
     facts.server_version_num = std::stoi(cell(sizes, row, "server_version_num"));
+    const std::string& column = cell(sizes, row, "column_name");
+    if (!column.empty()) {
+      facts.column_types[{cell(sizes, row, "table_name"), column}] =
+          cell(sizes, row, "column_type");
+      continue;
+    }
     const std::string& name = cell(sizes, row, "name");
     if (name.empty()) continue;  // the LEFT JOIN's row when nothing matched
     RelationSize size;
@@ -95,6 +132,9 @@ void LintFactsCollector::add(const TenantLintFacts& facts) {
     const bool larger = known == fleet_.largest.end() || size.rows > known->second.rows ||
                         (size.rows == known->second.rows && size.bytes > known->second.bytes);
     if (larger) fleet_.largest[name] = size;
+  }
+  for (const auto& [column, type] : facts.column_types) {
+    fleet_.column_types[column].emplace(type, facts.tenant_id);  // the first tenant seen with it
   }
   if (!facts.applied) return;
   ++with_history_;
@@ -144,7 +184,7 @@ void read_tenant_into(const Tenant& tenant, const Connector& connect,
                       const LintReadSettings& settings, LintFactsCollector& into) {
   try {  // lint's per-tenant runner: one tenant's failure is recorded, never fatal
     const std::unique_ptr<Session> session = connect();
-    into.add(read_tenant_lint_facts(*session, tenant, settings.relations, settings.history));
+    into.add(read_tenant_lint_facts(*session, tenant, settings.ask, settings.history));
   } catch (const std::exception& e) {
     into.add_unread(tenant.id, e.what());
   }

@@ -47,6 +47,16 @@ std::vector<LintFinding> lint_one(const Migration& migration, DirectoryState& di
     if (config.fleet) grade_for_fleet(finding, *config.fleet);
   }
   apply_suppressions(migration.up, f.statements, f.findings);
+  // The .down and .verify files have findings of their own (empty-down, verify-writes,
+  // placeholders, directives) and their own ignores; split as lint's rules split them.
+  if (migration.down) {
+    const MigrationFile& down = *migration.down;
+    apply_suppressions(down, split_sql(down.sql, send_mode_of(down.directives.tx)), f.findings);
+  }
+  if (migration.verify) {
+    const MigrationFile& verify = *migration.verify;
+    apply_suppressions(verify, split_sql(verify.sql, SendMode::whole_file), f.findings);
+  }
   std::stable_sort(f.findings.begin(), f.findings.end(),
                    [](const LintFinding& a, const LintFinding& b) {
                      return a.file != b.file ? a.file > b.file : a.line < b.line;  // .up first

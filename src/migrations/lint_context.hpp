@@ -97,9 +97,9 @@ void grade_for_fleet(LintFinding& finding, const LintFleet& fleet);
 // Type rules of one column definition (json, opt-in hygiene), in lint_rules_types.cpp.
 void check_column_type(FileLint& f, const SqlStatement& s, const std::string& type);
 
-// Marks the findings of `up` that a `-- pgfleet: lint-ignore=` silences and adds findings for
-// invalid and unused ignores (lint_suppress.cpp).
-void apply_suppressions(const MigrationFile& up, const std::vector<SqlStatement>& statements,
+// Marks the findings in `file` (split into `statements`) that a `-- pgfleet: lint-ignore=` of
+// that file silences and adds findings for its invalid and unused ignores (lint_suppress.cpp).
+void apply_suppressions(const MigrationFile& file, const std::vector<SqlStatement>& statements,
                         std::vector<LintFinding>& findings);
 
 // The table an ALTER TABLE / CREATE TABLE statement names (as lint words spell it), or "".

@@ -18,6 +18,8 @@ constexpr GradedBy kSized = GradedBy::table_size;  // graded by the table's size
 std::vector<LintRule> type_hygiene_rules() {
   return {
       {"ban-char", kWarn, kOptIn, "char(n) pads with blanks; use text or varchar"},
+      {"enum-value-position", kWarn, kOptIn,
+       "ALTER TYPE ... ADD VALUE without BEFORE / AFTER puts the value last"},
       {"prefer-bigint", kWarn, kOptIn, "int / smallint columns run out; prefer bigint"},
       {"prefer-identity", kWarn, kOptIn, "serial columns; prefer GENERATED ... AS IDENTITY"},
       {"prefer-text", kWarn, kOptIn, "varchar(n); prefer text with a CHECK on its length"},
@@ -76,6 +78,8 @@ std::vector<LintRule> all_rules() {
       {"drop-column", kWarn, kOn, "DROP COLUMN loses data and breaks old code"},
       {"drop-index-not-concurrently", kWarn, kOn, "DROP INDEX without CONCURRENTLY", kSized},
       {"drop-not-null", kInfo, kOn, "DROP NOT NULL: old code may not expect NULLs"},
+      {"drop-object", kWarn, kOn,
+       "DROP VIEW / FUNCTION / PROCEDURE / TYPE / DOMAIN / SEQUENCE / TRIGGER breaks old code"},
       {"drop-schema-or-database", kError, kOn, "DROP SCHEMA ... CASCADE or DROP DATABASE"},
       {"drop-table", kWarn, kOn, "DROP TABLE loses data and breaks old code"},
       {"enum-value-used-in-same-transaction", kError, kOn,

@@ -132,6 +132,44 @@ void check_settings(FileLint& f, const SqlStatement& s, const Words& w) {
   }
 }
 
+// "VIEW v" for DROP/CREATE [OR REPLACE] [MATERIALIZED | CONSTRAINT] VIEW [IF [NOT] EXISTS] v, the
+// kinds of object code calls by name; "" for another statement.
+std::string named_object(const Words& w) {
+  static const std::set<std::string> kinds{"VIEW",   "FUNCTION", "PROCEDURE", "TYPE",
+                                           "DOMAIN", "SEQUENCE", "TRIGGER"};
+  std::size_t at = 1;
+  if (word_at(w, 0) == "CREATE" && word_at(w, at) == "OR") at += 2;  // OR REPLACE
+  if (word_at(w, at) == "MATERIALIZED" || word_at(w, at) == "CONSTRAINT") ++at;
+  if (!kinds.count(word_at(w, at))) return {};
+  const std::string kind = w[at++];
+  while (word_at(w, at) == "IF" || word_at(w, at) == "NOT" || word_at(w, at) == "EXISTS") ++at;
+  return kind + " " + word_at(w, at);
+}
+
+// DROP VIEW / FUNCTION / TYPE / ...: code still calling the object fails; a drop that a later
+// statement of the file creates again under the same name is a replacement, not a finding.
+void check_object_drops(FileLint& f) {
+  for (std::size_t i = 0; i < f.statements.size(); ++i) {
+    if (word_at(f.words[i], 0) != "DROP") continue;
+    const std::string object = named_object(f.words[i]);
+    if (object.empty()) continue;
+    bool recreated = false;
+    for (std::size_t j = i + 1; j < f.statements.size() && !recreated; ++j) {
+      recreated = word_at(f.words[j], 0) == "CREATE" && named_object(f.words[j]) == object;
+    }
+    if (recreated) continue;
+    const std::string kind = object.substr(0, object.find(' '));
+    f.report(f.statements[i], "drop-object",
+             kind == "TRIGGER"
+                 ? "DROP TRIGGER silently stops what the trigger did (an audit row, a derived "
+                   "column) for code that still relies on it; stop relying on it first, then drop "
+                   "it in a later release"
+                 : "DROP " + kind +
+                       " breaks code that still uses it (a 'does not exist' error on every "
+                       "tenant); stop using it first, then drop it in a later release");
+  }
+}
+
 void check_transaction_control(FileLint& f, const SqlStatement& s, const Words& w) {
   static const std::set<std::string> control{"BEGIN", "COMMIT", "ROLLBACK",  "START",
                                              "END",   "ABORT",  "SAVEPOINT", "RELEASE"};
@@ -158,6 +196,7 @@ void check_statement_rules(FileLint& f) {
     check_settings(f, s, w);
     check_transaction_control(f, s, w);
   }
+  check_object_drops(f);
 }
 
 }  // namespace pgfleet::lint_detail

@@ -1,5 +1,6 @@
 // Rules on CREATE TABLE and ALTER TABLE, action by action, with what earlier statements and
 // files told about each column (docs/LINT.md).
+#include <cctype>
 #include <cstdlib>
 
 #include "lint_context.hpp"
@@ -29,27 +30,47 @@ bool is_serial(const Words& w) {
          has(w, "SERIAL8") || has(w, "SERIAL2");
 }
 
-// "VARCHAR(20)" → base "VARCHAR", args "20".
+// "VARCHAR(20)" → base "VARCHAR", args "20"; an alias by the name format_type gives it.
 struct TypeName {
   std::string base, args;
 };
 
 TypeName type_name(const std::string& type) {
+  static const std::map<std::string, std::string> aliases{{"CHARACTERVARYING", "VARCHAR"},
+                                                          {"DECIMAL", "NUMERIC"},
+                                                          {"INT", "INTEGER"},
+                                                          {"INT4", "INTEGER"},
+                                                          {"INT8", "BIGINT"},
+                                                          {"INT2", "SMALLINT"},
+                                                          {"BOOL", "BOOLEAN"},
+                                                          {"FLOAT8", "DOUBLEPRECISION"},
+                                                          {"FLOAT4", "REAL"},
+                                                          {"TIMESTAMPTZ", "TIMESTAMPWITHTIMEZONE"},
+                                                          {"TIMETZ", "TIMEWITHTIMEZONE"},
+                                                          {"VARBIT", "BITVARYING"}};
   const std::size_t open = type.find('(');
   TypeName t{type.substr(0, open), open == std::string::npos ? "" : type.substr(open + 1)};
   if (!t.args.empty()) t.args.pop_back();  // ')'
-  if (t.base == "CHARACTERVARYING") t.base = "VARCHAR";
-  if (t.base == "DECIMAL") t.base = "NUMERIC";
+  const auto alias = aliases.find(t.base);
+  if (alias != aliases.end()) t.base = alias->second;
   return t;
+}
+
+// A catalog type as lint words spell one: "character varying(20)" → "CHARACTERVARYING(20)".
+std::string lint_type_of(const std::string& format_type) {
+  std::string type;
+  for (const char c : format_type) {
+    if (c != ' ') type += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return type;
 }
 
 // True when ALTER COLUMN TYPE from `old` to `now` keeps the relfilenode (no rewrite, no scan).
 bool keeps_storage(const std::string& old, const std::string& now) {
-  if (old == now) return true;
   const TypeName a = type_name(old), b = type_name(now);
-  if (a.base == "VARCHAR" && (b.base == "TEXT" || (b.base == "VARCHAR" && b.args.empty()))) {
-    return true;
-  }
+  if (a.base == b.base && a.args == b.args) return true;
+  const bool unlimited = b.base == "TEXT" || (b.base == "VARCHAR" && b.args.empty());
+  if ((a.base == "VARCHAR" || a.base == "TEXT") && unlimited) return true;
   if (a.base == "VARCHAR" && b.base == "VARCHAR" && !a.args.empty()) {
     return std::atol(b.args.c_str()) >= std::atol(a.args.c_str());
   }
@@ -203,7 +224,8 @@ class TableLinter {
     }
   }
 
-  // `rest` is "col [SET DATA] TYPE type [USING ...]".
+  // `rest` is "col [SET DATA] TYPE type [USING ...]". The column's type is the one earlier
+  // migrations declared or, when none did, the one each tenant `lint --fleet` read has.
   void change_type(std::string_view rest, const std::string& column, const Words& w) {
     std::string type = column_type(rest);
     for (const char* prefix : {"SETDATATYPE", "TYPE"}) {
@@ -211,13 +233,34 @@ class TableLinter {
     }
     auto& columns = f_.directory.column_types[table_];
     const auto known = columns.find(column);
-    const bool safe =
-        known != columns.end() && !has(w, "USING") && keeps_storage(known->second, type);
+    const bool declared = known != columns.end();
+    std::string on_fleet;  // why the fleet's type rewrites, for the message
+    const bool safe = !has(w, "USING") && (declared ? keeps_storage(known->second, type)
+                                                    : fleet_keeps_storage(column, type, on_fleet));
     columns[column] = type;
     if (!existing_ || safe) return;
     f_.report_on(s_, "alter-column-type", table_,
                  "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock (unless "
-                 "only widening varchar/numeric); add a new column and backfill instead");
+                 "only widening varchar/numeric)" +
+                     on_fleet + "; add a new column and backfill instead");
+    if (!declared) f_.findings.back().retyped_column = catalog_name(column);
+  }
+
+  // True when every type the tenants read have for the column keeps the storage: the worst
+  // tenant decides. False when no tenant was read or has the column; `why` then names a tenant
+  // whose type rewrites, when one does.
+  bool fleet_keeps_storage(const std::string& column, const std::string& type,
+                           std::string& why) const {
+    if (!f_.config.fleet) return false;
+    const auto& fleet_types = f_.config.fleet->column_types;
+    const auto seen = fleet_types.find({catalog_name(table_), catalog_name(column)});
+    if (seen == fleet_types.end() || seen->second.empty()) return false;
+    for (const auto& [current, tenant] : seen->second) {
+      if (keeps_storage(lint_type_of(current), type)) continue;
+      why = ": the column is " + current + " on tenant " + tenant;
+      return false;
+    }
+    return true;
   }
 
   void drop(const Words& w) {

@@ -40,6 +40,15 @@ std::string added_enum_value(std::string_view text) {
   return {};
 }
 
+// ADD VALUE without BEFORE / AFTER appends: an enum compared with < or sorted puts it last.
+void check_enum_position(FileLint& f, const SqlStatement& s, const Words& w) {
+  if (!starts_with(w, {"ALTER", "TYPE"}) || !has_pair(w, "ADD", "VALUE")) return;
+  if (has(w, "BEFORE") || has(w, "AFTER")) return;
+  f.report(s, "enum-value-position",
+           "ADD VALUE without BEFORE or AFTER puts the value last, so comparisons (<, >) and ORDER "
+           "BY on this enum rank it above every existing value; say where it belongs");
+}
+
 void check_enum_values(FileLint& f) {
   if (!f.transactional()) return;
   std::vector<std::string> added;
@@ -103,6 +112,7 @@ void check_type_rules(FileLint& f) {
     if (f.words[i].empty()) continue;
     check_identifiers(f, f.statements[i]);
     check_domain(f, f.statements[i], f.words[i]);
+    check_enum_position(f, f.statements[i], f.words[i]);
   }
   check_enum_values(f);
 }

@@ -1,5 +1,6 @@
 // `-- pgfleet: lint-ignore=<rule>[,<rule>] <reason>`: above a statement it silences that
-// statement's findings, in the header the whole file's (docs/LINT.md, "Suppressing a finding").
+// statement's findings, in the header the whole file's — in the .up, .down and .verify file alike,
+// each silencing only findings in its own file (docs/LINT.md, "Suppressing a finding").
 #include "lint_context.hpp"
 #include "pgfleet/migrations/directives.hpp"
 #include "pgfleet/sql/lexer.hpp"
@@ -41,16 +42,16 @@ LintIgnore parse_ignore(std::string_view text, int line) {
   return ignore;
 }
 
-std::vector<LintIgnore> read_ignores(const MigrationFile& up,
+std::vector<LintIgnore> read_ignores(const MigrationFile& file,
                                      const std::vector<SqlStatement>& statements) {
   std::vector<LintIgnore> ignores;
   bool header = true;
-  for (const SqlToken& token : lex_sql(up.sql)) {
+  for (const SqlToken& token : lex_sql(file.sql)) {
     if (!is_blank_token(token.kind)) header = false;
     if (token.kind != SqlTokenKind::line_comment) continue;
-    const auto text = lint_ignore_text(token_text(up.sql, token));
+    const auto text = lint_ignore_text(token_text(file.sql, token));
     if (!text) continue;
-    LintIgnore ignore = parse_ignore(*text, line_at(up.sql, token.offset));
+    LintIgnore ignore = parse_ignore(*text, line_at(file.sql, token.offset));
     if (!header) {
       ignore.scope = Scope::statement;
       for (const SqlStatement& s : statements) {
@@ -71,17 +72,17 @@ bool silences(LintIgnore& ignore, const LintFinding& finding, const std::string&
   return std::find(ignore.rules.begin(), ignore.rules.end(), finding.rule) != ignore.rules.end();
 }
 
-LintFinding ignore_finding(const MigrationFile& up, const LintIgnore& ignore, std::string rule,
+LintFinding ignore_finding(const MigrationFile& file, const LintIgnore& ignore, std::string rule,
                            std::string message) {
-  return finding_of(up.path, ignore.line, rule, std::move(message));
+  return finding_of(file.path, ignore.line, rule, std::move(message));
 }
 
 // Invalid ignores (no reason, no rule, an unknown rule) silence nothing.
-bool check_ignore(const MigrationFile& up, const LintIgnore& ignore,
+bool check_ignore(const MigrationFile& file, const LintIgnore& ignore,
                   std::vector<LintFinding>& out) {
   bool valid = !ignore.reason.empty() && !ignore.rules.empty();
   if (!valid) {
-    out.push_back(ignore_finding(up, ignore, "lint-ignore-invalid",
+    out.push_back(ignore_finding(file, ignore, "lint-ignore-invalid",
                                  "lint-ignore needs a rule and a reason: `-- pgfleet: "
                                  "lint-ignore=<rule>[,<rule>] <why it is safe here>`"));
   }
@@ -89,7 +90,7 @@ bool check_ignore(const MigrationFile& up, const LintIgnore& ignore,
     if (find_lint_rule(rule)) continue;
     valid = false;
     out.push_back(ignore_finding(
-        up, ignore, "lint-ignore-invalid",
+        file, ignore, "lint-ignore-invalid",
         "lint-ignore names an unknown rule '" + rule + "' (docs/LINT.md lists them)"));
   }
   return valid;
@@ -97,18 +98,18 @@ bool check_ignore(const MigrationFile& up, const LintIgnore& ignore,
 
 }  // namespace
 
-void apply_suppressions(const MigrationFile& up, const std::vector<SqlStatement>& statements,
+void apply_suppressions(const MigrationFile& file, const std::vector<SqlStatement>& statements,
                         std::vector<LintFinding>& findings) {
   std::vector<LintFinding> extra;
-  for (LintIgnore& ignore : read_ignores(up, statements)) {
-    if (!check_ignore(up, ignore, extra)) continue;
+  for (LintIgnore& ignore : read_ignores(file, statements)) {
+    if (!check_ignore(file, ignore, extra)) continue;
     for (LintFinding& finding : findings) {
-      if (!silences(ignore, finding, up.path)) continue;
+      if (!silences(ignore, finding, file.path)) continue;
       finding.suppressed_reason = ignore.reason;
       ignore.used = true;
     }
     if (!ignore.used) {
-      extra.push_back(ignore_finding(up, ignore, "lint-ignore-unused",
+      extra.push_back(ignore_finding(file, ignore, "lint-ignore-unused",
                                      "this lint-ignore silenced nothing: remove it"));
     }
   }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pgfleet/util/percent_encoding.hpp"
+
 namespace pgfleet {
 namespace {
 
@@ -23,14 +25,29 @@ json rules_json() {
   return rules;
 }
 
+// A file path as artifactLocation.uri: a relative (or path-absolute) URI reference (RFC 3986)
+// whose segments are percent-encoded UTF-8, the '/' between them kept; unencoded, a space, '#',
+// '%' or a ':' in the first segment would make another URI or none.
+std::string sarif_uri(const std::string& path) {
+  std::string uri;
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t slash = path.find('/', from);
+    uri += util::percent_encode(std::string_view(path).substr(from, slash - from));
+    if (slash == std::string::npos) return uri;
+    uri += '/';
+    from = slash + 1;
+  }
+}
+
 json result_json(const LintFinding& f) {
   json region{{"startLine", f.line < 1 ? 1 : f.line}, {"startColumn", f.column < 1 ? 1 : f.column}};
   json result{{"ruleId", f.rule},
               {"level", sarif_level(f.severity)},
               {"message", {{"text", f.message}}},
-              {"locations",
-               json::array({{{"physicalLocation",
-                              {{"artifactLocation", {{"uri", f.file}}}, {"region", region}}}}})}};
+              {"locations", json::array({{{"physicalLocation",
+                                           {{"artifactLocation", {{"uri", sarif_uri(f.file)}}},
+                                            {"region", region}}}}})}};
   if (f.suppressed()) {
     result["suppressions"] =
         json::array({{{"kind", "inSource"}, {"justification", f.suppressed_reason}}});

@@ -161,3 +161,40 @@ TEST_CASE("cli lint: a tenants file with schemas makes search_path a finding", "
   write_file(ws.dir + "/pgfleet.json", R"({"lint": {"schema-per-tenant": true}})");
   CHECK(run_cli(lint, ws.dir, kNoActions).code == 2);
 }
+
+TEST_CASE("cli lint --fleet: alter-column-type judged by the column's type on each tenant",
+          "[cli]") {
+  const std::string big = tenant_with("lintretype_big", 5000, 10);
+  const std::string other = tenant_with("lintretype_other", 20, 10);
+  query(big, "CREATE TABLE profiles (handle varchar(20), code varchar(10));");
+  query(other, "CREATE TABLE profiles (handle varchar(20), code char(10));");
+  const Workspace ws = make_workspace("cli_lint_retype");
+  ws.migration("0001_handle.up.sql", "ALTER TABLE profiles ALTER COLUMN handle TYPE text;\n");
+  ws.migration("0001_handle.down.sql", "ALTER TABLE profiles ALTER handle TYPE varchar(20);\n");
+  ws.migration("0002_id.up.sql", "ALTER TABLE accounts ALTER COLUMN id TYPE bigint;\n");
+  ws.migration("0002_id.down.sql", "ALTER TABLE accounts ALTER COLUMN id TYPE int;\n");
+  ws.migration("0003_code.up.sql", "ALTER TABLE profiles ALTER COLUMN code TYPE text;\n");
+  ws.migration("0003_code.down.sql", "ALTER TABLE profiles ALTER COLUMN code TYPE varchar(10);\n");
+  const std::string lint = "lint --migrations " + sh_quote(ws.migrations) + " --format json";
+
+  const json unknown = json::parse(run_cli(lint, ws.dir, kNoActions).out);
+  CHECK(finding_of(unknown, "alter-column-type", "0001"));  // the set never declares handle
+
+  const CliRun run =
+      run_cli(lint + " --fleet --big-table 1000" + dsns({big, other}), ws.dir, kNoActions);
+  INFO(run.all());
+  REQUIRE(run.code == 0);
+  const json report = json::parse(run.out);
+  CHECK_FALSE(finding_of(report, "alter-column-type", "0001"));  // varchar(20) → text: no rewrite
+  const json* id = finding_of(report, "alter-column-type", "0002");
+  REQUIRE(id);
+  CHECK((*id)["severity"] == "warning");
+  const std::string id_message = (*id)["message"];
+  CHECK(id_message.find("accounts has ~5000 rows") == 0);
+  CHECK(id_message.find("on tenant " + big) != std::string::npos);
+  CHECK(id_message.find("the column is integer on tenant") != std::string::npos);
+  const json* code = finding_of(report, "alter-column-type", "0003");  // the worst tenant
+  REQUIRE(code);
+  CHECK((*code)["message"].get<std::string>().find("the column is character(10) on tenant " +
+                                                   other) != std::string::npos);
+}

@@ -92,3 +92,28 @@ TEST_CASE("measured locks: the newest run with a forecast is read and others ski
   CHECK(locks[0].run_id == "20261202T100000Z-bbbb");
   fs::remove_all(dir);
 }
+
+TEST_CASE("lint facts: the questions of the findings and every column type the tenants have") {
+  LintFinding index{"1.up.sql", 1, LintSeverity::warning, "create-index-not-concurrently", "",
+                    1,          ""};
+  index.table = "accounts";
+  LintFinding retype = index;
+  retype.rule = "alter-column-type";
+  retype.table = "Profiles";
+  retype.retyped_column = "handle";
+  const LintQuestions ask = lint_questions({index, retype, retype});
+  CHECK(ask.relations == std::vector<std::string>{"Profiles", "accounts"});
+  CHECK(ask.columns == std::vector<TableColumn>{{"Profiles", "handle"}});
+
+  LintFactsCollector collector;
+  TenantLintFacts a = facts_of("a", 150004, 10, std::nullopt);
+  a.column_types[{"Profiles", "handle"}] = "character varying(20)";
+  TenantLintFacts b = facts_of("b", 150004, 10, std::nullopt);
+  b.column_types[{"Profiles", "handle"}] = "integer";
+  TenantLintFacts c = facts_of("c", 150004, 10, std::nullopt);
+  c.column_types[{"Profiles", "handle"}] = "integer";
+  for (const TenantLintFacts* facts : {&a, &b, &c}) collector.add(*facts);
+  const auto types = collector.fleet(1000).column_types.at({"Profiles", "handle"});
+  CHECK(types ==
+        std::map<std::string, std::string>{{"character varying(20)", "a"}, {"integer", "b"}});
+}

@@ -210,3 +210,65 @@ TEST_CASE("server_version_text reads server_version_num") {
   CHECK(server_version_text(140000) == "14.0");
   CHECK(server_version_text(90624) == "9.6.24");
 }
+
+TEST_CASE("lint fleet: alter-column-type on an undeclared column is judged by the fleet's type") {
+  const std::string to_text = "ALTER TABLE profiles ALTER COLUMN handle TYPE text;";
+  const auto unknown = of_rule(lint_sql(to_text, LintConfig{}), "alter-column-type");
+  REQUIRE(unknown.size() == 1);  // without the fleet the old type is unknown
+  CHECK(unknown[0].retyped_column == "handle");
+  CHECK(unknown[0].table == "profiles");
+
+  LintFleet fleet = fleet_on(150004);
+  fleet.column_types[{"profiles", "handle"}] = {{"character varying(20)", "acme"}};
+  fleet.column_types[{"profiles", "id"}] = {{"integer", "acme"}};
+  fleet.largest["profiles"] = size_of("profiles", 5000, "acme");
+  CHECK(of_rule(lint_sql(to_text, with_fleet(fleet)), "alter-column-type").empty());
+  CHECK(of_rule(lint_sql("ALTER TABLE profiles ALTER handle TYPE varchar(40);", with_fleet(fleet)),
+                "alter-column-type")
+            .empty());
+
+  const auto widened =
+      of_rule(lint_sql("ALTER TABLE profiles ALTER COLUMN id TYPE bigint;", with_fleet(fleet)),
+              "alter-column-type");
+  REQUIRE(widened.size() == 1);
+  CHECK(widened[0].severity == LintSeverity::warning);
+  CHECK(widened[0].message.rfind("profiles has ~5000 rows", 0) == 0);
+  CHECK_THAT(widened[0].message, Catch::Contains("the column is integer on tenant acme"));
+  fleet.largest["profiles"] = size_of("profiles", 10, "acme");
+  const auto small =
+      of_rule(lint_sql("ALTER TABLE profiles ALTER COLUMN id TYPE bigint;", with_fleet(fleet)),
+              "alter-column-type");
+  REQUIRE(small.size() == 1);
+  CHECK(small[0].severity == LintSeverity::info);
+  const auto using_ =
+      of_rule(lint_sql("ALTER TABLE profiles ALTER handle TYPE text USING trim(handle);",
+                       with_fleet(fleet)),
+              "alter-column-type");
+  CHECK(using_.size() == 1);
+}
+
+TEST_CASE("lint fleet: tenants that disagree on a column's type are judged by the worst") {
+  LintFleet fleet = fleet_on(150004);
+  fleet.column_types[{"profiles", "handle"}] = {{"character varying(20)", "acme"},
+                                                {"character(20)", "globex"}};
+  const auto found =
+      of_rule(lint_sql("ALTER TABLE profiles ALTER COLUMN handle TYPE text;", with_fleet(fleet)),
+              "alter-column-type");
+  REQUIRE(found.size() == 1);
+  CHECK_THAT(found[0].message, Catch::Contains("the column is character(20) on tenant globex"));
+}
+
+TEST_CASE("lint fleet: a type earlier migrations declare wins over the fleet's") {
+  LintFleet fleet = fleet_on(150004);
+  fleet.column_types[{"profiles", "handle"}] = {{"integer", "acme"}};
+  const MigrationSet set({make_migration(1, "a", "CREATE TABLE profiles (handle varchar(20));"),
+                          make_migration(2, "b", "ALTER TABLE profiles ALTER handle TYPE text;")});
+  CHECK(of_rule(lint(set, with_fleet(fleet)), "alter-column-type").empty());
+  const MigrationSet to_int({make_migration(1, "a", "CREATE TABLE profiles (id int4);"),
+                             make_migration(2, "b", "ALTER TABLE profiles ALTER id TYPE integer;"),
+                             make_migration(3, "c", "ALTER TABLE profiles ALTER id TYPE bigint;")});
+  const auto found = of_rule(lint(to_int, LintConfig{}), "alter-column-type");
+  REQUIRE(found.size() == 1);  // int4 → integer is no change at all
+  CHECK(found[0].version == 3);
+  CHECK(found[0].retyped_column.empty());  // declared: the fleet is not asked
+}

@@ -126,3 +126,50 @@ TEST_CASE("lint rule json-column and domain-check-constraint and drop rules") {
   CHECK(count("VACUUM (FULL, ANALYZE) a;", "vacuum-full-or-cluster") == 1);
   CHECK(count("CLUSTER a USING a_pkey;", "vacuum-full-or-cluster") == 1);
 }
+
+TEST_CASE("lint rule drop-object: views functions types and triggers unless created again") {
+  const std::string rule = "drop-object";
+  for (const char* sql :
+       {"DROP VIEW v;", "DROP MATERIALIZED VIEW IF EXISTS s.v;", "DROP FUNCTION f(bigint);",
+        "DROP PROCEDURE p;", "DROP TYPE kind;", "DROP DOMAIN email;", "DROP SEQUENCE s;",
+        "DROP TRIGGER t ON x;", "DROP VIEW v;\nCREATE VIEW w AS SELECT 1;",
+        "DROP FUNCTION f(int);\nCREATE VIEW f AS SELECT 1;"}) {
+    INFO(sql);
+    CHECK(count(sql, rule) == 1);
+  }
+  for (const char* sql :
+       {"DROP TABLE t;", "DROP INDEX i;", "DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1;",
+        "DROP FUNCTION f(int);\nCREATE OR REPLACE FUNCTION f(bigint) RETURNS int "
+        "LANGUAGE sql AS 'SELECT 1';",
+        "DROP MATERIALIZED VIEW m;\nCREATE MATERIALIZED VIEW IF NOT EXISTS m AS "
+        "SELECT 1;",
+        "DROP TRIGGER IF EXISTS t ON x;\nCREATE CONSTRAINT TRIGGER t AFTER "
+        "INSERT ON x FOR EACH ROW EXECUTE FUNCTION g();"}) {
+    INFO(sql);
+    CHECK(count(sql, rule) == 0);
+  }
+  const auto trigger = findings_of("DROP TRIGGER t ON x;");
+  REQUIRE_FALSE(trigger.empty());
+  CHECK_THAT(trigger[0].message, Catch::Contains("silently stops"));
+}
+
+TEST_CASE("lint rule enum-value-position: ADD VALUE needs BEFORE or AFTER when opted in") {
+  Migration m;
+  m.version = 1;
+  m.name = "m";
+  m.up = MigrationFile{"1_m.up.sql", "ALTER TYPE s ADD VALUE 'x';\n", {}};
+  m.down = MigrationFile{"1_m.down.sql", "SELECT 1;", {}};
+  CHECK(count("ALTER TYPE s ADD VALUE 'x';", "enum-value-position") == 0);  // opt-in: off
+  LintConfig opted;
+  opted.include = {"enum-value-position"};
+  const auto rules_of = [&](const std::string& sql) {
+    m.up.sql = sql;
+    std::vector<std::string> rules;
+    for (const LintFinding& f : lint(MigrationSet({m}), opted)) rules.push_back(f.rule);
+    return rules;
+  };
+  CHECK(rules_of("ALTER TYPE s ADD VALUE 'x';") == std::vector<std::string>{"enum-value-position"});
+  CHECK(rules_of("ALTER TYPE s ADD VALUE IF NOT EXISTS 'x' AFTER 'a';").empty());
+  CHECK(rules_of("ALTER TYPE public.s ADD VALUE 'x' BEFORE 'a';").empty());
+  CHECK(rules_of("ALTER TYPE s RENAME VALUE 'x' TO 'y';") == std::vector<std::string>{"rename"});
+}

@@ -122,3 +122,18 @@ TEST_CASE("lint report: GitLab Code Quality and Markdown") {
   CHECK(parse_lint_format("sarif") == LintFormat::sarif);
   CHECK_THROWS_AS(parse_lint_format("xml"), std::invalid_argument);
 }
+
+TEST_CASE("lint report: SARIF artifact URIs are percent-encoded path segments") {
+  const auto uri_of = [](const std::string& file) {
+    const LintFinding f{file, 1, LintSeverity::warning, "drop-table", "m", 1, ""};
+    const json log = json::parse(format_lint_report({f}, LintFormat::sarif));
+    return log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+              ["uri"]
+                  .get<std::string>();
+  };
+  CHECK(uri_of("migrations/0001 add #1.up.sql") == "migrations/0001%20add%20%231.up.sql");
+  CHECK(uri_of("m/0002_caf\xC3\xA9.up.sql") == "m/0002_caf%C3%A9.up.sql");
+  CHECK(uri_of("/abs/50%_a:b?.up.sql") == "/abs/50%25_a%3Ab%3F.up.sql");
+  CHECK(uri_of("c:d/0003_x.up.sql") == "c%3Ad/0003_x.up.sql");  // not a scheme
+  CHECK(uri_of("m/1_a-b.~_.up.sql") == "m/1_a-b.~_.up.sql");
+}

@@ -1,6 +1,7 @@
 // lint-ignore comments and the pgfleet.json `lint` settings.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <optional>
 
 #include "pgfleet/migrations/directives.hpp"
 #include "pgfleet/migrations/lint.hpp"
@@ -92,4 +93,66 @@ TEST_CASE("lint config: exclude include severity and since") {
   CHECK_FALSE(lint(one(sql, 2), since).empty());
   CHECK(parse_lint_severity("info") == LintSeverity::info);
   CHECK_THROWS(parse_lint_severity("fatal"));
+}
+
+namespace {
+
+MigrationSet with_files(const std::string& down, const std::optional<std::string>& verify) {
+  Migration m;
+  m.version = 1;
+  m.name = "m";
+  m.up = MigrationFile{"1_m.up.sql", "SELECT 1;\n", {}};
+  m.down = MigrationFile{"1_m.down.sql", down, parse_directives(down)};
+  if (verify) m.verify = MigrationFile{"1_m.verify.sql", *verify, parse_directives(*verify)};
+  return MigrationSet({m});
+}
+
+}  // namespace
+
+TEST_CASE("lint-ignore in a .down file silences that file's findings") {
+  const auto whole = lint(with_files(
+      "-- pgfleet: lint-ignore=empty-down the table it made holds data we keep\n", std::nullopt));
+  REQUIRE(find(whole, "empty-down"));
+  CHECK(find(whole, "empty-down")->suppressed_reason == "the table it made holds data we keep");
+  CHECK_FALSE(find(whole, "lint-ignore-unused"));
+
+  const auto one =
+      lint(with_files("SELECT 1;\n-- pgfleet: lint-ignore=drop-table nothing\n"
+                      "SELECT 2;\n",
+                      std::nullopt));
+  REQUIRE(find(one, "lint-ignore-unused"));
+  CHECK(find(one, "lint-ignore-unused")->file == "1_m.down.sql");
+  CHECK(find(one, "lint-ignore-unused")->line == 2);
+}
+
+TEST_CASE("lint-ignore in a .verify file silences that file's findings and no other's") {
+  const auto findings =
+      lint(with_files("SELECT 1;\n",
+                      "SELECT 1;\n"
+                      "-- pgfleet: lint-ignore=verify-writes the server refuses it\n"
+                      "UPDATE t SET id = 1;\n"
+                      "UPDATE t SET id = 2;\n"));
+  int silenced = 0, counted = 0;
+  for (const LintFinding& f : findings) {
+    if (f.rule != "verify-writes") continue;
+    CHECK(f.file == "1_m.verify.sql");
+    (f.suppressed() ? silenced : counted) += 1;
+    if (f.suppressed()) CHECK(f.line == 3);
+  }
+  CHECK(silenced == 1);
+  CHECK(counted == 1);
+  CHECK_FALSE(find(findings, "lint-ignore-unused"));
+}
+
+TEST_CASE("lint-ignore in the .up file does not silence a finding of its .down file") {
+  Migration m;
+  m.version = 1;
+  m.name = "m";
+  const std::string up = "-- pgfleet: lint-ignore=empty-down wrong file\nSELECT 1;\n";
+  m.up = MigrationFile{"1_m.up.sql", up, parse_directives(up)};
+  m.down = MigrationFile{"1_m.down.sql", "-- nothing\n", {}};
+  const auto crossed = lint(MigrationSet({m}));
+  REQUIRE(find(crossed, "empty-down"));
+  CHECK_FALSE(find(crossed, "empty-down")->suppressed());
+  CHECK(find(crossed, "lint-ignore-unused"));
 }

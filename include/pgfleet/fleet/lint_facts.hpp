@@ -1,7 +1,8 @@
 #pragma once
 // What `lint --fleet`, `lint --pending` and `plan` read of each tenant for lint, with SELECTs
-// only: its server_version_num, the size of each table (or index) the migrations touch, and the
-// versions it has applied (docs/LINT.md, "Linting against the fleet").
+// only: its server_version_num, the size of each table (or index) the migrations touch, the
+// current type of each column they change the type of, and the versions it has applied
+// (docs/LINT.md, "Linting against the fleet").
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,24 +14,37 @@
 #include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
 #include "pgfleet/fleet/tenant_connector.hpp"
+#include "pgfleet/migrations/lint.hpp"
 #include "pgfleet/migrations/lint_fleet.hpp"
 
 namespace pgfleet {
 
 enum class HistoryRead { skip, read };  // --pending reads each tenant's history table
 
+// What lint asks each tenant, as the catalog spells the names: the size of the tables (or
+// indexes) lock findings are about, and the current type of the columns an alter-column-type
+// finding changes without an earlier migration declaring them.
+struct LintQuestions {
+  std::vector<std::string> relations;
+  std::vector<TableColumn> columns;
+};
+
+// The questions the findings of a lint without the fleet raise.
+LintQuestions lint_questions(const std::vector<LintFinding>& findings);
+
 struct TenantLintFacts {
   std::string tenant_id;
   int server_version_num = 0;
-  std::map<std::string, RelationSize> relations;  // by the name asked; missing ones left out
-  std::optional<std::set<Version>> applied;       // HistoryRead::read; empty without a table
+  std::map<std::string, RelationSize> relations;    // by the name asked; missing ones left out
+  std::map<TableColumn, std::string> column_types;  // format_type of the columns found
+  std::optional<std::set<Version>> applied;         // HistoryRead::read; empty without a table
 };
 
-// Reads one tenant over `session` (the tenant's schema, when it has one, is where names are
-// looked up and its history lives). Throws DbError or ConnectionLost.
+// Reads one tenant over `session` in one query (plus its history table when asked; the tenant's
+// schema, when it has one, is where names are looked up and its history lives). Throws DbError
+// or ConnectionLost.
 TenantLintFacts read_tenant_lint_facts(Session& session, const Tenant& tenant,
-                                       const std::vector<std::string>& relations,
-                                       HistoryRead history);
+                                       const LintQuestions& ask, HistoryRead history);
 
 // The facts of many tenants, gathered from worker threads, turned into what lint grades by.
 class LintFactsCollector {
@@ -60,7 +74,7 @@ class LintFactsCollector {
 struct LintReadSettings {
   ConnectSettings connect;
   PoolLimits pool;
-  std::vector<std::string> relations;  // catalog names
+  LintQuestions ask;
   HistoryRead history = HistoryRead::skip;
 };
 

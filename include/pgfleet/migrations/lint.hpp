@@ -45,6 +45,10 @@ struct LintFinding {
   // "Mixed Case"); empty when none. `lint --fleet` looks its size up by this name.
   std::string table{};
   Version version = 0;  // the migration the finding is in
+  // An alter-column-type finding on a column no earlier migration declares: that column, as the
+  // catalog spells it. `lint --fleet` reads its current type on each tenant to tell whether the
+  // change rewrites (docs/LINT.md, "alter-column-type").
+  std::string retyped_column{};
   bool suppressed() const { return !suppressed_reason.empty(); }
 };
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgfleet/migrations/migration.hpp"
@@ -23,6 +24,9 @@ struct RelationSize {
   long long bytes = 0;    // pg_total_relation_size: indexes and TOAST included
   std::string tenant_id;  // the tenant that has it
 };
+
+// A table and one of its columns, as the catalog spells them.
+using TableColumn = std::pair<std::string, std::string>;
 
 // A lock a previous run held on a tenant (its summary.json `forecast[].blocking[]`).
 struct MeasuredLock {
@@ -43,6 +47,9 @@ struct LintFleet {
   std::map<int, VersionSeen> server_versions;  // server_version_num → its tenants
   // By the name the migrations use, as the catalog spells it.
   std::map<std::string, RelationSize> largest;
+  // The current type (format_type, e.g. "character varying(20)") of each column asked: every
+  // type some tenant has, each with one tenant that has it; a tenant without the column adds none.
+  std::map<TableColumn, std::map<std::string, std::string>> column_types;
   long long big_table_rows = kDefaultBigTableRows;  // --big-table
   std::vector<MeasuredLock> measured;               // empty when no earlier run measured any
 

@@ -1,1 +1,1 @@
-DROP VIEW IF EXISTS reporting.monthly;
+DROP SCHEMA IF EXISTS reporting_old;
