@@ -26,15 +26,15 @@ def cpu_model():
 
 
 def section(rows, pg_version):
-    """The section (with a trailing blank line) for the `rss` rows of results.jsonl."""
+    """The section for the `rss` rows of results.jsonl."""
     load = os.getloadavg()
     out = [HEADING, "",
            "`--tenants FILE` with a `schema` key per tenant, `--concurrency 16`, the migration set "
            "`migrations/`; peak RSS of the pgfleet process (`getrusage`, the figure "
            "`/usr/bin/time -v` prints as maximum resident set size). The run's summary files keep "
            "a few bytes per tenant (counts, one duration per tenant and migration, bounded "
-           "example lists), not every tenant's record, and junit.xml's test cases wait on disk: "
-           "what grows with the fleet is mostly the tenant list itself.",
+           "example lists), not every tenant's record, and junit.xml's test cases wait on disk "
+           "(docs/PREFLIGHT.md, \"The report\").",
            "",
            f"- Date: {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')}; machine: "
            f"{cpu_model()}, {os.cpu_count()} cores (`nproc`), shared with other work; load "
@@ -46,7 +46,6 @@ def section(rows, pg_version):
     for r in rows:
         out.append(f"| {r['tenants']} | {r['seconds']:.1f}s | {r['tenants'] / r['seconds']:.0f} | "
                    f"{r['extra']['peak_rss_kib'] / 1024:.1f} MiB |")
-    out.append("")
     return "\n".join(out) + "\n"
 
 
