@@ -14,6 +14,10 @@
 #                                    over 10,000 to 100,000 fake tenants on 1,000 hosts; updates
 #                                    its section of the report in place
 #   scripts/bench.sh --no-schedule   leave the scheduler section out of a full run
+#   scripts/bench.sh --rss-only      only the peak-RSS section (schema-per-tenant fleets of
+#                                    --rss-sizes); updates its section of the report in place
+#   scripts/bench.sh --rss-sizes "N..."  fleet sizes for the peak-RSS runs (default
+#                                    "100 2000 10000")
 #   scripts/bench.sh --ledger-only   only the shared run ledger section (scripts/bench/ledger.py:
 #                                    one process vs 1 and 3 ledger workers over one fleet, the
 #                                    ledger's queries and ms per tenant); updates it in place
@@ -34,7 +38,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 tenants=200
-rss_sizes=(100 2000)
+rss_sizes=(100 2000 10000)
 concurrencies=(1 8 32)
 rt_concurrency=8
 rtts=(20)
@@ -42,6 +46,7 @@ repeat=3
 out=docs/BENCHMARKS.md
 schedule=with # with | only | without: the scheduler section (scripts/bench/schedule.py)
 ledger_only=0 # 1: only the ledger section (scripts/bench/ledger.py)
+rss_only=0    # 1: only the peak-RSS section (scripts/bench/rss.py)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tenants)
@@ -79,9 +84,17 @@ while [[ $# -gt 0 ]]; do
       ledger_only=1
       shift
       ;;
+    --rss-only)
+      rss_only=1
+      shift
+      ;;
+    --rss-sizes)
+      read -r -a rss_sizes <<<"$2"
+      shift 2
+      ;;
     *)
       echo "usage: scripts/bench.sh [--tenants N] [--quick] [--repeat R] [--rtt \"MS...\"] [--out FILE]" \
-        "[--schedule-only | --no-schedule | --ledger-only]" >&2
+        "[--schedule-only | --no-schedule | --ledger-only | --rss-only] [--rss-sizes \"N...\"]" >&2
       exit 2
       ;;
   esac
@@ -237,6 +250,56 @@ run_floor() {
   "$floor" --tenants "$work/tenants.conninfo" --migrations migrations --concurrency "$1" >/dev/null
 }
 
+# Peak RSS of pgfleet over schema-per-tenant fleets (one database, one schema per tenant) of each
+# of rss_sizes; one `rss` row each.
+measure_rss() {
+  local size start seconds applied
+  for size in "${rss_sizes[@]}"; do
+    scratch_pg_psql -d postgres -c "DROP DATABASE IF EXISTS bench_schemas WITH (FORCE)" \
+      -c "CREATE DATABASE bench_schemas" >/dev/null
+    scratch_pg_psql -d bench_schemas >/dev/null <<EOF
+SELECT format('CREATE SCHEMA %I', 's_' || lpad(i::text, greatest(4, length(i::text)), '0')) FROM generate_series(1, $size) i \gexec
+EOF
+    python3 - "$size" "$port" >"$work/schemas.jsonl" <<'EOF'
+import json, sys
+size, port = int(sys.argv[1]), sys.argv[2]
+for i in range(1, size + 1):
+    s = f"s_{i:04d}"
+    print(json.dumps({"id": s, "schema": s, "connection_string":
+        f"host=127.0.0.1 port={port} user=postgres dbname=bench_schemas sslmode=disable"}))
+EOF
+    start=$(now)
+    python3 - "$work/rss.json" "$pgfleet" apply --tenants "$work/schemas.jsonl" --migrations migrations --var region=bench \
+      --results-dir "$work/pgfleet-results" --concurrency 16 --yes >"$work/pgfleet-rss.log" 2>&1 <<'EOF' || {
+import json, resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+json.dump({"exit_code": code, "peak_rss_kib": peak_kib}, open(sys.argv[1], "w"))
+sys.exit(code)
+EOF
+      tail -n 20 "$work/pgfleet-rss.log" >&2
+      exit 1
+    }
+    seconds=$(elapsed "$start" "$(now)")
+    applied=$(scratch_pg_psql -d bench_schemas -tAc "SELECT count(*) FROM pg_class WHERE relname = 'pgfleet_schema_migrations'")
+    [[ $applied == "$size" ]] || {
+      echo "bench: $applied of $size schemas have a history table" >&2
+      exit 1
+    }
+    record rss pgfleet 16 "$size" "$seconds" "$(cat "$work/rss.json")"
+    echo "bench: pgfleet with $size schema tenants: ${seconds}s, $(cat "$work/rss.json")"
+  done
+}
+
+# ---- peak RSS alone: its section of the report, updated in place
+if [[ $rss_only == 1 ]]; then
+  measure_rss
+  rss_args=("$results" "$("$PGFLEET_TEST_PGBIN/postgres" --version)")
+  [[ -n $out ]] && rss_args+=(--update "$out")
+  python3 scripts/bench/rss.py "${rss_args[@]}"
+  exit 0
+fi
+
 # ---- the fleet
 scratch_pg_psql -d postgres -c "CREATE DATABASE bench_template" >/dev/null
 write_psql_script
@@ -330,41 +393,7 @@ done
 proxy_delay_ms=0
 
 # ---- peak RSS, schema-per-tenant (one database, one schema per tenant)
-for size in "${rss_sizes[@]}"; do
-  scratch_pg_psql -d postgres -c "DROP DATABASE IF EXISTS bench_schemas WITH (FORCE)" \
-    -c "CREATE DATABASE bench_schemas" >/dev/null
-  scratch_pg_psql -d bench_schemas >/dev/null <<EOF
-SELECT format('CREATE SCHEMA %I', 's_' || lpad(i::text, 4, '0')) FROM generate_series(1, $size) i \gexec
-EOF
-  python3 - "$size" "$port" >"$work/schemas.jsonl" <<'EOF'
-import json, sys
-size, port = int(sys.argv[1]), sys.argv[2]
-for i in range(1, size + 1):
-    s = f"s_{i:04d}"
-    print(json.dumps({"id": s, "schema": s, "connection_string":
-        f"host=127.0.0.1 port={port} user=postgres dbname=bench_schemas sslmode=disable"}))
-EOF
-  start=$(now)
-  python3 - "$work/rss.json" "$pgfleet" apply --tenants "$work/schemas.jsonl" --migrations migrations --var region=bench \
-    --results-dir "$work/pgfleet-results" --concurrency 16 --yes >"$work/pgfleet-rss.log" 2>&1 <<'EOF' || {
-import json, resource, subprocess, sys
-code = subprocess.call(sys.argv[2:])
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-json.dump({"exit_code": code, "peak_rss_kib": peak_kib}, open(sys.argv[1], "w"))
-sys.exit(code)
-EOF
-    tail -n 20 "$work/pgfleet-rss.log" >&2
-    exit 1
-  }
-  seconds=$(elapsed "$start" "$(now)")
-  applied=$(scratch_pg_psql -d bench_schemas -tAc "SELECT count(*) FROM pg_class WHERE relname = 'pgfleet_schema_migrations'")
-  [[ $applied == "$size" ]] || {
-    echo "bench: $applied of $size schemas have a history table" >&2
-    exit 1
-  }
-  record rss pgfleet 16 "$size" "$seconds" "$(cat "$work/rss.json")"
-  echo "bench: pgfleet with $size schema tenants: ${seconds}s, $(cat "$work/rss.json")"
-done
+measure_rss
 
 # ---- report
 report_file=$work/BENCHMARKS.md

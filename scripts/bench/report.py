@@ -9,6 +9,8 @@ import os
 import platform
 import sys
 
+from rss import section as rss_section
+
 
 def machine():
     cpu = "unknown"
@@ -146,18 +148,7 @@ def main():
               f"{t['p'] / n:.1f} |")
         w("")
     if rss:
-        w("## Memory of pgfleet (schema-per-tenant: one database, one schema per tenant)")
-        w("")
-        w("`--tenants FILE` with a `schema` key per tenant, `--concurrency 16`; peak RSS of the "
-          "pgfleet process (`getrusage`, the figure `/usr/bin/time -v` prints as maximum resident "
-          "set size).")
-        w("")
-        w("| tenants | wall time | tenants/s | peak RSS |")
-        w("|---:|---:|---:|---:|")
-        for r in rss:
-            w(f"| {r['tenants']} | {r['seconds']:.1f}s | {r['tenants'] / r['seconds']:.0f} | "
-              f"{r['extra']['peak_rss_kib'] / 1024:.1f} MiB |")
-        w("")
+        out.append(rss_section(rss, pg_version))
     print("\n".join(out))
 
 

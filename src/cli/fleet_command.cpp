@@ -93,8 +93,8 @@ neon::PreflightSetup start_preflight(const Options& o, const std::string& run_id
 
 // A gate that tripped makes a run that was ok exit 1; tenant statuses stay (docs/PREFLIGHT.md,
 // "Gates").
-int exit_code_after_gates(const Options& o, RunOutputs& outputs, int exit_code) {
-  const std::vector<GateTrip> trips = outputs.check_gates(gate_limits(o));
+int exit_code_after_gates(const RunOutputs& outputs, int exit_code) {
+  const std::vector<GateTrip> trips = outputs.gate_trips();
   return !trips.empty() && exit_code == exit_ok ? exit_tenant_failed : exit_code;
 }
 
@@ -188,6 +188,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
   }
   const RunPlace place = place_run(o, job, identity, worker ? RunShared::yes : RunShared::no);
   RunOutputs outputs = open_outputs(place.dir, job, migrations, tenants, o);
+  outputs.set_gate_limits(gate_limits(o));  // each tenant is checked as it finishes
   if (job.observer) outputs.add_listener(job.observer);
   PlaceholderFlags placeholders = placeholder_flags(o);
   const TenantMigrations sets(migrations, std::move(placeholders.defaults), run_id,
@@ -211,7 +212,7 @@ int run_fleet(const Options& o, const MigrationSet& migrations, std::vector<Tena
 
   RunSummary done;
   done.exit_code = with_standing_tenants(
-      job, exit_code_after_gates(o, outputs, exit_code_for(result, stop, outputs)));
+      job, exit_code_after_gates(outputs, exit_code_for(result, stop, outputs)));
   if (preflight) done.exit_code = finish_preflight(*preflight, outputs, done.exit_code);
   if (worker) done.exit_code = worker->finish(result, done.exit_code, o);
   done.finished_at = std::chrono::system_clock::now();

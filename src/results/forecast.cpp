@@ -10,67 +10,16 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kSlowestKept = 5;
-
-// One tenant's run of one migration.
-struct Sample {
-  const std::string* tenant_id;
-  const MigrationResult* result;
-};
-
-std::vector<BlockingLock> blocking_locks(const std::vector<Sample>& samples) {
-  std::map<std::pair<std::string, std::string>, BlockingLock> by_lock;
-  for (const Sample& s : samples) {
-    for (const RelationLock& lock : s.result->locks) {
-      const LockImpact impact = lock_impact(lock.mode);
-      if (impact == LockImpact::none) continue;
-      BlockingLock& b = by_lock[{lock.relation, lock.mode}];
-      b.relation = lock.relation;
-      b.mode = lock.mode;
-      b.blocks = impact;
-      ++b.tenants;
-      b.max_ms = std::max(b.max_ms, s.result->duration_ms);
-    }
-  }
+// Reads+writes first, then the longest held; equal ones in relation, mode order.
+std::vector<BlockingLock> ordered_locks(
+    const std::map<std::pair<std::string, std::string>, BlockingLock>& by_lock) {
   std::vector<BlockingLock> out;
-  for (auto& [key, b] : by_lock) out.push_back(std::move(b));
+  for (const auto& [key, b] : by_lock) out.push_back(b);
   std::stable_sort(out.begin(), out.end(), [](const BlockingLock& a, const BlockingLock& b) {
     if (a.blocks != b.blocks) return a.blocks > b.blocks;
     return a.max_ms > b.max_ms;
   });
   return out;
-}
-
-std::vector<SlowTenant> slowest_of(const std::vector<Sample>& samples) {
-  std::vector<SlowTenant> all;
-  all.reserve(samples.size());
-  for (const Sample& s : samples) all.push_back({*s.tenant_id, s.result->duration_ms});
-  const std::size_t kept = std::min(kSlowestKept, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(),
-                    [](const SlowTenant& a, const SlowTenant& b) {
-                      if (a.duration_ms != b.duration_ms) return a.duration_ms > b.duration_ms;
-                      return a.tenant_id < b.tenant_id;
-                    });
-  all.resize(kept);
-  return all;
-}
-
-MigrationForecast forecast_of(const std::vector<Sample>& samples) {
-  MigrationForecast f;
-  f.version = samples.front().result->version;
-  f.name = samples.front().result->name;
-  f.tenants = static_cast<long>(samples.size());
-  for (const Sample& s : samples) {
-    f.durations_ms.push_back(s.result->duration_ms);
-    f.attempts_max = std::max(f.attempts_max, s.result->attempts);
-  }
-  std::sort(f.durations_ms.begin(), f.durations_ms.end());
-  f.p50_ms = nearest_rank_percentile(f.durations_ms, 50);
-  f.p95_ms = nearest_rank_percentile(f.durations_ms, 95);
-  f.max_ms = f.durations_ms.back();
-  f.blocking = blocking_locks(samples);
-  f.slowest = slowest_of(samples);
-  return f;
 }
 
 }  // namespace
@@ -98,15 +47,51 @@ long nearest_rank_percentile(const std::vector<long>& sorted, double p) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
-std::vector<MigrationForecast> build_forecast(const std::vector<TenantOutcome>& tenants) {
-  std::map<Version, std::vector<Sample>> by_version;
-  for (const TenantOutcome& t : tenants) {
-    for (const MigrationResult& m : t.migrations)
-      by_version[m.version].push_back({&t.tenant_id, &m});
+void ForecastTally::add(const TenantOutcome& tenant) {
+  for (const MigrationResult& m : tenant.migrations) {
+    const auto [it, first] = by_version_.try_emplace(m.version);
+    PerMigration& per = it->second;
+    if (first) per.name = m.name;
+    per.durations_ms.push_back(m.duration_ms);
+    per.attempts_max = std::max(per.attempts_max, m.attempts);
+    per.slowest.add({tenant.tenant_id, m.duration_ms});
+    for (const RelationLock& lock : m.locks) {
+      const LockImpact impact = lock_impact(lock.mode);
+      if (impact == LockImpact::none) continue;
+      BlockingLock& b = per.locks[{lock.relation, lock.mode}];
+      b.relation = lock.relation;
+      b.mode = lock.mode;
+      b.blocks = impact;
+      ++b.tenants;
+      b.max_ms = std::max(b.max_ms, m.duration_ms);
+    }
   }
-  std::vector<MigrationForecast> forecast;
-  for (const auto& [version, samples] : by_version) forecast.push_back(forecast_of(samples));
-  return forecast;
+}
+
+std::vector<MigrationForecast> ForecastTally::forecast() const {
+  std::vector<MigrationForecast> out;
+  for (const auto& [version, per] : by_version_) {
+    MigrationForecast f;
+    f.version = version;
+    f.name = per.name;
+    f.tenants = static_cast<long>(per.durations_ms.size());
+    f.durations_ms = per.durations_ms;
+    std::sort(f.durations_ms.begin(), f.durations_ms.end());
+    f.p50_ms = nearest_rank_percentile(f.durations_ms, 50);
+    f.p95_ms = nearest_rank_percentile(f.durations_ms, 95);
+    f.max_ms = f.durations_ms.back();
+    f.attempts_max = per.attempts_max;
+    f.blocking = ordered_locks(per.locks);
+    f.slowest = per.slowest.items();
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<MigrationForecast> build_forecast(const std::vector<TenantOutcome>& tenants) {
+  ForecastTally tally;
+  for (const TenantOutcome& t : tenants) tally.add(t);
+  return tally.forecast();
 }
 
 nlohmann::json forecast_to_json(const std::vector<MigrationForecast>& forecast) {

@@ -46,12 +46,15 @@ const char* to_string(Gate gate) {
   return "unknown";
 }
 
+void check_tenant_gates(const TenantOutcome& tenant, const GateLimits& limits,
+                        std::vector<GateTrip>& trips) {
+  for (const MigrationResult& m : tenant.migrations) check_migration(tenant, m, limits, trips);
+}
+
 std::vector<GateTrip> check_gates(const std::vector<TenantOutcome>& tenants,
                                   const GateLimits& limits) {
   std::vector<GateTrip> trips;
-  for (const TenantOutcome& t : tenants) {
-    for (const MigrationResult& m : t.migrations) check_migration(t, m, limits, trips);
-  }
+  for (const TenantOutcome& t : tenants) check_tenant_gates(t, limits, trips);
   return trips;
 }
 

@@ -5,6 +5,7 @@
 #include "pgfleet/results/outcome_json.hpp"
 #include "pgfleet/results/run_directory.hpp"
 #include "pgfleet/util/rfc3339.hpp"
+#include "scratch_file.hpp"
 
 namespace pgfleet {
 namespace {
@@ -112,12 +113,17 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-JunitWriter::JunitWriter(std::string path) : path_(std::move(path)) {}
+JunitWriter::JunitWriter(std::string path, std::optional<Command> command)
+    : path_(std::move(path)), command_(command) {}
+
+JunitWriter::~JunitWriter() = default;
 
 void JunitWriter::run_started(const RunInfo& info) {
   std::lock_guard<std::mutex> lock(mutex_);
   info_ = info;
-  cases_.reserve(info.tenant_count);
+  if (!command_) command_ = info.command;
+  for (const Case& c : waiting_) append_case(c);
+  waiting_.clear();
 }
 
 void JunitWriter::tenant_finished(const TenantOutcome& outcome) {
@@ -134,50 +140,79 @@ void JunitWriter::tenant_finished(const TenantOutcome& outcome) {
     }
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  cases_.push_back(std::move(c));
+  ++tests_;
+  if (counts_as_failure(c.status)) ++failures_;
+  if (c.status == TenantStatus::skipped) ++skipped_;
+  if (command_) {
+    append_case(c);
+  } else {
+    waiting_.push_back(std::move(c));  // before run_started: its command names the cases
+  }
 }
 
-std::string JunitWriter::to_xml(const RunSummary& summary) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  long failures = 0, skipped = 0, total_ms = 0;
-  for (const auto& c : cases_) {
-    if (counts_as_failure(c.status)) ++failures;
-    if (c.status == TenantStatus::skipped) ++skipped;
+std::string JunitWriter::case_xml(const Case& c) const {
+  const std::string command = xml_escape(to_string(*command_));
+  std::string out = fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", command,
+                                xml_escape(c.tenant_id), seconds(c.duration_ms));
+  if (c.status == TenantStatus::skipped) {
+    out += ">\n    <skipped message=\"" + xml_escape(c.problem) + "\"/>\n  </testcase>\n";
+  } else if (counts_as_failure(c.status)) {
+    out += ">\n    <failure type=\"" + std::string(to_string(c.status)) + "\" message=\"" +
+           xml_escape(c.problem) + "\">" + xml_escape(c.problem + "\n" + c.details) +
+           "</failure>\n  </testcase>\n";
+  } else {
+    out += "/>\n";
   }
+  return out;
+}
+
+void JunitWriter::append_case(const Case& c) {
+  write_error_.attempt([&] {
+    if (!cases_) cases_ = std::make_unique<ScratchFile>(path_);
+    const std::string xml = case_xml(c);
+    cases_->append(xml.data(), xml.size());
+  });
+}
+
+std::string JunitWriter::head_xml(const RunSummary& summary) const {
   const auto elapsed = summary.finished_at - info_.started_at;
-  total_ms =
+  const long total_ms =
       static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
   const std::string command = xml_escape(to_string(info_.command));
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<testsuites>\n<testsuite name=\"pgfleet-{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
       "skipped=\"{}\" time=\"{}\" timestamp=\"{}\">\n",
-      command, cases_.size(), failures, skipped, seconds(total_ms < 0 ? 0 : total_ms),
+      command, tests_, failures_, skipped_, seconds(total_ms < 0 ? 0 : total_ms),
       util::format_rfc3339_utc(info_.started_at));
   out += "  <properties>\n";
   out += "    <property name=\"run_id\" value=\"" + xml_escape(info_.run_id) + "\"/>\n";
   out += "    <property name=\"exit_code\" value=\"" + std::to_string(summary.exit_code) + "\"/>\n";
   out += "  </properties>\n";
-  for (const auto& c : cases_) {
-    out += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", command,
-                       xml_escape(c.tenant_id), seconds(c.duration_ms));
-    if (c.status == TenantStatus::skipped) {
-      out += ">\n    <skipped message=\"" + xml_escape(c.problem) + "\"/>\n  </testcase>\n";
-    } else if (counts_as_failure(c.status)) {
-      out += ">\n    <failure type=\"" + std::string(to_string(c.status)) + "\" message=\"" +
-             xml_escape(c.problem) + "\">" + xml_escape(c.problem + "\n" + c.details) +
-             "</failure>\n  </testcase>\n";
-    } else {
-      out += "/>\n";
-    }
-  }
-  out += "</testsuite>\n</testsuites>\n";
+  return out;
+}
+
+void JunitWriter::produce_xml(const RunSummary& summary, const FileAppend& append) const {
+  const std::string head = head_xml(summary);
+  append(head.data(), head.size());
+  if (cases_) cases_->copy_to(append);
+  static const std::string kTail = "</testsuite>\n</testsuites>\n";
+  append(kTail.data(), kTail.size());
+}
+
+std::string JunitWriter::to_xml(const RunSummary& summary) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out;
+  produce_xml(summary, [&out](const char* data, std::size_t size) { out.append(data, size); });
   return out;
 }
 
 void JunitWriter::run_finished(const RunSummary& summary) {
-  const std::string xml = to_xml(summary);
-  write_error_.write_atomically(path_, xml);
+  std::lock_guard<std::mutex> lock(mutex_);
+  write_error_.attempt([&] {
+    write_file_atomically_from(path_,
+                               [&](const FileAppend& append) { produce_xml(summary, append); });
+  });
 }
 
 std::optional<std::string> JunitWriter::write_error() const { return write_error_.get(); }

@@ -144,18 +144,26 @@ std::optional<TenantOutcome> outcome_from_json_line(const std::string& line) {
   return o;
 }
 
-TenantsFile parse_tenants_jsonl(const std::string& text) {
-  TenantsFile file;
-  std::istringstream lines(text);
+std::vector<int> read_tenants_jsonl(std::istream& lines,
+                                    const std::function<void(TenantOutcome&&)>& each) {
+  std::vector<int> damaged;
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (auto outcome = outcome_from_json_line(line)) {
-      file.tenants.push_back(std::move(*outcome));
+      each(std::move(*outcome));
     } else {
-      file.damaged_lines.push_back(number);
+      damaged.push_back(number);
     }
   }
+  return damaged;
+}
+
+TenantsFile parse_tenants_jsonl(const std::string& text) {
+  TenantsFile file;
+  std::istringstream lines(text);
+  file.damaged_lines = read_tenants_jsonl(
+      lines, [&file](TenantOutcome&& outcome) { file.tenants.push_back(std::move(outcome)); });
   return file;
 }
 

@@ -11,7 +11,8 @@
 namespace pgfleet {
 namespace {
 
-constexpr std::size_t kGroupsShown = 50, kIdsPerGroup = 20, kGateRowsShown = 100;
+constexpr std::size_t kGroupsShown = 50, kIdsPerGroup = RunTally::kIdsPerGroup;
+constexpr std::size_t kGateRowsShown = 100;
 constexpr std::size_t kSlowestShown = 10;
 constexpr int kHistogramBins = 12;
 
@@ -103,11 +104,11 @@ std::string run_header(const RunRecord& r) {
       "<dt>Neon branch</dt><dd>{}</dd><dt>Tenants</dt><dd>{}</dd></dl></header>",
       esc(command), esc(info.run_id), esc(info.run_id), esc(command),
       info.target ? std::to_string(*info.target) : "latest",
-      esc(util::format_rfc3339_utc(info.started_at)), finished, exit_text, neon, r.tenants.size());
+      esc(util::format_rfc3339_utc(info.started_at)), finished, exit_text, neon, r.tally.tenants());
 }
 
 std::string tenants_section(const RunRecord& r) {
-  const auto counts = status_counts(r);
+  const auto& counts = r.tally.status_counts();
   std::string legend;
   for (TenantStatus s : kAllTenantStatuses) {
     const auto it = counts.find(s);
@@ -121,7 +122,7 @@ std::string tenants_section(const RunRecord& r) {
 }
 
 std::string versions_section(const RunRecord& r) {
-  const auto census = version_census(r);
+  const auto& census = r.tally.version_census();
   std::string rows;
   for (auto it = census.rbegin(); it != census.rend(); ++it) {
     rows += row({it->first == 0 ? "none" : std::to_string(it->first), std::to_string(it->second)},
@@ -186,7 +187,7 @@ std::string migration_block(const MigrationForecast& f) {
 }
 
 std::string forecast_section(const RunRecord& r) {
-  const std::vector<MigrationForecast> forecast = build_forecast(r.tenants);
+  const std::vector<MigrationForecast> forecast = r.tally.forecast();
   if (forecast.empty()) {
     return "<section id=\"forecast\"><h2>Forecast per migration</h2><p class=\"muted\">No "
            "migration ran in this run.</p></section>";
@@ -232,19 +233,20 @@ std::string failure_group(const FailureGroup& g) {
   for (std::size_t i = 0; i < g.tenant_ids.size() && i < kIdsPerGroup; ++i) {
     ids += "<li class=\"id\">" + esc(g.tenant_ids[i]) + "</li>";
   }
-  if (g.tenant_ids.size() > kIdsPerGroup) {
-    ids += fmt::format("<li class=\"muted\">and {} more</li>", g.tenant_ids.size() - kIdsPerGroup);
-  }
+  const long shown = static_cast<long>(std::min(g.tenant_ids.size(), kIdsPerGroup));
+  if (g.tenants > shown)
+    ids += fmt::format("<li class=\"muted\">and {} more</li>", g.tenants - shown);
   return fmt::format(
       "<div class=\"mig\"><h3><span class=\"bad\">{}</span> {}{} &#8212; {} "
       "tenant(s)</h3><ul class=\"ids\">{}</ul></div>",
       to_string(g.status), g.sqlstate.empty() ? "" : "<code>" + esc(g.sqlstate) + "</code> ",
-      esc(g.message), g.tenant_ids.size(), ids);
+      esc(g.message), g.tenants, ids);
 }
 
 std::string failures_section(const RunRecord& r) {
-  const std::vector<FailureGroup> groups = failure_groups(r);
-  if (groups.empty()) return "";
+  const std::vector<FailureGroup> groups = r.tally.failure_groups();
+  const long not_grouped = r.tally.failures_not_grouped();
+  if (groups.empty() && not_grouped == 0) return "";
   std::string body;
   for (std::size_t i = 0; i < groups.size() && i < kGroupsShown; ++i)
     body += failure_group(groups[i]);
@@ -252,14 +254,18 @@ std::string failures_section(const RunRecord& r) {
     body += fmt::format("<p class=\"muted\">and {} more kinds of error</p>",
                         groups.size() - kGroupsShown);
   }
+  if (not_grouped > 0) {
+    body += fmt::format("<p class=\"muted\">and {} more tenant(s) with yet other errors</p>",
+                        not_grouped);
+  }
   return "<section id=\"failures\"><h2>Tenants not ok, by error</h2>" + body + "</section>";
 }
 
 std::string slowest_section(const RunRecord& r) {
   std::string rows;
-  for (const TenantOutcome* t : slowest_tenants(r, kSlowestShown)) {
-    rows += row({"<span class=\"id\">" + esc(t->tenant_id) + "</span>", to_string(t->status),
-                 std::to_string(t->migrations.size()), format_ms(t->duration_ms)},
+  for (const FinishedTenant& t : r.tally.slowest(kSlowestShown)) {
+    rows += row({"<span class=\"id\">" + esc(t.tenant_id) + "</span>", to_string(t.status),
+                 std::to_string(t.migrations), format_ms(t.duration_ms)},
                 {false, false, true, true});
   }
   if (rows.empty()) return "";

@@ -48,10 +48,10 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir.back() == '/' ? dir + name : dir + "/" + name;
 }
 
-void write_all(int fd, const std::string& content, const std::string& path) {
+void write_all(int fd, const char* data, std::size_t size, const std::string& path) {
   std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw ResultsError("cannot write " + path + ": " + errno_text(errno));
     done += static_cast<std::size_t>(n);
@@ -112,12 +112,20 @@ std::string RunDirectory::rollback_file(const std::string& tenant_id) const {
 
 void write_file_atomically(const std::string& path, const std::string& content,
                            Durability durability) {
+  write_file_atomically_from(
+      path, [&content](const FileAppend& append) { append(content.data(), content.size()); },
+      durability);
+}
+
+void write_file_atomically_from(const std::string& path,
+                                const std::function<void(const FileAppend&)>& produce,
+                                Durability durability) {
   static std::atomic<unsigned> counter{0};
   const std::string temp = fmt::format("{}.tmp-{}-{}", path, ::getpid(), counter++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw ResultsError("cannot create " + temp + ": " + errno_text(errno));
   try {
-    write_all(fd, content, temp);
+    produce([fd, &temp](const char* data, std::size_t size) { write_all(fd, data, size, temp); });
     if (durability == Durability::synced && ::fsync(fd) != 0) {
       throw ResultsError("cannot fsync " + temp + ": " + errno_text(errno));
     }

@@ -40,7 +40,7 @@ RunOutputs::RunOutputs(const RunDirectory& dir, Command command, const Migration
     : jsonl_(std::make_shared<TenantsJsonlWriter>(dir.file("tenants.jsonl"))),
       summary_(std::make_shared<SummaryWriter>(summary_files(dir, step_summary_path),
                                                migration_summaries(migrations))),
-      junit_(std::make_shared<JunitWriter>(dir.file("junit.xml"))) {
+      junit_(std::make_shared<JunitWriter>(dir.file("junit.xml"), command)) {
   fanout_.add(terminal_reporter(output, terminal, dir.path(), summary_));
   fanout_.add(jsonl_);
   if (command == Command::apply) {
@@ -69,9 +69,9 @@ void RunOutputs::use_tenant_migrations(MigrationsLookup migrations_of,
 
 void RunOutputs::set_neon(nlohmann::json neon) { summary_->set_neon(std::move(neon)); }
 
-std::vector<GateTrip> RunOutputs::check_gates(const GateLimits& limits) {
-  return summary_->check_gates(limits);
-}
+void RunOutputs::set_gate_limits(const GateLimits& limits) { summary_->set_gate_limits(limits); }
+
+std::vector<GateTrip> RunOutputs::gate_trips() const { return summary_->gate_trips(); }
 
 std::vector<std::string> RunOutputs::write_errors() const {
   std::vector<std::string> errors;

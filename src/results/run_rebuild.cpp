@@ -1,6 +1,8 @@
 #include "pgfleet/results/run_rebuild.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
@@ -50,24 +52,24 @@ std::vector<MigrationSummary> migrations_of(const json& summary) {
 // gate tripped.
 RunSummary end_from_tenants(const RunRecord& r) {
   RunSummary done;
-  done.finished_at = r.info.started_at;
-  for (const TenantOutcome& t : r.tenants) {
-    done.finished_at =
-        std::max(done.finished_at, t.started_at + std::chrono::milliseconds(t.duration_ms));
-    if (!is_ok(t.status)) done.exit_code = 1;
-  }
-  if (!r.gates.empty()) done.exit_code = 1;
+  done.finished_at = std::max(r.info.started_at, r.tally.last_ended().value_or(r.info.started_at));
+  if (!r.tally.all_ok() || !r.gates.empty()) done.exit_code = 1;
   return done;
 }
 
 // The header from the tenants alone: the earliest start, and their end.
 void header_from_tenants(RunRecord& r) {
-  for (std::size_t i = 0; i < r.tenants.size(); ++i) {
-    if (i == 0 || r.tenants[i].started_at < r.info.started_at) {
-      r.info.started_at = r.tenants[i].started_at;
-    }
-  }
+  if (r.tally.first_started()) r.info.started_at = *r.tally.first_started();
   r.finished = end_from_tenants(r);
+}
+
+// Every tenant of <dir>/tenants.jsonl to `each`, one line in memory at a time; returns the
+// numbers of the damaged lines. Throws ResultsError when the file cannot be read.
+std::vector<int> each_tenant(const std::string& jsonl_path,
+                             const std::function<void(TenantOutcome&&)>& each) {
+  std::ifstream in(jsonl_path, std::ios::binary);
+  if (!in) throw ResultsError("cannot read " + jsonl_path);
+  return read_tenants_jsonl(in, each);
 }
 
 void header_from_summary(RunRecord& r, const json& s) {
@@ -99,29 +101,23 @@ void header_from_summary(RunRecord& r, const json& s) {
 }  // namespace
 
 ReadBackRun read_back_run(const RunDirectory& dir) {
-  const std::string jsonl_path = dir.file("tenants.jsonl");
-  const std::optional<std::string> jsonl = read_text(jsonl_path);
-  if (!jsonl) throw ResultsError("cannot read " + jsonl_path);
   ReadBackRun run;
-  TenantsFile file = parse_tenants_jsonl(*jsonl);
-  for (int line : file.damaged_lines) {
-    run.warnings.push_back(jsonl_path + ":" + std::to_string(line) +
-                           ": not a tenant record; skipped");
-  }
   RunRecord& r = run.record;
-  r.tenants = std::move(file.tenants);
   r.info.run_id = dir.run_id();
   r.info.command = Command::apply;
   const std::optional<std::string> text = read_text(dir.file("summary.json"));
   const json summary = text ? json::parse(*text, nullptr, false) : json();
-  if (summary.is_object()) {
-    header_from_summary(r, summary);
-  } else {
+  if (summary.is_object()) header_from_summary(r, summary);  // gate limits before the tenants
+  const std::string jsonl_path = dir.file("tenants.jsonl");
+  for (int line : each_tenant(jsonl_path, [&r](TenantOutcome&& t) { r.add(t); })) {
+    run.warnings.push_back(jsonl_path + ":" + std::to_string(line) +
+                           ": not a tenant record; skipped");
+  }
+  if (!summary.is_object()) {
     run.warnings.push_back(dir.file("summary.json") +
                            " is missing or damaged: the run header is made from the tenants");
   }
-  if (r.info.tenant_count < r.tenants.size()) r.info.tenant_count = r.tenants.size();
-  r.gates = check_gates(r.tenants, r.gate_limits);
+  if (r.info.tenant_count < r.tally.tenants()) r.info.tenant_count = r.tally.tenants();
   if (!summary.is_object()) header_from_tenants(r);
   return run;
 }
@@ -133,15 +129,22 @@ std::vector<std::string> rewrite_run_files(const RunDirectory& dir, const ReadBa
       r.migrations);
   JunitWriter junit(dir.file("junit.xml"));
   if (r.neon) summary.set_neon(*r.neon);
-  // Replayed as the run's events: the same writers make the same files.
-  for (Reporter* writer : {static_cast<Reporter*>(&summary), static_cast<Reporter*>(&junit)}) {
-    writer->run_started(r.info);
-    for (const TenantOutcome& t : r.tenants) writer->tenant_finished(t);
+  summary.set_gate_limits(r.gate_limits);
+  // Replayed as the run's events, read again from tenants.jsonl (read_back_run kept only their
+  // tally): the same writers make the same files.
+  summary.run_started(r.info);
+  junit.run_started(r.info);
+  std::vector<std::string> errors;
+  try {
+    each_tenant(dir.file("tenants.jsonl"), [&](TenantOutcome&& t) {
+      summary.tenant_finished(t);
+      junit.tenant_finished(t);
+    });
+  } catch (const ResultsError& e) {
+    errors.push_back(e.what());
   }
-  summary.check_gates(r.gate_limits);
   summary.write_files(r.finished);
   junit.run_finished(r.finished.value_or(end_from_tenants(r)));
-  std::vector<std::string> errors;
   for (const auto& error : {summary.write_error(), junit.write_error()}) {
     if (error) errors.push_back(*error);
   }

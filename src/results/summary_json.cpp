@@ -22,9 +22,7 @@ json migrations_json(const RunRecord& record) {
 }
 
 json durations_json(const RunRecord& record) {
-  std::vector<long> sorted;
-  sorted.reserve(record.tenants.size());
-  for (const TenantOutcome& t : record.tenants) sorted.push_back(t.duration_ms);
+  std::vector<long> sorted = record.tally.durations_ms();
   if (sorted.empty())
     return json{{"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"max", nullptr}};
   std::sort(sorted.begin(), sorted.end());
@@ -37,7 +35,7 @@ json durations_json(const RunRecord& record) {
 }  // namespace
 
 nlohmann::json summary_to_json(const RunRecord& record) {
-  const std::map<TenantStatus, long> by_status = status_counts(record);
+  const std::map<TenantStatus, long>& by_status = record.tally.status_counts();
   json counts = json::object();
   for (TenantStatus s : kAllTenantStatuses) {
     const auto it = by_status.find(s);
@@ -54,13 +52,13 @@ nlohmann::json summary_to_json(const RunRecord& record) {
       {"target", info.target ? json(*info.target) : json(nullptr)},
       {"migrations", migrations_json(record)},
       {"tenant_count", info.tenant_count},
-      {"tenants_finished", record.tenants.size()},
+      {"tenants_finished", record.tally.tenants()},
       {"counts", std::move(counts)},
       {"duration_ms", durations_json(record)},
       {"exit_code", done ? json(done->exit_code) : json()},
       {"interrupted", done ? done->interrupted : false},
       {"stop_reason", done && !done->stop_reason.empty() ? json(done->stop_reason) : json(nullptr)},
-      {"forecast", forecast_to_json(build_forecast(record.tenants))},
+      {"forecast", forecast_to_json(record.tally.forecast())},
       {"gate_limits", gate_limits_to_json(record.gate_limits)},
       {"gates", gates_to_json(record.gates)}};
   if (record.neon) doc["neon"] = *record.neon;

@@ -37,8 +37,8 @@ std::string run_part(const RunRecord& r) {
 }
 
 std::string tenants_part(const RunRecord& r) {
-  const auto counts = status_counts(r);
-  std::string out = fmt::format("\n**{} tenant(s):**", r.tenants.size());
+  const auto& counts = r.tally.status_counts();
+  std::string out = fmt::format("\n**{} tenant(s):**", r.tally.tenants());
   const char* separator = " ";
   for (TenantStatus s : kAllTenantStatuses) {
     const auto it = counts.find(s);
@@ -47,7 +47,7 @@ std::string tenants_part(const RunRecord& r) {
     separator = ", ";
   }
   out += "\n\n| version after the run | tenants |\n|---|---:|\n";
-  const auto census = version_census(r);
+  const auto& census = r.tally.version_census();
   for (auto it = census.rbegin(); it != census.rend(); ++it) {
     out += fmt::format("| {} | {} |\n", it->first == 0 ? "none" : std::to_string(it->first),
                        it->second);
@@ -56,7 +56,7 @@ std::string tenants_part(const RunRecord& r) {
 }
 
 std::string forecast_part(const RunRecord& r) {
-  const auto forecast = build_forecast(r.tenants);
+  const auto forecast = r.tally.forecast();
   if (forecast.empty()) return "\n### Forecast\n\nNo migration ran in this run.\n";
   std::string out =
       "\n### Forecast\n\n| version | name | tenants | p50 | p95 | max | attempts | blocks |\n"
@@ -94,8 +94,9 @@ std::string gates_part(const RunRecord& r) {
 }
 
 std::string failures_part(const RunRecord& r) {
-  const auto groups = failure_groups(r);
-  if (groups.empty()) return "";
+  const auto groups = r.tally.failure_groups();
+  const long not_grouped = r.tally.failures_not_grouped();
+  if (groups.empty() && not_grouped == 0) return "";
   std::string out =
       "\n### Tenants not ok, by error\n\n| status | SQLSTATE | message | tenants | e.g. |\n"
       "|---|---|---|---:|---|\n";
@@ -106,18 +107,20 @@ std::string failures_part(const RunRecord& r) {
       ids += (ids.empty() ? "" : ", ") + md(g.tenant_ids[k]);
     }
     out += fmt::format("| {} | {} | {} | {} | {} |\n", to_string(g.status), md(g.sqlstate),
-                       md(g.message), g.tenant_ids.size(), ids);
+                       md(g.message), g.tenants, ids);
   }
+  if (not_grouped > 0)
+    out += fmt::format("\nand {} more tenant(s) with yet other errors\n", not_grouped);
   return out;
 }
 
 std::string slowest_part(const RunRecord& r) {
-  const auto slowest = slowest_tenants(r, kSlowestShown);
+  const auto slowest = r.tally.slowest(kSlowestShown);
   if (slowest.empty()) return "";
   std::string out = "\n### Slowest tenants\n\n| tenant | status | time |\n|---|---|---:|\n";
-  for (const TenantOutcome* t : slowest) {
-    out += fmt::format("| {} | {} | {} |\n", md(t->tenant_id), to_string(t->status),
-                       format_ms(t->duration_ms));
+  for (const FinishedTenant& t : slowest) {
+    out += fmt::format("| {} | {} | {} |\n", md(t.tenant_id), to_string(t.status),
+                       format_ms(t.duration_ms));
   }
   return out;
 }

@@ -39,16 +39,19 @@ void SummaryWriter::set_neon(nlohmann::json neon) {
   record_.neon = std::move(neon);
 }
 
-std::vector<GateTrip> SummaryWriter::check_gates(const GateLimits& limits) {
+void SummaryWriter::set_gate_limits(const GateLimits& limits) {
   std::lock_guard<std::mutex> lock(mutex_);
   record_.gate_limits = limits;
-  record_.gates = pgfleet::check_gates(record_.tenants, limits);
+}
+
+std::vector<GateTrip> SummaryWriter::gate_trips() const {
+  std::lock_guard<std::mutex> lock(mutex_);
   return record_.gates;
 }
 
 RunMeasures SummaryWriter::measures() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return RunMeasures{build_forecast(record_.tenants), record_.gates, record_.gate_limits};
+  return RunMeasures{record_.tally.forecast(), record_.gates, record_.gate_limits};
 }
 
 void SummaryWriter::run_started(const RunInfo& info) {
@@ -57,7 +60,6 @@ void SummaryWriter::run_started(const RunInfo& info) {
     std::lock_guard<std::mutex> lock(mutex_);
     record_.info = info;
     record_.info.tenant_count += carried_over_;
-    record_.tenants.reserve(info.tenant_count);
     text = json_text(summary_to_json(record_));
   }
   // Written at the start too: a run that dies leaves a summary whose finished_at and exit_code
@@ -67,8 +69,7 @@ void SummaryWriter::run_started(const RunInfo& info) {
 
 void SummaryWriter::tenant_finished(const TenantOutcome& outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
-  record_.tenants.push_back(outcome);
-  record_.tenants.back().pending.clear();  // plan's list: no summary shows it
+  record_.add(outcome);  // what the files need of it, not the outcome itself
 }
 
 void SummaryWriter::carry_over(const TenantOutcome& outcome) {

@@ -32,6 +32,16 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+std::vector<TenantOutcome> sample_tenants() {
+  return {
+      applied_with("acme",
+                   {measured(1, "create_items", 40),
+                    measured(2, "alter_items", 300, {{"public.items", "AccessExclusiveLock"}})}),
+      applied_with(kHostile, {measured(1, "create_items", 20)}),
+      failed_with("globex", 2, "42P01", "relation \"<items>\" does not exist"),
+  };
+}
+
 RunRecord sample_record() {
   RunRecord r;
   r.info.run_id = "20261124T050607Z-a1b2";
@@ -44,15 +54,8 @@ RunRecord sample_record() {
   done.finished_at = r.info.started_at + std::chrono::seconds(12);
   r.finished = done;
   r.migrations = {{1, "create_items", "sum1"}, {2, "alter_items", "sum2"}};
-  r.tenants = {
-      applied_with("acme",
-                   {measured(1, "create_items", 40),
-                    measured(2, "alter_items", 300, {{"public.items", "AccessExclusiveLock"}})}),
-      applied_with(kHostile, {measured(1, "create_items", 20)}),
-      failed_with("globex", 2, "42P01", "relation \"<items>\" does not exist"),
-  };
   r.gate_limits.max_lock_hold_ms = 100;
-  r.gates = check_gates(r.tenants, r.gate_limits);
+  for (const TenantOutcome& t : sample_tenants()) r.add(t);
   return r;
 }
 
@@ -160,14 +163,14 @@ TEST_CASE("a run's files are rebuilt from tenants.jsonl and its old summary", "[
   RunRecord original = sample_record();
   original.neon = json{{"project", "p"}, {"branch_name", "pgfleet-preflight-x"}, {"deleted", true}};
   std::string jsonl;
-  for (const auto& t : original.tenants) jsonl += dump_json_line(outcome_to_json(t)) + "\n";
+  for (const auto& t : sample_tenants()) jsonl += dump_json_line(outcome_to_json(t)) + "\n";
   write_file_atomically(dir.file("tenants.jsonl"), jsonl + "{\"cut short\n");
   write_file_atomically(dir.file("summary.json"), summary_to_json(original).dump());
 
   const ReadBackRun run = read_back_run(dir);
   REQUIRE(run.warnings.size() == 1);
   CHECK_THAT(run.warnings[0], Catch::Contains("tenants.jsonl:4"));
-  CHECK(run.record.tenants.size() == 3);
+  CHECK(run.record.tally.tenants() == 3);
   CHECK(run.record.gates.size() == 1);
   CHECK(rewrite_run_files(dir, run).empty());
 
@@ -210,9 +213,10 @@ TEST_CASE("SummaryWriter writes report.html and summary.md and appends the step 
       SummaryFiles{dir.file("summary.json"), dir.file("report.html"), dir.file("summary.md"), step},
       {{1, "create_items", "sum1"}});
   const RunRecord r = sample_record();
+  writer.set_gate_limits(GateLimits{std::nullopt, 250});
   writer.run_started(r.info);
-  for (const auto& t : r.tenants) writer.tenant_finished(t);
-  CHECK(writer.check_gates(GateLimits{std::nullopt, 250}).size() == 1);
+  for (const auto& t : sample_tenants()) writer.tenant_finished(t);
+  CHECK(writer.gate_trips().size() == 1);
   CHECK(writer.measures().forecast.size() == 2);
   writer.run_finished(*r.finished);
   REQUIRE_FALSE(writer.write_error());

@@ -3,12 +3,14 @@
 // the tenants, how often it had to retry, which pre-existing tables it locked against other
 // sessions' reads or writes and for how long at most, and its slowest tenants. Pure: built from
 // tenant outcomes, no I/O.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pgfleet/engine/outcome.hpp"
+#include "pgfleet/results/bounded_top.hpp"
 
 namespace pgfleet {
 
@@ -52,7 +54,37 @@ struct MigrationForecast {
   std::vector<long> durations_ms;      // one per tenant, ascending (the histogram's data)
 };
 
-// One entry per migration any tenant ran in this run, by version.
+// Slowest first, equal times in tenant id order.
+struct SlowerTenantFirst {
+  bool operator()(const SlowTenant& a, const SlowTenant& b) const {
+    if (a.duration_ms != b.duration_ms) return a.duration_ms > b.duration_ms;
+    return a.tenant_id < b.tenant_id;
+  }
+};
+
+// The forecast made tenant by tenant as they finish. Keeps per migration one duration per
+// tenant, the blocking locks summed up per relation and mode, and the five slowest tenants:
+// never a tenant's whole outcome.
+class ForecastTally {
+ public:
+  static constexpr std::size_t kSlowestKept = 5;
+
+  void add(const TenantOutcome& tenant);
+  // One entry per migration any tenant ran, by version.
+  std::vector<MigrationForecast> forecast() const;
+
+ private:
+  struct PerMigration {
+    std::string name;  // as the first tenant to run it reported it
+    std::vector<long> durations_ms;
+    int attempts_max = 0;
+    std::map<std::pair<std::string, std::string>, BlockingLock> locks;  // by relation, mode
+    BoundedTop<SlowTenant, SlowerTenantFirst> slowest{kSlowestKept};
+  };
+  std::map<Version, PerMigration> by_version_;
+};
+
+// One entry per migration any tenant ran in this run, by version (a ForecastTally of `tenants`).
 std::vector<MigrationForecast> build_forecast(const std::vector<TenantOutcome>& tenants);
 
 // summary.json `forecast`: [{version, name, tenants, duration_ms {p50, p95, max}, attempts_max,

@@ -40,6 +40,9 @@ struct GateTrip {
 // transaction ends, so its hold time is the migration's duration.
 std::vector<GateTrip> check_gates(const std::vector<TenantOutcome>& tenants,
                                   const GateLimits& limits);
+// The trips of one tenant, appended to `trips` (a run checks each tenant as it finishes).
+void check_tenant_gates(const TenantOutcome& tenant, const GateLimits& limits,
+                        std::vector<GateTrip>& trips);
 
 // summary.json `gates`: [{gate, migration, name, tenant, relation, mode, ms, limit_ms}]
 // (relation and mode null for max-duration).

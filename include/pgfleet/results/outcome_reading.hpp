@@ -2,6 +2,8 @@
 // tenants.jsonl read back (README.md, "Results"): what `pgfleet report` rebuilds a run's files
 // from. The inverse of outcome_to_json.
 #include <chrono>
+#include <functional>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,5 +31,9 @@ struct TenantsFile {
   std::vector<int> damaged_lines;
 };
 TenantsFile parse_tenants_jsonl(const std::string& text);
+// The same, one line at a time: `each` gets every tenant in file order, and the damaged lines'
+// numbers are returned. Holds one line at a time, not the file.
+std::vector<int> read_tenants_jsonl(std::istream& lines,
+                                    const std::function<void(TenantOutcome&&)>& each);
 
 }  // namespace pgfleet

@@ -1,6 +1,8 @@
 #pragma once
 // The results directory of one run, `<results-dir>/<run_id>/` (README.md, "Results"): private
 // permissions, atomic file writes, and file names derived safely from tenant ids.
+#include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -46,6 +48,13 @@ enum class Durability { synced, rename_only };
 // new one, never half of it. Throws ResultsError.
 void write_file_atomically(const std::string& path, const std::string& content,
                            Durability durability = Durability::synced);
+// Appends `size` bytes to the file being written; throws ResultsError.
+using FileAppend = std::function<void(const char* data, std::size_t size)>;
+// The same, the content given piece by piece to `append` by `produce` (a big file is never
+// whole in memory). What `produce` throws leaves no file behind and is thrown on.
+void write_file_atomically_from(const std::string& path,
+                                const std::function<void(const FileAppend& append)>& produce,
+                                Durability durability = Durability::synced);
 
 // A file name (without extension) for a tenant id that cannot leave its directory and stays
 // unique, also on a case-insensitive volume: bytes outside [A-Za-z0-9_-.] are percent-encoded

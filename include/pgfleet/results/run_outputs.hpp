@@ -63,9 +63,12 @@ class RunOutputs {
   void use_tenant_migrations(MigrationsLookup migrations_of, std::vector<std::string> secrets);
   // The `neon` object of summary.json (project, branch id/name, deleted); before run_finished.
   void set_neon(nlohmann::json neon);
-  // After the tenants ran, before run_finished: the gate trips (docs/PREFLIGHT.md, "Gates"),
-  // which summary.json, report.html, summary.md and the console then list.
-  std::vector<GateTrip> check_gates(const GateLimits& limits);
+  // Before any tenant (and before continue_run): the gates (docs/PREFLIGHT.md, "Gates") each
+  // tenant is checked against as it finishes; summary.json, report.html, summary.md and the
+  // console list the trips.
+  void set_gate_limits(const GateLimits& limits);
+  // The gate trips so far (after the tenants ran: all of them).
+  std::vector<GateTrip> gate_trips() const;
   // After run_finished: one message per result file that could not be written.
   std::vector<std::string> write_errors() const;
 

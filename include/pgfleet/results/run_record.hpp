@@ -1,6 +1,7 @@
 #pragma once
 // Everything a run's summary files are made of (summary.json, report.html, summary.md): kept by
 // SummaryWriter while the run goes, or read back from a results directory by `pgfleet report`.
+// It holds what the files show of the tenants (run_tally.hpp), not the tenants' outcomes.
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "pgfleet/engine/reporter.hpp"
 #include "pgfleet/results/gates.hpp"
+#include "pgfleet/results/run_tally.hpp"
 
 namespace pgfleet {
 
@@ -25,28 +27,12 @@ struct RunRecord {
   std::optional<RunSummary> finished;  // nullopt while the run goes (or if it died)
   std::vector<MigrationSummary> migrations;
   std::optional<nlohmann::json> neon;  // project, branch id/name, deleted: a preflight
-  std::vector<TenantOutcome> tenants;  // in the order they finished
+  RunTally tally;                      // the finished tenants, as the files need them
   GateLimits gate_limits;
-  std::vector<GateTrip> gates;  // the trips of gate_limits, once checked
+  std::vector<GateTrip> gates;  // the trips of gate_limits, tenant by tenant as they finished
+
+  // A finished tenant: tallied, and checked against gate_limits (set them first).
+  void add(const TenantOutcome& tenant);
 };
-
-// Tenants per status.
-std::map<TenantStatus, long> status_counts(const RunRecord& record);
-// The slowest tenants (whole tenant run), slowest first, at most `count`.
-std::vector<const TenantOutcome*> slowest_tenants(const RunRecord& record, std::size_t count);
-
-// Tenants that are not ok, grouped by what went wrong: same status, SQLSTATE and message.
-struct FailureGroup {
-  TenantStatus status = TenantStatus::failed;
-  std::string sqlstate;
-  std::string message;  // the error's message, or the reason when there is no error
-  std::vector<std::string> tenant_ids;
-};
-// Biggest groups first.
-std::vector<FailureGroup> failure_groups(const RunRecord& record);
-
-// Tenants per version after the run (to_version, else from_version; 0 = none), only tenants
-// that were reached.
-std::map<Version, long> version_census(const RunRecord& record);
 
 }  // namespace pgfleet

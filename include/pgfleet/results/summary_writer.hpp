@@ -1,7 +1,8 @@
 #pragma once
 // The run's summary files (README.md, "Results"; docs/PREFLIGHT.md): summary.json, and at the
 // end report.html and summary.md, each written atomically, summary.md also appended to the CI
-// step summary. Keeps the record of every finished tenant (RunRecord) they are made from.
+// step summary. Keeps what they show of the finished tenants (RunRecord, run_tally.hpp), not
+// the tenants' outcomes: memory grows by a few bytes per tenant.
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,9 +36,11 @@ class SummaryWriter : public Reporter {
 
   // The `neon` object (project, branch id/name, deleted) when a preflight branch was used.
   void set_neon(nlohmann::json neon);
-  // Checks `limits` over the tenants finished so far, keeps the trips for the files (call before
-  // run_finished) and returns them.
-  std::vector<GateTrip> check_gates(const GateLimits& limits);
+  // The gates (docs/PREFLIGHT.md, "Gates") each tenant is checked against as it finishes: set
+  // before the first tenant (also before carry_over).
+  void set_gate_limits(const GateLimits& limits);
+  // The trips so far, tenant by tenant as they finished.
+  std::vector<GateTrip> gate_trips() const;
   // The forecast and the gate trips so far (the console's closing table).
   RunMeasures measures() const;
 
