@@ -13,7 +13,9 @@ packages=(
   libcurl4-openssl-dev libssl-dev python3
 )
 if [[ ${1:-} != --build-only ]]; then
-  packages+=(postgresql-15 postgresql-client-15 pgbouncer libnss-wrapper clang-format chromium)
+  # openssl makes the self-signed certificate of the TLS test cluster (scripts/lib/scratch-pg.sh).
+  packages+=(postgresql-15 postgresql-client-15 pgbouncer libnss-wrapper clang-format chromium
+    openssl)
   # kubectl decodes deploy/kubernetes/job.yaml offline (scripts/check-manifest.py). Debian 12 has
   # it as kubernetes-client (1.20); a kubectl already installed (e.g. Kubernetes' own) is kept.
   if ! command -v kubectl >/dev/null; then

@@ -4,6 +4,7 @@
 #   scratch_pg_start          # cluster on 127.0.0.1:<free port> + PgBouncer; exports PGFLEET_TEST_*
 #   trap scratch_pg_stop EXIT # always stop what was started
 #   scratch_pg_start_cluster 127.0.0.2 "$PGFLEET_TEST_PGPORT"  # another cluster (same password)
+#   scratch_pg_enable_ssl "$SCRATCH_PG_LAST_DIR"               # TLS on it (self-signed)
 #   scratch_pg_psql [psql args...]                             # psql as the superuser
 #   scratch_pg_stop           # stops every cluster and the bouncer, removes the temp dirs
 #
@@ -107,6 +108,35 @@ EOF
   if ! scratch_pg_as_owner "$PGFLEET_TEST_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
     -w -t 60 start >/dev/null; then
     echo "scratch-pg: PostgreSQL on $host:$port did not start:" >&2
+    tail -n 20 "$dir/postgres.log" >&2
+    return 1
+  fi
+}
+
+# Turns TLS on for the cluster in DIR (as started by scratch_pg_start_cluster) with a fresh
+# self-signed certificate for 127.0.0.1, and restarts it. Clients that do not verify certificates
+# (sslmode prefer / require) then connect over TLS; plaintext is still accepted.
+scratch_pg_enable_ssl() {
+  local dir=$1
+  if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=127.0.0.1" -keyout "$dir/data/server.key" -out "$dir/data/server.crt" \
+    >"$dir/openssl.log" 2>&1; then
+    echo "scratch-pg: openssl could not make a certificate:" >&2
+    cat "$dir/openssl.log" >&2
+    return 1
+  fi
+  chmod 600 "$dir/data/server.key"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres:postgres "$dir/data/server.key" "$dir/data/server.crt"
+  fi
+  cat >>"$dir/data/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+EOF
+  if ! scratch_pg_as_owner "$PGFLEET_TEST_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
+    -m fast -w -t 60 restart >/dev/null; then
+    echo "scratch-pg: PostgreSQL in $dir did not restart with TLS:" >&2
     tail -n 20 "$dir/postgres.log" >&2
     return 1
   fi

@@ -39,6 +39,7 @@ std::vector<Tenant> from_control_plane(const Options& o) {
     ConnectSettings settings;
     settings.application_name = "pgfleet/control-plane";
     settings.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
+    settings.retry_window = duration_flag(o.connect_retry_window, "connect-retry-window");
     // The operator's own database: PGPASSWORD and friends work as they do for psql.
     settings.environment = LibpqEnvironment::honoured;
     StopControl& stop = StopControl::process();
@@ -197,6 +198,7 @@ ConnectSettings connect_settings(const Options& o, const std::string& run_id) {
   ConnectSettings s;
   s.application_name = "pgfleet/" + run_id;
   s.connect_timeout = duration_flag(o.connect_timeout, "connect-timeout");
+  s.retry_window = duration_flag(o.connect_retry_window, "connect-retry-window");
   s.pooler = o.keep_pooler ? PoolerHandling::keep_pooler : PoolerHandling::use_direct_host;
   s.tls = o.require_tls ? TlsPolicy::require : TlsPolicy::allow_plaintext;
   if (!o.tenant_timeout.empty()) {

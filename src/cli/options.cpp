@@ -92,6 +92,9 @@ void add_run_flags(CLI::App& cmd, Options& o) {
       ->check(CLI::NonNegativeNumber);
   opt(cmd, "connect-timeout", o.connect_timeout, "Connect deadline per attempt")
       ->capture_default_str();
+  opt(cmd, "connect-retry-window", o.connect_retry_window,
+      "How long refused / starting-up connects are retried (0 = one attempt)")
+      ->capture_default_str();
   opt(cmd, "lock-timeout", o.lock_timeout, "lock_timeout of each migration")->capture_default_str();
   opt(cmd, "lock-wait", o.lock_wait, "How long to wait for another pgfleet run on the same tenant")
       ->capture_default_str();
@@ -157,6 +160,9 @@ void add_lint_fleet_flags(CLI::App& cmd, Options& o) {
   opt(cmd, "per-host", o.per_host, "Tenants at once per database host:port (0 = no cap)")
       ->check(CLI::NonNegativeNumber);
   opt(cmd, "connect-timeout", o.connect_timeout, "Connect deadline per attempt")
+      ->capture_default_str();
+  opt(cmd, "connect-retry-window", o.connect_retry_window,
+      "How long refused / starting-up connects are retried (0 = one attempt)")
       ->capture_default_str();
   opt(cmd, "tenant-timeout", o.tenant_timeout, "Bound on reading one tenant (default: none)");
   cmd.add_flag("--require-tls", o.require_tls, "Refuse tenant connections that are not encrypted")

@@ -21,6 +21,7 @@ void each_run_flag(AnyOptions& o, Visit&& visit) {
   visit("concurrency", o.concurrency);
   visit("per-host", o.per_host);
   visit("connect-timeout", o.connect_timeout);
+  visit("connect-retry-window", o.connect_retry_window);
   visit("lock-timeout", o.lock_timeout);
   visit("lock-wait", o.lock_wait);
   visit("statement-timeout", o.statement_timeout);

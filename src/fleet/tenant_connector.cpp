@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <system_error>
-#include <thread>
 
 #include "pgfleet/db/forwarding_session.hpp"
-#include "pgfleet/util/backoff.hpp"
+#include "pgfleet/fleet/connect_retry.hpp"
+#include "pgfleet/util/clock.hpp"
 #include "pgfleet/util/duration.hpp"
 #include "tenant_sessions.hpp"
 
@@ -77,11 +78,13 @@ std::unique_ptr<Session> connect_once(const ConnInfo& conninfo, const ConnectSet
   return tracked;
 }
 
-// Sleeps `delay`, waking early when the connect must be given up.
-void back_off(std::chrono::milliseconds delay, const TenantSessions& sessions) {
-  const auto until = std::chrono::steady_clock::now() + delay;
-  while (!sessions.abandoning() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+// Sleeps `delay` on `clock`, waking early when the connect must be given up.
+void back_off(std::chrono::milliseconds delay, const TenantSessions& sessions, util::Clock& clock) {
+  constexpr std::chrono::milliseconds kSlice{50};
+  const auto until = clock.now() + delay;
+  while (!sessions.abandoning() && clock.now() < until) {
+    clock.sleep_for(std::min<std::chrono::milliseconds>(
+        kSlice, std::chrono::ceil<std::chrono::milliseconds>(until - clock.now())));
   }
 }
 
@@ -92,18 +95,23 @@ Connector connector_for(const Tenant& tenant, const ConnectSettings& settings, S
     // A tenant that went through validation carries its parsed string; one built by hand (the
     // control plane, tests) is parsed here, where a ConnInfoError becomes the tenant's failure.
     const ConnInfo conninfo = prepare_conninfo(given ? *given : ConnInfo::parse(text), settings);
-    for (int attempt = 1;; ++attempt) {
+    util::SystemClock system_clock;
+    util::Clock& clock = settings.clock ? *settings.clock : system_clock;
+    // Errors that cannot heal (a password, a missing database, TLS) are never retried;
+    // transient ones until --connect-retry-window is over, --tenant-timeout or a stop.
+    ConnectRetry retry(settings.retry_window, clock);
+    while (true) {
       try {
         return connect_once(conninfo, settings, sessions, factory);
       } catch (const ConnectError& e) {
-        const bool retry = e.kind() == ConnectError::Kind::transient &&
-                           attempt < settings.attempts && !stop.stop_requested() &&
-                           !sessions->abandoning();
-        if (!retry) throw;
+        if (e.kind() != ConnectError::Kind::transient || stop.stop_requested() ||
+            sessions->abandoning()) {
+          throw;
+        }
+        const std::optional<std::chrono::milliseconds> delay = retry.next_delay();
+        if (!delay) throw;
+        back_off(*delay, *sessions, clock);
       }
-      back_off(util::backoff_delay(attempt, std::chrono::milliseconds(250),
-                                   std::chrono::milliseconds(4000)),
-               *sessions);
     }
   };
 }

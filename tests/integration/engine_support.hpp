@@ -47,8 +47,8 @@ inline Connector connector_for(const Tenant& tenant, const RunSettings& settings
                                std::shared_ptr<std::atomic<long>> round_trips = nullptr) {
   ConnectSettings cs;
   cs.application_name = "pgfleet/" + settings.run_id;
-  cs.attempts = 1;
-  SessionFactory factory;  // connect_postgres
+  cs.retry_window = Millis(0);  // one attempt
+  SessionFactory factory;       // connect_postgres
   if (round_trips) {
     factory = [round_trips](const ConnInfo& conninfo,
                             const ConnectLimits& limits) -> std::unique_ptr<Session> {

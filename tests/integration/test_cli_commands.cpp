@@ -503,7 +503,7 @@ TEST_CASE("cli: exit codes for usage and run errors", "[cli]") {
   }
   SECTION("an unreachable control plane is a run error (3)") {
     CliRun run = run_cli("apply " + migrations + " --results-dir " + sh_quote(ws.results("x")) +
-                             " --connect-timeout 2s --control-plane " +
+                             " --connect-timeout 2s --connect-retry-window 1s --control-plane " +
                              sh_quote("postgresql://postgres@" + cluster().host + ":1/control"),
                          ws.dir);
     INFO(run.all());
@@ -537,9 +537,9 @@ TEST_CASE("cli: a --dsn password never shows, in any encoding, in output or resu
       "postgresql://postgres:" + encoded + "@" + host + ":" + cluster().port + "/" + db;
   const std::string closed = "postgresql://postgres:" + encoded + "@" + host + ":1/closed_db";
   const std::string results = ws.results("secret");
-  CliRun run = run_cli("apply --connect-timeout 2s --migrations " + sh_quote(ws.migrations) +
-                       " --results-dir " + sh_quote(results) + " --dsn " + sh_quote(wrong) +
-                       " --dsn " + sh_quote(closed) + " --yes -v");
+  CliRun run = run_cli("apply --connect-timeout 2s --connect-retry-window 1s --migrations " +
+                       sh_quote(ws.migrations) + " --results-dir " + sh_quote(results) + " --dsn " +
+                       sh_quote(wrong) + " --dsn " + sh_quote(closed) + " --yes -v");
   INFO(run.all());
   CHECK(run.code == 1);
   const std::string run_dir = only_run_dir(results);
@@ -664,10 +664,10 @@ TEST_CASE("cli: status prints the census of a mixed fleet and exits 1", "[cli]")
         "INSERT INTO pgfleet.schema_migrations (version, name, checksum, state, run_id) "
         "VALUES (4, 'index_concurrently', 'x', 'pending', '20200101T000000Z-dead')");
 
-  const std::string fleet = "--migrations " + sh_quote(ws.migrations) + " --connect-timeout 2s" +
-                            " --dsn " + sh_quote(dsn_for(current)) + " --dsn " +
-                            sh_quote(dsn_for(behind)) + " --dsn " + sh_quote(dsn_for(dirty)) +
-                            " --dsn " + sh_quote(closed);
+  const std::string fleet = "--migrations " + sh_quote(ws.migrations) +
+                            " --connect-timeout 2s --connect-retry-window 1s" + " --dsn " +
+                            sh_quote(dsn_for(current)) + " --dsn " + sh_quote(dsn_for(behind)) +
+                            " --dsn " + sh_quote(dsn_for(dirty)) + " --dsn " + sh_quote(closed);
   CliRun text = run_cli("status " + fleet, ws.dir);
   INFO(text.all());
   CHECK(text.code == 1);

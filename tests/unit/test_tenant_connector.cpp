@@ -156,3 +156,62 @@ TEST_CASE("tenants.jsonl records tls and the error phase", "[connector]") {
   o.tls = true;
   CHECK(outcome_to_json(o)["tls"] == true);
 }
+
+TEST_CASE("what a restarting server says on connect is transient", "[connector]") {
+  struct Case {
+    const char* message;
+    const char* sqlstate;
+  };
+  const Case cases[] = {
+      {"connection to server at \"127.0.0.1\", port 5432 failed: Connection refused\n\tIs the "
+       "server running on that host and accepting TCP/IP connections?\n",
+       "08001"},
+      {"connection to server on socket \"/run/postgresql/.s.PGSQL.5432\" failed: No such file or "
+       "directory\n\tIs the server running locally and accepting connections on that socket?\n",
+       "08001"},
+      {"connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the database system is "
+       "starting up\n",
+       "57P03"},
+      {"FATAL:  the database system is shutting down\n", "57P03"},
+      {"FATAL:  the database system is in recovery mode\n", "57P03"},
+      {"FATAL:  the database system is not yet accepting connections\nDETAIL:  Consistent "
+       "recovery state has not been yet reached.\n",
+       "57P03"},
+      {"FATAL:  terminating connection due to administrator command\n", "57P01"},
+      {"server closed the connection unexpectedly\n\tThis probably means the server terminated "
+       "abnormally\n",
+       "08006"},
+      {"connection to server at \"db.example\", port 5432 failed: SSL SYSCALL error: EOF "
+       "detected\n",
+       "08006"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.message);
+    const ConnectError e = classify_connect_error(c.message, {});
+    CHECK(e.kind() == ConnectError::Kind::transient);
+    CHECK(e.sqlstate() == c.sqlstate);
+  }
+}
+
+TEST_CASE("connect errors that cannot heal are permanent", "[connector]") {
+  struct Case {
+    const char* message;
+    const char* sqlstate;
+  };
+  const Case cases[] = {
+      {"FATAL:  password authentication failed for user \"app\"\n", "28P01"},
+      {"FATAL:  database \"shop\" does not exist\n", "3D000"},
+      {"FATAL:  no pg_hba.conf entry for host \"10.0.0.5\", user \"app\", database \"shop\", SSL "
+       "off\n",
+       "28000"},
+      {"server does not support SSL, but SSL was required\n", "08001"},
+      {"SSL error: certificate verify failed\n", "08001"},
+      {"root certificate file \"/root/.postgresql/root.crt\" does not exist\n", "08001"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.message);
+    const ConnectError e = classify_connect_error(c.message, {});
+    CHECK(e.kind() == ConnectError::Kind::permanent);
+    CHECK(e.sqlstate() == c.sqlstate);
+  }
+}

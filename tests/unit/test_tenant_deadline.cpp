@@ -78,7 +78,7 @@ Tenant tenant() {
 ConnectSettings bounded(Millis timeout) {
   ConnectSettings s;
   s.application_name = "pgfleet/run-1";
-  s.attempts = 1;
+  s.retry_window = Millis(0);  // one attempt
   s.tenant_timeout = timeout;
   return s;
 }

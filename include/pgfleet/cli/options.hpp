@@ -28,6 +28,7 @@ struct Options {
   int concurrency = 16;
   int per_host = 0;
   std::string connect_timeout = "10s";
+  std::string connect_retry_window = "15s";  // transient connect errors retried this long
   std::string lock_timeout = "5s";
   std::string lock_wait = "30s";
   std::string statement_timeout;

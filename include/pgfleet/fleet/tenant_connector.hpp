@@ -1,9 +1,11 @@
 #pragma once
 // Opens sessions to one tenant the way a fleet run must (README.md, "Connections"): a prepared
 // connection string (application_name, client_encoding, keepalives, no PG* environment, Neon
-// pooler -> direct host), transient errors retried with jittered backoff, every session tracked
+// pooler -> direct host), transient errors retried with jittered backoff within a time window
+// (connect_retry.hpp), every session tracked
 // so that a stop or the tenant's deadline can cancel its query and close its connection.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "pgfleet/engine/tenant.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
 #include "pgfleet/migrations/migration.hpp"
+#include "pgfleet/util/clock.hpp"
 
 namespace pgfleet {
 
@@ -26,7 +29,10 @@ enum class TlsPolicy { allow_plaintext, require };  // --require-tls
 struct ConnectSettings {
   std::string application_name;   // "pgfleet/<run_id>"
   Millis connect_timeout{10000};  // per attempt; libpq's own default is to wait forever
-  int attempts = 4;               // for transient errors
+  // --connect-retry-window: transient errors are retried until this long after the first
+  // attempt started (a routine restart takes seconds); 0: one attempt.
+  Millis retry_window{15000};
+  std::shared_ptr<util::Clock> clock;  // for the retry waits; empty: the system clock
   PoolerHandling pooler = PoolerHandling::use_direct_host;
   LibpqEnvironment environment = LibpqEnvironment::ignored;
   TlsPolicy tls = TlsPolicy::allow_plaintext;
