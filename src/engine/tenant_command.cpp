@@ -101,6 +101,11 @@ void TenantCommand::read_state(StateRead how) {
       if (create || !HistoryTable::is_missing_table_error(e.sqlstate())) throw;
       state_ = TenantState{};  // never migrated: the table is created by the first write
       return;
+    } catch (const ConnectionLost&) {
+      // The read changes nothing a second read would not find (the history table's create is
+      // idempotent): connect again, once, through the connector that waits out a restart.
+      if (lost_reads_++ > 0) throw;
+      reconnect();
     }
   }
 }

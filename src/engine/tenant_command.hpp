@@ -44,7 +44,8 @@ class TenantCommand {
   Session& session() { return *session_; }
 
   // Reads the history (a missing table is an empty state); create_table_if_missing (apply only)
-  // creates the history table in the same round trip.
+  // creates the history table in the same round trip. A connection lost during the read is
+  // connected again once per command.
   enum class StateRead { read_only, create_table_if_missing };
   void read_state(StateRead how = StateRead::read_only);
   // read_state(), and the tenant's version before the command goes into the outcome.
@@ -129,6 +130,7 @@ class TenantCommand {
   TenantOutcome outcome_;
   std::chrono::steady_clock::time_point started_;
   std::optional<std::optional<Version>> known_to_version_;  // set when state_ is not read back
+  int lost_reads_ = 0;  // state reads that lost the connection (one reconnect for them all)
   int busy_polls_ = 0;
   int dirty_looks_ = 0;
   std::optional<std::chrono::steady_clock::time_point> busy_deadline_;

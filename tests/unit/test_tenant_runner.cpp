@@ -550,3 +550,24 @@ TEST_CASE("runner: a stop after a no-transaction migration's statements still ma
   CHECK(out.to_version == Version(1));
   CHECK(f.sends_containing("CREATE TABLE t2") == 0);
 }
+
+TEST_CASE("runner: a connection lost during the first state read is connected again once") {
+  Fixture f;
+  SECTION("the second connection reads and applies") {
+    f.script->expect_lost(kReadState)
+        .expect(kReadState, state_rows({f.row(1)}))
+        .expect_batch("CREATE TABLE t2", committed({2}));
+    const TenantOutcome out = f.apply();
+    CHECK(f.script->mismatches.empty());
+    CHECK(out.status == TenantStatus::applied);
+    CHECK(f.script->connects == 2);
+  }
+  SECTION("lost again: the tenant fails and is not connected a third time") {
+    f.script->expect_lost(kReadState).expect_lost(kReadState);
+    const TenantOutcome out = f.apply();
+    CHECK(out.status == TenantStatus::failed);
+    REQUIRE(out.error);
+    CHECK(out.error->message.find("connection lost") != std::string::npos);
+    CHECK(f.script->connects == 2);
+  }
+}
