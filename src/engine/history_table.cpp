@@ -79,11 +79,14 @@ std::string HistoryTable::create_sql() const {
          ")";
 }
 
+std::string HistoryTable::index_schemas_sql() const {
+  return tenant_schema_ ? "n.nspname = " + sql_literal(*tenant_schema_)
+                        : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
+                          "'^pg_(toast|temp_)'";
+}
+
 std::string HistoryTable::read_state_sql() const {
-  const std::string index_schemas =
-      tenant_schema_ ? "n.nspname = " + sql_literal(*tenant_schema_)
-                     : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
-                       "'^pg_(toast|temp_)'";
+  const std::string index_schemas = index_schemas_sql();
   return "SELECT 'row' AS kind, h.version::text AS version, h.name, h.checksum, h.state, "
          "h.run_id, h.applied_by FROM " +
          qualified_name_ +

@@ -21,6 +21,8 @@ class MigrationScript {
   // Appends a file's text followed by "\n;\n" (so that a last statement without ';' or a
   // trailing -- comment cannot swallow what follows). `version` is nullopt for a rollback script.
   void add_file(std::optional<Version> version, std::string_view text);
+  // Appends another script, its files' positions moved along.
+  void append(const MigrationScript& other);
 
   const std::string& sql() const { return sql_; }
 

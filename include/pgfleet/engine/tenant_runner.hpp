@@ -17,6 +17,8 @@
 
 namespace pgfleet {
 
+class ApplyGuess;
+
 class TenantRunner {
  public:
   // `stop` becomes true on SIGINT/SIGTERM: a query cancelled after that is `cancelled`, not
@@ -52,6 +54,9 @@ class TenantRunner {
   const RunSettings& settings_;
   Reporter& reporter_;
   const std::atomic<bool>& stop_;
+  // The starting history apply saw last, shared by the run's workers: apply sends the first
+  // batch for it together with the state read (pgfleet/engine/speculative_batch.hpp).
+  std::shared_ptr<ApplyGuess> guess_;
 };
 
 }  // namespace pgfleet
