@@ -10,11 +10,12 @@
 namespace pgfleet {
 
 TenantRunner::TenantRunner(const MigrationSet& migrations, const RunSettings& settings,
-                           Reporter& reporter, const std::atomic<bool>& stop)
+                           Reporter& reporter, const std::atomic<bool>& stop,
+                           std::shared_ptr<ApplyGuess> guess)
     : migrations_(migrations),
       settings_(settings),
       reporter_(reporter),
       stop_(stop),
-      guess_(std::make_shared<ApplyGuess>()) {}
+      guess_(guess ? std::move(guess) : std::make_shared<ApplyGuess>()) {}
 
 }  // namespace pgfleet
