@@ -7,6 +7,7 @@
 
 #include "engine_support.hpp"
 #include "pgfleet/engine/history_table.hpp"
+#include "pgfleet/engine/speculative_batch.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;
@@ -61,6 +62,16 @@ TEST_CASE("speculation: a uniform fleet applies each tenant after the first in o
     CHECK(scalar(db,
                  "SELECT count(*) FROM pgfleet.schema_migrations WHERE state = 'applied' AND "
                  "run_id = '20260101T000000Z-spc1' AND duration_ms >= 0") == "5");
+  }
+  SECTION("runners sharing one guess (the CLI: a runner per tenant) guess alike") {
+    Engine engine(table_migrations(3), "20260101T000000Z-spc4");
+    auto guess = std::make_shared<ApplyGuess>();
+    TenantRunner one(engine.set, engine.settings, engine.reporter, engine.stop, guess);
+    TenantRunner other(engine.set, engine.settings, engine.reporter, engine.stop, guess);
+    REQUIRE(apply_counted(one, create_database("spec_h"), engine.settings).round_trips == 2);
+    const Applied second = apply_counted(other, create_database("spec_i"), engine.settings);
+    REQUIRE(second.outcome.status == TenantStatus::applied);
+    CHECK(second.round_trips == 1);
   }
   SECTION("a no-transaction migration: its claim goes with the first batch") {
     Engine engine(with_no_transaction_third(), "20260101T000000Z-spc2");
