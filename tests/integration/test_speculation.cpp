@@ -8,6 +8,7 @@
 #include "engine_support.hpp"
 #include "pgfleet/engine/history_table.hpp"
 #include "pgfleet/engine/speculative_batch.hpp"
+#include "tcp_proxy.hpp"
 
 using namespace pgfleet;
 using namespace pgfleet::test;
@@ -71,6 +72,16 @@ TEST_CASE("speculation: a uniform fleet applies each tenant after the first in o
     REQUIRE(apply_counted(one, create_database("spec_h"), engine.settings).round_trips == 2);
     const Applied second = apply_counted(other, create_database("spec_i"), engine.settings);
     REQUIRE(second.outcome.status == TenantStatus::applied);
+    CHECK(second.round_trips == 1);
+  }
+  SECTION("--tx-mode tenant: one transaction for all, sent with the state read") {
+    Engine engine(table_migrations(4), "20260101T000000Z-spc5");
+    engine.settings.tx_mode = TxMode::tenant;
+    TenantRunner runner = engine.runner();
+    REQUIRE(apply_counted(runner, create_database("spec_j"), engine.settings).round_trips == 2);
+    const Applied second = apply_counted(runner, create_database("spec_k"), engine.settings);
+    REQUIRE(second.outcome.status == TenantStatus::applied);
+    CHECK(second.outcome.migrations.size() == 4);
     CHECK(second.round_trips == 1);
   }
   SECTION("a no-transaction migration: its claim goes with the first batch") {
@@ -166,5 +177,52 @@ TEST_CASE("speculation: two runners guessing the same history on one tenant appl
           "4");
     CHECK(scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename IN ('t1', 't2', 't4')") ==
           "3");
+  }
+}
+
+TEST_CASE("speculation: a connection cut during the speculative query reports what committed",
+          "[engine][faults][speculation]") {
+  auto migrations = table_migrations(3);
+  migrations[1] =
+      make_migration(2, "slow", "CREATE TABLE t2 (id int);\nSELECT pg_sleep(1); -- cut-here\n");
+  Engine engine(migrations, "20260101T000000Z-spcc");
+  TenantRunner runner = engine.runner();
+  REQUIRE(apply_counted(runner, create_database("spec_cut_a"), engine.settings).outcome.status ==
+          TenantStatus::applied);  // the guess: nothing applied
+
+  SECTION("a right guess: the migrations it committed are reported, the rest applies") {
+    const std::string db = create_database("spec_cut_b");
+    TcpProxy proxy(cluster().host, std::stoi(cluster().port), "cut-here");
+    const Tenant tenant = tenant_for(db, dsn_through(dsn_for(db), cluster().port, proxy.port()));
+    const TenantOutcome out = runner.apply(tenant, connector_for(tenant, engine.settings));
+    INFO(describe(out));
+    REQUIRE(proxy.cuts() == 1);
+    CHECK(out.status == TenantStatus::applied);
+    CHECK_FALSE(out.from_version.has_value());
+    CHECK(out.migrations.size() == 3);
+    CHECK(scalar(db,
+                 "SELECT string_agg(version || ':' || run_id, ',' ORDER BY version) FROM "
+                 "pgfleet.schema_migrations") ==
+          "1:20260101T000000Z-spcc,2:20260101T000000Z-spcc,3:20260101T000000Z-spcc");
+  }
+  SECTION("a wrong guess: nothing is reported for it, the pending ones apply") {
+    const std::string db = create_database("spec_cut_c");
+    Engine older({migrations[0]}, "20260101T000000Z-old1");
+    REQUIRE(older.runner()
+                .apply(tenant_for(db), connector_for(tenant_for(db), older.settings))
+                .status == TenantStatus::applied);
+    TcpProxy proxy(cluster().host, std::stoi(cluster().port), "cut-here");
+    const Tenant tenant = tenant_for(db, dsn_through(dsn_for(db), cluster().port, proxy.port()));
+    const TenantOutcome out = runner.apply(tenant, connector_for(tenant, engine.settings));
+    INFO(describe(out));
+    REQUIRE(proxy.cuts() == 1);
+    CHECK(out.status == TenantStatus::applied);
+    CHECK(out.from_version == Version(1));
+    REQUIRE(out.migrations.size() == 2);
+    CHECK(out.migrations[0].version == 2);
+    CHECK(scalar(db,
+                 "SELECT string_agg(version || ':' || run_id, ',' ORDER BY version) FROM "
+                 "pgfleet.schema_migrations") ==
+          "1:20260101T000000Z-old1,2:20260101T000000Z-spcc,3:20260101T000000Z-spcc");
   }
 }
