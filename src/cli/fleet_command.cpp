@@ -14,6 +14,7 @@
 #include "pgfleet/cli/neon_setup.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/db/conninfo.hpp"
+#include "pgfleet/engine/speculative_batch.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
 #include "pgfleet/fleet/tenant_connector.hpp"
@@ -147,10 +148,10 @@ MigrationsLookup rendered_sets(std::shared_ptr<std::map<std::string, const Tenan
 // cannot be rendered is `invalid` and never connected.
 TenantOutcome run_one(const Tenant& t, const TenantMigrations& sets, const FleetJob& job,
                       const RunSettings& settings, Reporter& reporter, StopControl& stop,
-                      const ConnectSettings& connect) {
+                      const ConnectSettings& connect, const std::shared_ptr<ApplyGuess>& guess) {
   const TenantMigrationSet own = sets.for_tenant(t);
   if (own.refused) return *own.refused;
-  TenantRunner runner(*own.set, settings, reporter, stop.stop_flag());
+  TenantRunner runner(*own.set, settings, reporter, stop.stop_flag(), guess);
   return run_connected(t, connect, stop, [&](const Connector& c) { return job.run(runner, t, c); });
 }
 
@@ -158,12 +159,14 @@ TenantOutcome run_one(const Tenant& t, const TenantMigrations& sets, const Fleet
 FleetRunner::Job tenant_job(const FleetJob& job, const TenantMigrations& sets,
                             const RunSettings& settings, Reporter& reporter, StopControl& stop,
                             const ConnectSettings& connect, const RunOutputs& outputs) {
-  return [&job, &sets, &settings, &reporter, &stop, connect, &outputs](const Tenant& t) {
+  // apply's guess of the history a tenant starts from, shared by the run's tenants.
+  auto guess = std::make_shared<ApplyGuess>();
+  return [&job, &sets, &settings, &reporter, &stop, connect, &outputs, guess](const Tenant& t) {
     if (!t.invalid_reason.empty()) {
       return not_run(t.id, TenantStatus::invalid, t.invalid_reason);
     }
     if (auto stopped = stopped_by_lost_results(t, outputs)) return *stopped;
-    return run_one(t, sets, job, settings, reporter, stop, connect);
+    return run_one(t, sets, job, settings, reporter, stop, connect, guess);
   };
 }
 

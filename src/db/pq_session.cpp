@@ -206,6 +206,11 @@ class PqSession : public Session {
   std::shared_ptr<SessionInterrupt> interrupt_handle() override { return interrupt_; }
 
   bool encrypted() const override { return PQsslInUse(conn_) == 1; }
+  std::optional<std::string> startup_backend_pid() const override {
+    const int pid = PQbackendPID(conn_);
+    if (pid <= 0) return std::nullopt;
+    return std::to_string(pid);
+  }
 
   std::optional<std::string> connection_option(const std::string& keyword) const override {
     std::optional<std::string> value;

@@ -18,7 +18,7 @@ ApplyRun::ApplyRun(TenantCommand& cmd, const RunSettings& settings,
     : cmd_(cmd), settings_(settings), pending_(std::move(pending)) {}
 
 TenantCommand::Loop ApplyRun::run() {
-  while (next_ < pending_.size() || finish_) {
+  while (!replan_ && (next_ < pending_.size() || finish_)) {
     ApplyBatch batch = next_batch();
     if (cmd_.stop_requested()) {
       if (!batch.finish) {
@@ -62,6 +62,11 @@ TenantCommand::Loop ApplyRun::send(const ApplyBatch& batch) {
   if (result.error) {
     result.error = with_statement_position(*result.error, script, result.statements.size());
   }
+  return settle_sent(batch, script, result);
+}
+
+TenantCommand::Loop ApplyRun::settle_sent(const ApplyBatch& batch, const MigrationScript& script,
+                                          const BatchResult& result) {
   const BatchProgress progress = read_batch(batch, settings_.tx_mode, result);
   record(batch, progress);
   if (progress.finish_row_missing) {

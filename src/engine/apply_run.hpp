@@ -19,6 +19,10 @@ class ApplyRun {
   // Runs every pending migration; go_on when the caller should plan again (all done, or the
   // history changed under it), stop when the tenant's outcome is final.
   TenantCommand::Loop run();
+  // What `batch`, sent by the caller as part of `script` (the speculative first batch,
+  // speculative_apply.hpp), did: records it and settles its error as send() does.
+  TenantCommand::Loop settle_sent(const ApplyBatch& batch, const MigrationScript& script,
+                                  const BatchResult& result);
 
  private:
   using Loop = TenantCommand::Loop;

@@ -80,11 +80,14 @@ std::string HistoryTable::create_sql() const {
          ")";
 }
 
+std::string HistoryTable::index_schemas_sql() const {
+  return tenant_schema_ ? "n.nspname = " + sql_literal(*tenant_schema_)
+                        : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
+                          "'^pg_(toast|temp_)'";
+}
+
 std::string HistoryTable::read_state_sql() const {
-  const std::string index_schemas =
-      tenant_schema_ ? "n.nspname = " + sql_literal(*tenant_schema_)
-                     : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
-                       "'^pg_(toast|temp_)'";
+  const std::string index_schemas = index_schemas_sql();
   // rendered_checksum through to_jsonb: a table made by an older pgfleet has no such column, and
   // plan and status read it without changing it.
   return "SELECT 'row' AS kind, h.version::text AS version, h.name, h.checksum, h.state, "

@@ -92,6 +92,16 @@ void MigrationScript::add_file(std::optional<Version> version, std::string_view 
   add_sql(kFileTerminator);
 }
 
+void MigrationScript::append(const MigrationScript& other) {
+  for (FilePart part : other.files_) {
+    part.begin_char += chars_;
+    part.begin_byte += sql_.size();
+    files_.push_back(part);
+  }
+  sql_.append(other.sql_);
+  chars_ += other.chars_;
+}
+
 MigrationScript::Location MigrationScript::locate(int position) const {
   Location where;
   if (position <= 0) return where;

@@ -2,6 +2,7 @@
 #include "apply_run.hpp"
 #include "pgfleet/engine/planner.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
+#include "speculative_apply.hpp"
 #include "tenant_command.hpp"
 #include "version_text.hpp"
 
@@ -51,7 +52,7 @@ TenantOutcome TenantRunner::plan(const Tenant& tenant, const Connector& connect)
 TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect) {
   TenantCommand cmd(migrations_, settings_, reporter_, stop_, tenant, connect);
   return cmd.run([&] {
-    cmd.read_starting_state(TenantCommand::StateRead::create_table_if_missing);
+    if (start_apply(cmd, migrations_, settings_, *guess_) == Loop::stop) return;
     while (true) {
       const Plan plan = plan_apply(migrations_, cmd.state(), settings_.target);
       if (plan.kind == PlanKind::busy) {

@@ -5,10 +5,17 @@
 // tenant_verify.cpp.
 #include "pgfleet/engine/tenant_runner.hpp"
 
+#include "pgfleet/engine/speculative_batch.hpp"
+
 namespace pgfleet {
 
 TenantRunner::TenantRunner(const MigrationSet& migrations, const RunSettings& settings,
-                           Reporter& reporter, const std::atomic<bool>& stop)
-    : migrations_(migrations), settings_(settings), reporter_(reporter), stop_(stop) {}
+                           Reporter& reporter, const std::atomic<bool>& stop,
+                           std::shared_ptr<ApplyGuess> guess)
+    : migrations_(migrations),
+      settings_(settings),
+      reporter_(reporter),
+      stop_(stop),
+      guess_(guess ? std::move(guess) : std::make_shared<ApplyGuess>()) {}
 
 }  // namespace pgfleet

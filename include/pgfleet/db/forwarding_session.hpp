@@ -23,6 +23,9 @@ class ForwardingSession : public Session {
     return inner_->interrupt_handle();
   }
   bool encrypted() const override { return inner_->encrypted(); }
+  std::optional<std::string> startup_backend_pid() const override {
+    return inner_->startup_backend_pid();
+  }
   std::optional<std::string> connection_option(const std::string& keyword) const override {
     return inner_->connection_option(keyword);
   }

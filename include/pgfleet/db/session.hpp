@@ -110,6 +110,10 @@ class Session {
   virtual std::shared_ptr<SessionInterrupt> interrupt_handle() { return nullptr; }
   // True when the connection is encrypted (TLS).
   virtual bool encrypted() const { return false; }
+  // The backend process id the server announced when the connection started (libpq's
+  // PQbackendPID); nullopt when unknown. A pooler announces its own number, not the one
+  // pg_backend_pid() returns, so a match says the session talks to that backend directly.
+  virtual std::optional<std::string> startup_backend_pid() const { return std::nullopt; }
   // The value libpq used for a connection keyword (e.g. "keepalives_idle"), nullopt if none.
   virtual std::optional<std::string> connection_option(const std::string& /*keyword*/) const {
     return std::nullopt;

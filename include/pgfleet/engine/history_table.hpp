@@ -64,6 +64,9 @@ class HistoryTable {
   // Creates the schema and the table if missing (safe to run twice, and concurrently if the
   // caller treats 23505/42P06/42P07 as success).
   std::string create_sql() const;
+  // The condition on pg_namespace `n` that selects the schemas whose invalid indexes make the
+  // tenant dirty (the tenant's schema, or every user schema).
+  std::string index_schemas_sql() const;
   // The one query that reads the state; fails with 42P01 or 3F000 while the table is missing.
   std::string read_state_sql() const;
   // `apply`'s state read: creates the schema and table first when the table is missing (one

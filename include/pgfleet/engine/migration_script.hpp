@@ -26,6 +26,8 @@ class MigrationScript {
   // trailing -- comment cannot swallow what follows). `version` is nullopt for a rollback script.
   void add_file(std::optional<Version> version, std::string_view text,
                 FileRole role = FileRole::migration);
+  // Appends another script, its files' positions moved along.
+  void append(const MigrationScript& other);
 
   const std::string& sql() const { return sql_; }
 

@@ -17,12 +17,16 @@
 
 namespace pgfleet {
 
+class ApplyGuess;
+
 class TenantRunner {
  public:
   // `stop` becomes true on SIGINT/SIGTERM: a query cancelled after that is `cancelled`, not
   // `failed` (a 57014 without it is a statement timeout).
+  // `guess`: apply's guess of the history a tenant starts from, shared by the runners of one
+  // run (a runner without one keeps its own).
   TenantRunner(const MigrationSet& migrations, const RunSettings& settings, Reporter& reporter,
-               const std::atomic<bool>& stop);
+               const std::atomic<bool>& stop, std::shared_ptr<ApplyGuess> guess = nullptr);
 
   // What would apply: status pending / up_to_date / drift / dirty, `pending` filled. No writes.
   TenantOutcome plan(const Tenant& tenant, const Connector& connect);
@@ -52,6 +56,9 @@ class TenantRunner {
   const RunSettings& settings_;
   Reporter& reporter_;
   const std::atomic<bool>& stop_;
+  // The starting history apply saw last, shared by the run's workers: apply sends the first
+  // batch for it together with the state read (pgfleet/engine/speculative_batch.hpp).
+  std::shared_ptr<ApplyGuess> guess_;
 };
 
 }  // namespace pgfleet
