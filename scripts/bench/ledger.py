@@ -139,11 +139,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pgfleet-ledger-bench.") as work:
         new_section = section(args, measure(args, work))
-    if args.update:
-        text = open(args.update).read() if os.path.exists(args.update) else ""
-        with open(args.update, "w") as f:
-            f.write(sections.splice(text, HEADING, new_section))
-    print(new_section)
+    sections.publish(args.update, HEADING, new_section)
 
 
 if __name__ == "__main__":

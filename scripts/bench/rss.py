@@ -58,12 +58,7 @@ def main():
     with open(args.results) as f:
         rows = [r for r in (json.loads(line) for line in f if line.strip()) if r["kind"] == "rss"]
     new_section = section(rows, args.pg_version)
-    if args.update:
-        with open(args.update) as f:
-            text = f.read()
-        with open(args.update, "w") as f:
-            f.write(sections.splice(text, HEADING, new_section))
-    print(new_section)
+    sections.publish(args.update, HEADING, new_section)
 
 
 if __name__ == "__main__":

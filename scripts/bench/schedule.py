@@ -97,12 +97,7 @@ def main():
     labels = {args.binary: args.label, args.baseline: args.baseline_label} if args.baseline else {}
     rows = [measure(b, n, w, args.repeat) for w in WORK_US for n in SIZES for b in binaries]
     new_section = section(rows, args.repeat, labels)
-    if args.update:
-        with open(args.update) as f:
-            text = f.read()
-        with open(args.update, "w") as f:
-            f.write(sections.splice(text, HEADING, new_section))
-    print(new_section)
+    sections.publish(args.update, HEADING, new_section)
 
 
 if __name__ == "__main__":

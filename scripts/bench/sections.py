@@ -1,5 +1,6 @@
 """docs/BENCHMARKS.md is made of sections each bench script owns: one rewrites its own section
 and leaves the others, and the hand-written targets at the end, as they are."""
+import os
 import re
 
 
@@ -13,3 +14,12 @@ def splice(text, heading, new_section):
     if targets:
         return text[:targets.start()] + new_section + "\n" + text[targets.start():]
     return text.rstrip("\n") + "\n\n" + new_section
+
+
+def publish(path, heading, new_section):
+    """Rewrites the section `heading` of the file at `path` (when given) and prints it."""
+    if path:
+        text = open(path).read() if os.path.exists(path) else ""
+        with open(path, "w") as f:
+            f.write(splice(text, heading, new_section))
+    print(new_section)

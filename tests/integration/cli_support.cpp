@@ -127,6 +127,11 @@ std::string tenants_file(const Workspace& ws, const nlohmann::json& rows) {
   return path;
 }
 
+std::string apply_args(const Workspace& ws, const std::string& tenant_flags) {
+  return "apply " + tenant_flags + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
+         sh_quote(ws.results("r")) + " --yes";
+}
+
 std::string apply_over_tenants_file(const Workspace& ws, const std::string& tenants,
                                     const std::string& results) {
   return "apply --yes --migrations " + sh_quote(ws.migrations) + " --tenants " + sh_quote(tenants) +

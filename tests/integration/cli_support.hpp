@@ -28,6 +28,9 @@ std::string sh_quote(const std::string& text);
 
 // Writes `rows` as <ws.dir>/tenants.json and returns its path.
 std::string tenants_file(const Workspace& ws, const nlohmann::json& rows);
+// `apply --yes` of the workspace's migrations with `tenant_flags` (already shell-quoted) into
+// the results dir "r".
+std::string apply_args(const Workspace& ws, const std::string& tenant_flags);
 // `apply --yes` of the workspace's migrations over a --tenants file into `results`.
 std::string apply_over_tenants_file(const Workspace& ws, const std::string& tenants,
                                     const std::string& results);

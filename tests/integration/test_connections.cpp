@@ -23,11 +23,6 @@ std::string kv_dsn(const std::string& rest) {
   return "host=" + cluster().host + " port=" + cluster().port + " " + rest;
 }
 
-std::string apply_args(const Workspace& ws, const std::string& tenant_flags) {
-  return "apply " + tenant_flags + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(ws.results("r")) + " --yes";
-}
-
 std::string os_user() {
   const passwd* entry = getpwuid(geteuid());
   REQUIRE(entry != nullptr);

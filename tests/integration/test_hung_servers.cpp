@@ -25,11 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string apply_args(const Workspace& ws, const std::string& tenant_flags) {
-  return "apply " + tenant_flags + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(ws.results("r")) + " --yes";
-}
-
 // A migration that sleeps `seconds` on database `slow_db` only.
 std::string sleep_on(const std::string& slow_db, int seconds) {
   return "SELECT CASE WHEN current_database() = '" + slow_db + "' THEN pg_sleep(" +

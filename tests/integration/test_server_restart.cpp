@@ -18,15 +18,6 @@ using namespace pgfleet::test;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-std::string apply_args(const Workspace& ws, const std::string& tenant_flags) {
-  return "apply " + tenant_flags + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(ws.results("r")) + " --yes";
-}
-
-}  // namespace
-
 TEST_CASE("a tenant whose server restarts for 3 s is applied once it is back", "[restart]") {
   OwnCluster server;
   const Workspace ws = make_workspace("restart");

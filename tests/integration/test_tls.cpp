@@ -19,11 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string apply_args(const Workspace& ws, const std::string& tenant_flags) {
-  return "apply " + tenant_flags + " --migrations " + sh_quote(ws.migrations) + " --results-dir " +
-         sh_quote(ws.results("r")) + " --yes";
-}
-
 // What the server says of the backend that ran the migration.
 const char* const kSeenSsl =
     "CREATE TABLE seen AS SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n";
