@@ -24,6 +24,7 @@ struct HistoryRow {
   RowState state = RowState::applied;
   std::string run_id;
   std::string applied_by;
+  std::optional<long> duration_ms{};  // as recorded; rows read before it was kept have none
 };
 
 // Everything the planner needs to know about a tenant, read in one round trip.
