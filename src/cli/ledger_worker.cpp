@@ -10,6 +10,7 @@
 
 #include "pgfleet/cli/cli.hpp"
 #include "pgfleet/cli/fleet_setup.hpp"
+#include "pgfleet/cli/recorded_options.hpp"
 #include "pgfleet/cli/usage_error.hpp"
 #include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
@@ -48,30 +49,8 @@ std::string ledger_url(const Options& o) {
   return o.control_plane;
 }
 
-json run_options_json(const Options& o) {
-  return json{{"concurrency", o.concurrency},
-              {"per-host", o.per_host},
-              {"connect-timeout", o.connect_timeout},
-              {"lock-timeout", o.lock_timeout},
-              {"lock-wait", o.lock_wait},
-              {"statement-timeout", o.statement_timeout},
-              {"tx-mode", o.tx_mode},
-              {"retries", o.retries},
-              {"max-failures", o.max_failures},
-              {"max-failure-rate", o.max_failure_rate},
-              {"canary", o.canary},
-              {"grace", o.grace},
-              {"tenant-timeout", o.tenant_timeout},
-              {"lease", o.lease},
-              {"require-tls", o.require_tls},
-              {"keep-pooler", o.keep_pooler}};
-}
-
 json selection_json(const Options& o) {
-  const std::string source = !o.control_plane.empty()  ? "control-plane"
-                             : !o.tenants_file.empty() ? "tenants"
-                                                       : "dsn";
-  return json{{"source", source},
+  return json{{"source", tenant_source_kind(o)},
               {"tenants", o.tenants_file},
               {"only", o.only},
               {"exclude", o.exclude},
@@ -158,7 +137,7 @@ ledger::LedgerRun ledger_run_of(const Options& o, const std::string& run_id, Com
   }
   run.migrations_json = listed.dump();
   run.selection_json = selection_json(o).dump(-1, ' ', false, json::error_handler_t::replace);
-  run.options_json = run_options_json(o).dump(-1, ' ', false, json::error_handler_t::replace);
+  run.options_json = recorded_options(o).dump(-1, ' ', false, json::error_handler_t::replace);
   run.canary = o.canary;
   return run;
 }
@@ -178,23 +157,9 @@ ledger::Registration join_run(ledger::Ledger& ledger, const ledger::LedgerRun& r
 }
 
 void apply_run_options(const ledger::LedgerRun& run, Options& o) {
+  // The same record as a local run's run.json options (recorded_options.hpp).
   const json options = json::parse(run.options_json, nullptr, false);
-  if (!options.is_object()) return;
-  o.concurrency = options.value("concurrency", o.concurrency);
-  o.per_host = options.value("per-host", o.per_host);
-  o.connect_timeout = options.value("connect-timeout", o.connect_timeout);
-  o.lock_timeout = options.value("lock-timeout", o.lock_timeout);
-  o.lock_wait = options.value("lock-wait", o.lock_wait);
-  o.statement_timeout = options.value("statement-timeout", o.statement_timeout);
-  o.tx_mode = options.value("tx-mode", o.tx_mode);
-  o.retries = options.value("retries", o.retries);
-  o.max_failures = options.value("max-failures", o.max_failures);
-  o.max_failure_rate = options.value("max-failure-rate", o.max_failure_rate);
-  o.grace = options.value("grace", o.grace);
-  o.tenant_timeout = options.value("tenant-timeout", o.tenant_timeout);
-  o.lease = options.value("lease", o.lease);
-  o.require_tls = options.value("require-tls", o.require_tls);
-  o.keep_pooler = options.value("keep-pooler", o.keep_pooler);
+  if (options.is_object()) o = with_recorded_options(o, options);
   o.target = run.target ? std::to_string(*run.target) : "";
   o.canary = 0;  // the canaries of a resumed run have run
 }

@@ -34,6 +34,7 @@ void each_run_flag(AnyOptions& o, Visit&& visit) {
   visit("tenant-timeout", o.tenant_timeout);
   visit("require-tls", o.require_tls);
   visit("keep-pooler", o.keep_pooler);
+  visit("lease", o.lease);
   visit("neon-branch", o.neon_branch);
 }
 
@@ -71,7 +72,7 @@ Options with_recorded_options(Options given, const nlohmann::json& recorded) {
     try {
       value = it->template get<std::decay_t<decltype(value)>>();
     } catch (const nlohmann::json::exception&) {
-      throw UsageError(std::string("run.json: option \"") + name +
+      throw UsageError(std::string("the run's recorded option \"") + name +
                        "\" has a value of the wrong type");
     }
   });

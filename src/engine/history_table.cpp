@@ -91,21 +91,23 @@ std::string HistoryTable::read_state_sql() const {
   // rendered_checksum through to_jsonb: a table made by an older pgfleet has no such column, and
   // plan and status read it without changing it.
   return "SELECT 'row' AS kind, h.version::text AS version, h.name, h.checksum, h.state, "
-         "h.run_id, h.applied_by, to_jsonb(h) ->> 'rendered_checksum' AS rendered_checksum FROM " +
+         "h.run_id, h.applied_by, to_jsonb(h) ->> 'rendered_checksum' AS rendered_checksum, "
+         "h.duration_ms::text AS duration_ms FROM " +
          qualified_name_ +
          " h\nUNION ALL\n"
          "SELECT 'invalid_index', NULL, format('%I.%I', n.nspname, c.relname), NULL, NULL, NULL, "
-         "NULL, NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n "
+         "NULL, NULL, NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN "
+         "pg_namespace n "
          "ON "
          "n.oid = c.relnamespace WHERE NOT i.indisvalid AND " +
          index_schemas +
          "\nUNION ALL\n"
-         "SELECT DISTINCT 'busy', NULL, NULL, NULL, NULL, h.run_id, NULL, NULL FROM " +
+         "SELECT DISTINCT 'busy', NULL, NULL, NULL, NULL, h.run_id, NULL, NULL, NULL FROM " +
          qualified_name_ +
          " h JOIN pg_stat_activity a ON a.application_name = 'pgfleet/' || h.run_id "
          "WHERE h.state = 'pending' AND a.datname = current_database() AND a.pid <> "
          "pg_backend_pid()\nUNION ALL\n"
-         "SELECT 'backend', NULL, pg_backend_pid()::text, NULL, NULL, NULL, NULL, NULL";
+         "SELECT 'backend', NULL, pg_backend_pid()::text, NULL, NULL, NULL, NULL, NULL, NULL";
 }
 
 std::string HistoryTable::create_and_read_state_sql() const {
@@ -128,7 +130,8 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
             name = result.column("name"), checksum = result.column("checksum"),
             row_state = result.column("state"), run_id = result.column("run_id"),
             applied_by = result.column("applied_by"),
-            rendered_checksum = result.column("rendered_checksum");
+            rendered_checksum = result.column("rendered_checksum"),
+            duration_ms = result.column("duration_ms");
   if (kind < 0 || version < 0 || name < 0 || row_state < 0 || run_id < 0) {
     throw std::runtime_error("history state query returned unexpected columns");
   }
@@ -155,6 +158,8 @@ TenantState HistoryTable::parse_state(const QueryResult& result) {
       row.run_id = cell(result, i, run_id);
       row.applied_by = cell(result, i, applied_by);
       row.rendered_checksum = cell(result, i, rendered_checksum);
+      const std::string duration = cell(result, i, duration_ms);
+      if (!duration.empty()) row.duration_ms = std::stol(duration);
       state.rows.push_back(std::move(row));
     } else if (k == "invalid_index") {
       state.invalid_indexes.push_back(cell(result, i, name));

@@ -1,5 +1,6 @@
 // TenantRunner::plan and TenantRunner::apply: the apply plan, shown or carried out in batches.
 #include "apply_run.hpp"
+#include "pgfleet/engine/earlier_attempts.hpp"
 #include "pgfleet/engine/planner.hpp"
 #include "pgfleet/engine/tenant_runner.hpp"
 #include "speculative_apply.hpp"
@@ -51,7 +52,7 @@ TenantOutcome TenantRunner::plan(const Tenant& tenant, const Connector& connect)
 
 TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect) {
   TenantCommand cmd(migrations_, settings_, reporter_, stop_, tenant, connect);
-  return cmd.run([&] {
+  TenantOutcome now = cmd.run([&] {
     if (start_apply(cmd, migrations_, settings_, *guess_) == Loop::stop) return;
     while (true) {
       const Plan plan = plan_apply(migrations_, cmd.state(), settings_.target);
@@ -74,6 +75,10 @@ TenantOutcome TenantRunner::apply(const Tenant& tenant, const Connector& connect
       if (run.run() == Loop::stop) return;
     }
   });
+  // Run again within the same run (docs/LEDGER.md, "Workers"): the history rows read above
+  // tell what the earlier attempts applied, with no extra round trip.
+  const TenantOutcome earlier = earlier_attempts_in_history(cmd.state(), settings_.run_id, now);
+  return merge_with_earlier(earlier, std::move(now));
 }
 
 }  // namespace pgfleet

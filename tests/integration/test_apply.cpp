@@ -45,6 +45,16 @@ TEST_CASE("apply runs pending migrations once, and a re-run is a no-op", "[engin
         engine.set.find(3)->checksum);
   CHECK(table_exists(db, "t5"));
 
+  // The same run again (a ledger re-claim, a resume) says what the run applied, with no extra
+  // round trip; another run finds nothing to do.
+  auto same_trips = std::make_shared<std::atomic<long>>(0);
+  TenantOutcome same =
+      engine.runner().apply(tenant, connector_for(tenant, engine.settings, same_trips));
+  CHECK(same.status == TenantStatus::applied);
+  CHECK(same.migrations.size() == 5);
+  CHECK_FALSE(same.from_version.has_value());
+  CHECK(same_trips->load() == 1);
+  engine.settings.run_id = "20260101T000000Z-bbbb";
   auto trips = std::make_shared<std::atomic<long>>(0);
   TenantOutcome again =
       engine.runner().apply(tenant, connector_for(tenant, engine.settings, trips));
@@ -331,6 +341,7 @@ TEST_CASE("baseline records versions without running them, repair needs a pendin
   CHECK(out.migrations.size() == 2);
   CHECK(out.to_version == Version(2));
   CHECK_FALSE(table_exists(db, "t1"));
+  engine.settings.run_id = "20260101T000000Z-appl";  // apply is a run of its own
   TenantOutcome applied = engine.runner().apply(tenant, connector_for(tenant, engine.settings));
   CHECK(applied.migrations.size() == 2);
   CHECK(table_exists(db, "t4"));

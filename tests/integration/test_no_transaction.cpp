@@ -51,7 +51,8 @@ TEST_CASE("a no-transaction migration runs CREATE INDEX CONCURRENTLY statement b
                "pgfleet.schema_migrations WHERE version = 2") == "applied:true");
   // read (and create the table), v1 + the claim, 2 statements, the finish + v3
   CHECK(trips->load() == 5);
-  // The session-level settings were reset: nothing leaks into later statements.
+  // The session-level settings were reset: nothing leaks into later statements (of a new run).
+  engine.settings.run_id = "20260101T000000Z-notx2";
   CHECK(engine.runner().apply(tenant, connector_for(tenant, engine.settings)).status ==
         TenantStatus::up_to_date);
 }

@@ -205,3 +205,26 @@ TEST_CASE("recorded options restore the run flags and never the tenant source's 
   CHECK(run.only.empty());  // the run's tenant ids decide, not the selection flags
   CHECK_THROWS_AS(with_recorded_options(given, json{{"concurrency", "many"}}), UsageError);
 }
+
+TEST_CASE(
+    "recorded options keep the lease and read a ledger run's options stored before the fold") {
+  Options o;
+  o.lease = "2s";
+  CHECK(with_recorded_options(Options(), recorded_options(o)).lease == "2s");
+  // runs.options as ledger workers stored it before it became recorded_options (docs/LEDGER.md).
+  const json stored = json::parse(
+      R"({"concurrency": 3, "per-host": 2, "connect-timeout": "4s", "lock-timeout": "2s",
+          "lock-wait": "30s", "statement-timeout": "0", "tx-mode": "tenant", "retries": 1,
+          "max-failures": 5, "max-failure-rate": "10%", "canary": 2, "grace": "10s",
+          "tenant-timeout": "1m", "lease": "5s", "require-tls": true, "keep-pooler": false})");
+  const Options run = with_recorded_options(Options(), stored);
+  CHECK(run.concurrency == 3);
+  CHECK(run.per_host == 2);
+  CHECK(run.connect_timeout == "4s");
+  CHECK(run.tx_mode == "tenant");
+  CHECK(run.max_failures == 5);
+  CHECK(run.max_failure_rate == "10%");
+  CHECK(run.tenant_timeout == "1m");
+  CHECK(run.lease == "5s");
+  CHECK(run.require_tls);
+}

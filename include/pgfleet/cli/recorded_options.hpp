@@ -1,6 +1,7 @@
 #pragma once
-// The flags that shape a run, as a run keeps them for `pgfleet resume` (run.json; docs/SCALING.md):
-// target, migrations directory, tenant query, timeouts, concurrency, failure policy. Never the
+// The flags that shape a run, as a run keeps them for `pgfleet resume`: in run.json
+// (docs/SCALING.md) and in the ledger's `runs.options` (docs/LEDGER.md, "Schema"): target,
+// migrations directory, tenant query, timeouts, concurrency, failure policy, lease. Never the
 // control-plane URL or a --dsn: they may hold a password, and a resume is given its tenant
 // source again.
 #include <nlohmann/json.hpp>

@@ -27,6 +27,7 @@ struct HistoryRow {
   // SHA-256 of the .up text as sent, placeholders replaced; "" when unknown (NULL: a file
   // without placeholders, a row written before the column existed, baseline).
   std::string rendered_checksum{};
+  std::optional<long> duration_ms{};  // as recorded; rows read before it was kept have none
 };
 
 // Everything the planner needs to know about a tenant, read in one round trip.

@@ -5,17 +5,14 @@
 #include <map>
 #include <string>
 
+#include "pgfleet/engine/earlier_attempts.hpp"
 #include "pgfleet/engine/outcome.hpp"
 #include "pgfleet/engine/reporter.hpp"
 
 namespace pgfleet {
 
-// `now` with the earlier attempt's applied migrations in front of its own, from_version from
-// before the earlier attempt when that one applied any, to_version kept when `now` never
-// connected, and `up_to_date` made `applied` when the run applied migrations all the same.
-TenantOutcome merge_with_earlier(const TenantOutcome& earlier, TenantOutcome now);
-
-// Merges each finished tenant's outcome with its earlier one (if any) before passing it on;
+// Merges each finished tenant's outcome with its earlier one from tenants.jsonl (if any; with
+// merge_with_earlier, earlier_attempts.hpp) before passing it on;
 // every other event passes through unchanged.
 class EarlierOutcomeMerge : public Reporter {
  public:
