@@ -12,9 +12,11 @@
 #include "pgfleet/cli/fleet_setup.hpp"
 #include "pgfleet/cli/recorded_options.hpp"
 #include "pgfleet/cli/usage_error.hpp"
+#include "pgfleet/engine/earlier_attempts.hpp"
 #include "pgfleet/fleet/run_id.hpp"
 #include "pgfleet/fleet/stop_control.hpp"
 #include "pgfleet/results/outcome_json.hpp"
+#include "pgfleet/results/outcome_reading.hpp"
 #include "pgfleet/results/rollback_script.hpp"
 #include "pgfleet/util/duration.hpp"
 
@@ -74,8 +76,13 @@ class LedgerWorker::Recorder : public Reporter {
     for (const Tenant& t : tenants) schemas_[t.id] = t.schema;
   }
 
-  void tenant_finished(const TenantOutcome& outcome) override {
+  void tenant_finished(const TenantOutcome& finished) override {
     try {
+      // A rerun within the run keeps what an earlier attempt applied, as a local resume does
+      // (docs/LEDGER.md, "Resume").
+      TenantOutcome outcome = finished;
+      if (const auto earlier = outcome_from_json_line(feed_.take_earlier_line(finished.tenant_id)))
+        outcome = merge_with_earlier(*earlier, finished);
       ledger::FinishedTenant done;
       done.tenant_id = outcome.tenant_id;
       done.status = to_string(outcome.status);

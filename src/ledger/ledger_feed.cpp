@@ -49,10 +49,23 @@ FeedBatch LedgerFeed::next() {
   return {};
 }
 
+std::string LedgerFeed::take_earlier_line(const std::string& tenant_id) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = earlier_lines_.find(tenant_id);
+  if (it == earlier_lines_.end()) return {};
+  std::string line = std::move(it->second);
+  earlier_lines_.erase(it);
+  return line;
+}
+
 FeedBatch LedgerFeed::claimed_batch(const Claim& claim) {
   FeedBatch batch;
   batch.kind = claim.canary ? BatchKind::canary : BatchKind::regular;
   for (const ClaimedTenant& c : claim.tenants) {
+    if (!c.earlier_line.empty()) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      earlier_lines_[c.tenant_id] = c.earlier_line;
+    }
     const auto it = tenants_.find(c.tenant_id);
     if (it != tenants_.end()) {
       batch.tenants.push_back(&it->second);

@@ -43,10 +43,11 @@ Claim LedgerQueue::claim(int count) {
       ledger_.quote(worker_) + ", lease_until = " + lease_sql(lease_) +
       ", attempts = t.attempts + 1, started_at = now() FROM picked, run WHERE t.run_id = " + run +
       " AND t.tenant_id = picked.tenant_id RETURNING t.tenant_id, t.ordinal, "
-      "NOT run.canary_passed");
+      "NOT run.canary_passed, t.result_line");
   Claim claim;
   for (const auto& row : claimed.rows) {
-    claim.tenants.push_back({row[0].value_or(""), std::stol(row[1].value_or("0"))});
+    claim.tenants.push_back(
+        {row[0].value_or(""), std::stol(row[1].value_or("0")), row[3].value_or("")});
     claim.canary = row[2].value_or("f") == "t";
   }
   std::sort(claim.tenants.begin(), claim.tenants.end(),

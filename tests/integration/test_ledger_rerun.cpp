@@ -162,3 +162,36 @@ TEST_CASE("resume: a tenant whose line was lost after the apply is recorded appl
   CHECK(resumed.code == 0);
   check_applied_by_this_run(fleet, tenant_record(run_dir, "t002"), "t002");
 }
+
+TEST_CASE("ledger: a retry that never connects keeps what the failed attempt applied", "[ledger]") {
+  const LedgerFleet fleet = make_ledger_fleet("ledger_rerun_gone", 3);
+  two_migrations(fleet.ws);
+  query(fleet.db, "CREATE TABLE t002.more (id int)");  // 0002 fails on t002, after 0001
+  const std::string run = "release-rerun-gone";
+  const CliRun first = run_cli(worker_args(fleet, run, "a", ""), fleet.ws.dir);
+  INFO(first.all());
+  REQUIRE(first.code == 1);
+  REQUIRE(versions_of(ledger_line(fleet, "t002")) == std::vector<long long>{1});
+
+  // The retry finds t002's database gone: it never connects (3D000).
+  std::string moved;
+  for (const std::string& id : fleet.ids) {
+    const std::string db = id == "t002" ? fleet.db + "_gone" : fleet.db;
+    moved += json{{"id", id}, {"schema", id}, {"connection_string", dsn_for(db)}}.dump() + "\n";
+  }
+  write_file(fleet.tenants_file, moved);
+  const CliRun retried =
+      run_cli("resume " + run + " " + resume_flags(fleet, "r") + " --retry-failed", fleet.ws.dir);
+  INFO(retried.all());
+  CHECK(retried.code == 1);
+  const json line = ledger_line(fleet, "t002");
+  INFO(line.dump());
+  CHECK(line["status"] == "failed");
+  CHECK(line["error"]["phase"] == "connect");
+  CHECK(versions_of(line) == std::vector<long long>{1});
+  // Its rollback script still reverts 0001.
+  CHECK(ledger_scalar(fleet,
+                      "SELECT rollback_script FROM pgfleet_ledger.tenants WHERE "
+                      "tenant_id = 't002'")
+            .find("DROP TABLE items;") != std::string::npos);
+}

@@ -46,6 +46,9 @@ class LedgerFeed : public TenantFeed {
   std::optional<std::string> error() const;
   // Stops renewing leases (the run is over for this worker).
   void stop_renewing();
+  // The result line an earlier attempt of the run recorded for a tenant this worker claimed
+  // ("" if none), handed out once: a rerun's result keeps what that attempt applied.
+  std::string take_earlier_line(const std::string& tenant_id);
 
  private:
   FeedBatch claimed_batch(const Claim& claim);
@@ -58,10 +61,11 @@ class LedgerFeed : public TenantFeed {
   std::size_t fleet_size_;
   int batch_size_;
   const std::atomic<bool>& stop_flag_;
-  mutable std::mutex mutex_;  // guards error_ and renewing_
+  mutable std::mutex mutex_;  // guards error_, renewing_ and earlier_lines_
   std::condition_variable wake_;
   std::optional<std::string> error_;
   bool renewing_ = true;
+  std::map<std::string, std::string> earlier_lines_;
   std::thread renewer_;
 };
 

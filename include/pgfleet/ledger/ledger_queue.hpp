@@ -17,6 +17,7 @@ namespace pgfleet::ledger {
 struct ClaimedTenant {
   std::string tenant_id;
   long ordinal = 0;
+  std::string earlier_line{};  // the result an earlier attempt of the run recorded; "" if none
 };
 
 struct Claim {
