@@ -17,14 +17,6 @@ import sections
 HEADING = "## Memory of pgfleet (schema-per-tenant: one database, one schema per tenant)"
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def section(rows, pg_version):
     """The section for the `rss` rows of results.jsonl."""
     load = os.getloadavg()
@@ -37,7 +29,7 @@ def section(rows, pg_version):
            "(docs/PREFLIGHT.md, \"The report\").",
            "",
            f"- Date: {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')}; machine: "
-           f"{cpu_model()}, {os.cpu_count()} cores (`nproc`), shared with other work; load "
+           f"{sections.cpu_model()}, {os.cpu_count()} cores (`nproc`), shared with other work; load "
            f"average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; server: {pg_version}, local "
            "scratch cluster on loopback (fsync off)",
            "",

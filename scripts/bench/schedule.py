@@ -48,14 +48,6 @@ def measure(binary, tenants, work_us, repeat):
     return best
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def section(rows, repeat, labels):
     load = os.getloadavg()
     out = [HEADING, "",
@@ -68,7 +60,7 @@ def section(rows, repeat, labels):
            "(the last column: the peak before `run()`, i.e. the process and its tenant list).",
            "",
            f"- Date: {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')}; machine: "
-           f"{cpu_model()}, {os.cpu_count()} cores (`nproc`); load average {load[0]:.2f} "
+           f"{sections.cpu_model()}, {os.cpu_count()} cores (`nproc`); load average {load[0]:.2f} "
            f"{load[1]:.2f} {load[2]:.2f}",
            "",
            ("| scheduler " if labels else "") + "| tenants | tenant work | time | tenants/s | CPU | CPU / tenant | peak RSS "

@@ -23,3 +23,12 @@ def publish(path, heading, new_section):
         with open(path, "w") as f:
             f.write(splice(text, heading, new_section))
     print(new_section)
+
+
+def cpu_model():
+    """The machine's CPU as /proc/cpuinfo names it, for a section's header."""
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"

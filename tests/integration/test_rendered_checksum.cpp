@@ -64,12 +64,15 @@ TEST_CASE("rendered checksum: recorded per tenant and plan names a changed place
                 {{"id", "older"}, {"connection_string", dsn_for(older)}, {"region", "eu"}},
             }));
   };
+  const auto plan_over = [&](const std::string& tenants_path, const std::string& step) {
+    return run_cli("plan --migrations " + sh_quote(ws.migrations) + " --tenants " +
+                       sh_quote(tenants_path) + " --results-dir " + ws.results(step),
+                   ws.dir);
+  };
   const std::string first = tenants("us");
 
   // plan reads the older table without changing it.
-  const CliRun plan0 = run_cli("plan --migrations " + sh_quote(ws.migrations) + " --tenants " +
-                                   sh_quote(first) + " --results-dir " + ws.results("p0"),
-                               ws.dir);
+  const CliRun plan0 = plan_over(first, "p0");
   INFO(plan0.all());
   REQUIRE(plan0.code == 0);
   CHECK_FALSE(has_rendered_column(older));
@@ -86,10 +89,7 @@ TEST_CASE("rendered checksum: recorded per tenant and plan names a changed place
   CHECK(scalar(us, "SELECT checksum FROM pgfleet.schema_migrations WHERE version = 1") ==
         pgfleet::util::sha256_hex(kRegionUp));
 
-  const std::string moved = tenants("ap");
-  const CliRun plan = run_cli("plan --migrations " + sh_quote(ws.migrations) + " --tenants " +
-                                  sh_quote(moved) + " --results-dir " + ws.results("p1"),
-                              ws.dir);
+  const CliRun plan = plan_over(tenants("ap"), "p1");
   INFO(plan.all());
   CHECK(plan.code == 0);
   const std::string dir = only_run_dir(ws.results("p1"));
