@@ -48,7 +48,8 @@ def tenants_file(work, port, tenants):
     with open(path, "w") as f:
         for i in range(1, tenants + 1):
             s = f"s_{i:05d}"
-            f.write(json.dumps({"id": s, "schema": s, "connection_string":
+            # "region": the placeholder migrations/0013 takes from the control plane.
+            f.write(json.dumps({"id": s, "schema": s, "region": "bench", "connection_string":
                                 f"host=127.0.0.1 port={port} user=postgres "
                                 f"dbname=bench_ledger_fleet sslmode=disable"}) + "\n")
     return path
