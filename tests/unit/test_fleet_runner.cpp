@@ -5,9 +5,11 @@
 #include <mutex>
 #include <thread>
 
+#include "collecting_reporter.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
 
 using namespace pgfleet;
+using pgfleet::test::Collector;
 
 namespace {
 
@@ -21,16 +23,6 @@ std::vector<Tenant> make_tenants(int n, int hosts) {
   }
   return tenants;
 }
-
-// Remembers every finished outcome, in order.
-struct Collector : Reporter {
-  std::mutex m;
-  std::vector<TenantOutcome> outcomes;
-  void tenant_finished(const TenantOutcome& o) override {
-    std::lock_guard<std::mutex> lock(m);
-    outcomes.push_back(o);
-  }
-};
 
 TenantOutcome outcome(const Tenant& t, TenantStatus s) {
   TenantOutcome o;

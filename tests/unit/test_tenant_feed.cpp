@@ -5,10 +5,12 @@
 #include <deque>
 #include <mutex>
 
+#include "collecting_reporter.hpp"
 #include "pgfleet/fleet/fleet_runner.hpp"
 #include "pgfleet/fleet/tenant_feed.hpp"
 
 using namespace pgfleet;
+using pgfleet::test::Collector;
 
 namespace {
 
@@ -21,15 +23,6 @@ std::vector<Tenant> tenants_named(const std::string& prefix, int n) {
   }
   return tenants;
 }
-
-struct Collector : Reporter {
-  std::mutex m;
-  std::vector<TenantOutcome> outcomes;
-  void tenant_finished(const TenantOutcome& o) override {
-    std::lock_guard<std::mutex> lock(m);
-    outcomes.push_back(o);
-  }
-};
 
 // A shared run as another worker would see it: batches handed out in turn, failures that
 // other workers add to the counts, a stop they may decide.
